@@ -1,0 +1,5 @@
+import sys
+
+from compost_desktop.cli import main
+
+sys.exit(main())

@@ -1,0 +1,122 @@
+"""The `compost-desktop` command: the GUI by default, ops commands for terminals and services."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from compost_desktop import __version__
+
+log = logging.getLogger(__name__)
+
+EXIT_FAILURE = 1
+EXIT_BAD_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="compost-desktop",
+        description="Plan, run and monitor compost cycles. With no command, opens the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--database",
+        metavar="URL",
+        help="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db or sqlite:///file.db "
+        "(default: $COMPOST_DATABASE_URL, else the embedded SQLite file)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    db = commands.add_parser("db", help="database upgrade and status")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    for name, text in (
+        ("upgrade", "create the schema, adopt an old server database, or apply pending upgrades"),
+        ("status", "show whether the database is empty, legacy, current or newer than this app"),
+    ):
+        sub = db_commands.add_parser(name, help=text, description=text)
+        sub.add_argument("--database", metavar="URL", help="database URL (see the main --help)")
+
+    mix = commands.add_parser(
+        "mix",
+        help="analyse a recipe: JSON on stdin, JSON on stdout",
+        description='Reads {"target": 30, "add": "Leaves", "inputs": [{"name": ..., "kg": ..., '
+        '"cn": ..., "n_pct": ..., "moisture_pct": ...}]} on stdin and prints the C:N ratio, '
+        "moisture, status and a suggestion. An input without cn names a library material: "
+        "the shipped defaults, or the library of --database when given.",
+    )
+    mix.add_argument("--database", metavar="URL", help="take named materials from this database")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        from compost_desktop.gui.app import run_gui
+
+        return run_gui(args.database)
+    if args.command == "db":
+        return _db(args)
+    if args.command == "mix":
+        return _mix(args)
+    raise AssertionError(args.command)
+
+
+def _db(args: argparse.Namespace) -> int:
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import DatabaseUrlError, resolve_url
+    from compost_desktop.logs import setup
+
+    setup(to_stderr=False)
+    try:
+        url = resolve_url(args.database)
+        if args.db_command == "status":
+            result = migrate.status(url)
+            print(result.summary())
+            return 0 if result.state is not migrate.SchemaState.NEWER else EXIT_FAILURE
+        result = migrate.upgrade(url)
+    except (DatabaseUrlError, migrate.MigrationError) as exc:
+        log.error("db %s failed: %s", args.db_command, exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(result.summary())
+    if result.backup:
+        print(f"A copy of the database before the upgrade is at {result.backup}")
+    return 0
+
+
+def _mix(args: argparse.Namespace) -> int:
+    from compost_desktop import mixcli
+
+    library: mixcli.Library = mixcli.builtin_library
+    try:
+        if args.database:
+            library = _database_library(args.database)
+        result = mixcli.run(sys.stdin.read(), library)
+    except mixcli.RecipeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a database that cannot be read is not the recipe's fault
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _database_library(raw_url: str) -> mixcli.Library:
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import make_engine, resolve_url
+    from compost_desktop.services.store import Store
+
+    url = resolve_url(raw_url)
+    state = migrate.status(url).state
+    if state is not migrate.SchemaState.CURRENT:
+        raise RuntimeError(f"the database is {state.value}; run `compost-desktop db upgrade` first")
+    return Store(make_engine(url)).find_material
+
+
+if __name__ == "__main__":
+    sys.exit(main())

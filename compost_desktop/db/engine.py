@@ -1,0 +1,96 @@
+"""Engines for the embedded SQLite default and the farm's PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from platformdirs import user_data_path
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from compost_desktop import APP_ID
+
+ENV_DATABASE_URL = "COMPOST_DATABASE_URL"
+ENV_DATA_DIR = "COMPOST_DATA_DIR"
+
+
+class DatabaseUrlError(ValueError):
+    """The database address cannot be used; the message says how to write one."""
+
+
+def data_dir() -> Path:
+    """Where the embedded database and logs live; overridable so tests never touch a home."""
+    override = os.environ.get(ENV_DATA_DIR)
+    path = Path(override) if override else user_data_path(APP_ID, appauthor=False)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_url() -> str:
+    return f"sqlite:///{data_dir() / 'compost.db'}"
+
+
+def resolve_url(explicit: str | None = None) -> URL:
+    """Command-line value, then the environment, then the embedded default."""
+    raw = explicit or os.environ.get(ENV_DATABASE_URL) or default_url()
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise DatabaseUrlError(
+            f"'{raw}' is not a database URL; use e.g. postgresql+psycopg://user@host/db "
+            "or sqlite:///path/to/file.db"
+        ) from exc
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseUrlError(
+            f"Unsupported database '{backend}'; Compost Desktop works with SQLite and PostgreSQL."
+        )
+    if backend == "postgresql" and url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")  # psycopg 3 is the driver we ship
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    return url
+
+
+def describe(url: URL) -> str:
+    """A short description for status bars and messages, never showing a password."""
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite {url.database}"
+    return f"PostgreSQL {url.database} on {url.host or 'localhost'}:{url.port or 5432}"
+
+
+def make_engine(url: URL | str, **kwargs: Any) -> Engine:
+    url = resolve_url(url) if isinstance(url, str) else url
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("connect_timeout", 5)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    event.listen(engine, "connect", _postgres_on_connect)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode across app crashes
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Legacy columns are TIMESTAMP without zone: pin the session zone so they read as UTC.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET TIME ZONE 'UTC'")
+    dbapi_connection.commit()
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,202 @@
+"""Schema upgrades run from the app or the command line, with no alembic.ini needed.
+
+SQLite files are copied aside before an upgrade and the upgrade runs in one transaction on
+both backends, so a refused or failed upgrade leaves the database as it was. A database
+stamped by a newer Compost Desktop is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import OperationalError
+
+from compost_desktop.db.engine import describe, make_engine
+
+LEGACY_TABLES = ("compost_batch", "cycle_waste_input", "compost_materials")
+
+
+class MigrationError(RuntimeError):
+    """An upgrade could not be done; the message says why and what to do."""
+
+
+class NewerDatabaseError(MigrationError):
+    pass
+
+
+class DatabaseUnreachableError(MigrationError):
+    pass
+
+
+class SchemaState(StrEnum):
+    EMPTY = "empty"  # no tables of ours: a new database
+    LEGACY = "legacy"  # the old server system's tables, never upgraded by us
+    OUTDATED = "outdated"  # ours, but migrations are pending
+    CURRENT = "current"
+    NEWER = "newer"  # stamped by a later app version
+
+
+@dataclass(frozen=True, slots=True)
+class DbStatus:
+    url: str
+    state: SchemaState
+    current: str | None
+    head: str
+    backup: Path | None = None
+
+    def summary(self) -> str:
+        text = {
+            SchemaState.EMPTY: "empty; `db upgrade` will create the schema",
+            SchemaState.LEGACY: "tables from the old server system; `db upgrade` will adopt them",
+            SchemaState.OUTDATED: f"at revision {self.current}, upgrade to {self.head} pending",
+            SchemaState.CURRENT: f"up to date (revision {self.current})",
+            SchemaState.NEWER: (
+                f"at revision {self.current}, made by a newer Compost Desktop; "
+                "update this app before using it"
+            ),
+        }[self.state]
+        return f"{self.url}: {text}"
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts: beside the package in a checkout, or inside the frozen bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    candidates = [Path(bundle) / "migrations"] if bundle else []
+    candidates.append(Path(__file__).resolve().parents[2] / "migrations")
+    for path in candidates:
+        if (path / "env.py").is_file():
+            return path
+    raise MigrationError(f"The database migrations are missing (looked in {candidates}).")
+
+
+def _config(connection: Any = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir()))
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _known_revisions() -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def status(url: URL) -> DbStatus:
+    engine = make_engine(url)
+    try:
+        return _status(engine, url)
+    finally:
+        engine.dispose()
+
+
+def _status(engine: Engine, url: URL) -> DbStatus:
+    head = head_revision()
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            tables = set(inspect(conn).get_table_names())
+    except OperationalError as exc:
+        raise DatabaseUnreachableError(
+            f"Cannot reach {describe(url)}: {_first_line(exc)}. Check that the server is running "
+            "and the address is right."
+        ) from exc
+    if current is None:
+        state = SchemaState.LEGACY if tables & set(LEGACY_TABLES) else SchemaState.EMPTY
+    elif current not in _known_revisions():
+        state = SchemaState.NEWER
+    elif current == head:
+        state = SchemaState.CURRENT
+    else:
+        state = SchemaState.OUTDATED
+    return DbStatus(describe(url), state, current, head)
+
+
+def upgrade(url: URL) -> DbStatus:
+    """Bring the database to the current schema; a no-op when it already is."""
+    before = status(url)
+    if before.state is SchemaState.NEWER:
+        raise NewerDatabaseError(before.summary())
+    if before.state is SchemaState.CURRENT:
+        return before
+    backup = _backup_sqlite(url, before) if url.get_backend_name() == "sqlite" else None
+    engine = _migration_engine(url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(_config(conn), "head")
+            if url.get_backend_name() == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise MigrationError(f"The upgrade would break row references: {broken[:5]}")
+    except MigrationError:
+        raise
+    except Exception as exc:
+        # Alembic raises the migration's own error (e.g. LegacyDataError) unchanged.
+        note = f" A copy taken before the upgrade is at {backup}." if backup else ""
+        raise MigrationError(f"Upgrade of {describe(url)} failed: {exc}{note}") from exc
+    finally:
+        engine.dispose()
+    after = status(url)
+    return DbStatus(after.url, after.state, after.current, after.head, backup)
+
+
+def ensure_current(url: URL) -> DbStatus:
+    """What the app does at start: upgrade what it may, refuse what it must."""
+    return upgrade(url)
+
+
+def _migration_engine(url: URL) -> Engine:
+    if url.get_backend_name() != "sqlite":
+        return make_engine(url)
+    # Batch migrations recreate tables: with foreign keys on, dropping the old table would
+    # cascade-delete child rows. pysqlite also needs an explicit BEGIN for DDL to roll back.
+    engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+        dbapi_connection.execute("PRAGMA busy_timeout=5000")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def _backup_sqlite(url: URL, before: DbStatus) -> Path | None:
+    """A consistent copy of the file (sqlite3 backup API, safe with WAL) next to it."""
+    if not url.database or url.database == ":memory:":
+        return None
+    source = Path(url.database).expanduser()
+    if before.state is SchemaState.EMPTY or not source.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = source.with_name(f"{source.name}.{before.current or 'legacy'}.{stamp}.bak")
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    return target
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

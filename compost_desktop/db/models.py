@@ -1,0 +1,200 @@
+"""ORM models over the farm's tables; column names follow the old server system's schema."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from compost_desktop.db.types import DateOnly, UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+STATUSES = ("planning", "active", "completed", "archived")
+KINDS = ("green", "brown")
+
+
+def new_uuid() -> str:
+    return str(uuid_module.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def Amount(precision: int = 12, scale: int = 3) -> Numeric[float]:  # noqa: N802 - reads as a type
+    """Exact decimal storage, handed to Python as float (the mix engine works in floats)."""
+    return Numeric(precision, scale, asdecimal=False)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Material(Base):
+    """An entry of the materials library."""
+
+    __tablename__ = "compost_materials"
+    __table_args__ = (
+        CheckConstraint(_in("material_type", KINDS), name="kind"),
+        CheckConstraint("carbon_nitrogen_ratio > 0", name="cn_positive"),
+        CheckConstraint("nitrogen_pct IS NULL OR nitrogen_pct > 0", name="n_positive"),
+        CheckConstraint(
+            "moisture_pct IS NULL OR (moisture_pct >= 0 AND moisture_pct < 100)",
+            name="moisture_range",
+        ),
+        CheckConstraint(
+            "density_kg_per_liter IS NULL OR density_kg_per_liter > 0", name="density_positive"
+        ),
+        Index("idx_compost_materials_type", "material_type"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column("material_type", String(50))
+    cn_ratio: Mapped[float] = mapped_column("carbon_nitrogen_ratio", Amount(8, 2))
+    density_kg_per_l: Mapped[float | None] = mapped_column("density_kg_per_liter", Amount(6, 3))
+    description: Mapped[str | None] = mapped_column(Text)
+    nitrogen_pct: Mapped[float | None] = mapped_column(Amount(6, 3))
+    moisture_pct: Mapped[float | None] = mapped_column(Amount(5, 2))
+    source: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+
+class Cycle(Base):
+    """One compost batch; the table keeps the old system's name."""
+
+    __tablename__ = "compost_batch"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(
+            "projected_end_date IS NULL OR start_date IS NULL OR projected_end_date >= start_date",
+            name="end_after_start",
+        ),
+        # The sensors sit in one pile: the database itself refuses a second active cycle.
+        Index(
+            "uq_compost_batch_one_active",
+            "status",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("idx_compost_batch_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    name: Mapped[str | None] = mapped_column(String(120))
+    start_date: Mapped[date | None] = mapped_column(DateOnly())
+    projected_end_date: Mapped[date | None] = mapped_column(DateOnly())
+    status: Mapped[str] = mapped_column(String(20), default="planning")
+    green_waste_kg: Mapped[float | None] = mapped_column(Amount())
+    brown_waste_kg: Mapped[float | None] = mapped_column(Amount())
+    total_volume_liters: Mapped[float | None] = mapped_column(Amount(12, 2))
+    cn_ratio: Mapped[float | None] = mapped_column(Amount(8, 2))
+    initial_volume_liters: Mapped[float | None] = mapped_column(Amount(12, 2))
+    current_volume_liters: Mapped[float | None] = mapped_column(Amount(12, 2))
+    capacity_liters: Mapped[float | None] = mapped_column(Amount(12, 2))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow
+    )
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    inputs: Mapped[list[Input]] = relationship(
+        back_populates="cycle",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Input.added_at",
+    )
+    turnings: Mapped[list[Turning]] = relationship(
+        back_populates="cycle",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Turning.turned_at",
+    )
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"Cycle #{self.id}"
+
+
+class Input(Base):
+    """A delivery of material into a cycle; mass is always kept, volume when it was measured."""
+
+    __tablename__ = "cycle_waste_input"
+    __table_args__ = (
+        CheckConstraint(_in("material_type", KINDS), name="kind"),
+        CheckConstraint("amount_kg >= 0", name="amount_not_negative"),
+        Index("idx_cycle_waste_input_batch_id", "batch_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    cycle_id: Mapped[int | None] = mapped_column(
+        "batch_id", ForeignKey("compost_batch.id", ondelete="CASCADE")
+    )
+    material_id: Mapped[int | None] = mapped_column(
+        ForeignKey("compost_materials.id", ondelete="RESTRICT"), index=True
+    )
+    kind: Mapped[str] = mapped_column("material_type", String(50))
+    material_name: Mapped[str | None] = mapped_column(String(100))
+    mass_kg: Mapped[float] = mapped_column("amount_kg", Amount())
+    volume_l: Mapped[float | None] = mapped_column("volume_liters", Amount(12, 2))
+    # Per-delivery values (a lab result beats the library); legacy rows carry only C:N.
+    cn_override: Mapped[float | None] = mapped_column("carbon_nitrogen_ratio", Amount(8, 2))
+    nitrogen_pct_override: Mapped[float | None] = mapped_column(Amount(6, 3))
+    moisture_pct_override: Mapped[float | None] = mapped_column(Amount(5, 2))
+    added_at: Mapped[datetime | None] = mapped_column("timestamp", UtcDateTime(), default=utcnow)
+    notes: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow
+    )
+
+    cycle: Mapped[Cycle | None] = relationship(back_populates="inputs")
+    material: Mapped[Material | None] = relationship()
+
+
+class Turning(Base):
+    """A turning of the pile; pathogen-reduction rules count these."""
+
+    __tablename__ = "cycle_turning"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    cycle_id: Mapped[int] = mapped_column(
+        "batch_id", ForeignKey("compost_batch.id", ondelete="CASCADE"), index=True
+    )
+    turned_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    operator: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow)
+
+    cycle: Mapped[Cycle] = relationship(back_populates="turnings")

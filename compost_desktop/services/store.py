@@ -1,0 +1,434 @@
+"""The data services screens and commands call; they do not care which database is behind them.
+
+Every method opens its own short transaction and returns plain records, so callers on
+worker threads never share a session and Qt models never hold ORM objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from compost_desktop.db.models import Cycle, Input, Material, Turning
+from compost_desktop.domain import validation as v
+from compost_desktop.domain.lifecycle import (
+    CycleStatus,
+    MaterialKind,
+    check_dates,
+    check_transition,
+)
+from compost_desktop.domain.mix import MixAnalysis, TargetBand, analyse
+from compost_desktop.domain.units import kg_to_litres, litres_to_kg
+from compost_desktop.services.records import (
+    CycleDraft,
+    CycleRecord,
+    InputDraft,
+    InputRecord,
+    MaterialDraft,
+    MaterialRecord,
+    TurningRecord,
+)
+
+
+class NotFoundError(LookupError):
+    pass
+
+
+class ActiveCycleConflict(RuntimeError):
+    """Another cycle is active; activating this one needs a confirmed switch."""
+
+    def __init__(self, active_id: int, active_name: str) -> None:
+        super().__init__(
+            f"'{active_name}' is the active cycle. Switching makes it completed and this one "
+            "active; confirm the switch to go on."
+        )
+        self.active_id = active_id
+        self.active_name = active_name
+
+
+class MaterialInUseError(RuntimeError):
+    def __init__(self, material: str, cycles: list[str]) -> None:
+        super().__init__(
+            f"'{material}' cannot be deleted: it is used by {', '.join(cycles)}. "
+            "Remove those inputs first, or keep the material."
+        )
+        self.cycles = cycles
+
+
+_T = TypeVar("_T")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # --- materials -------------------------------------------------------------------
+
+    def materials(self) -> list[MaterialRecord]:
+        with self._session() as s:
+            return [_material(m) for m in s.scalars(select(Material).order_by(Material.name))]
+
+    def material(self, material_id: int) -> MaterialRecord:
+        with self._session() as s:
+            return _material(_get(s, Material, material_id))
+
+    def find_material(self, name: str) -> MaterialRecord | None:
+        """Exact name (any case), else the only material whose name starts with it."""
+        wanted = name.strip().lower()
+        candidates = self.materials()
+        for m in candidates:
+            if m.name.lower() == wanted:
+                return m
+        prefixed = [m for m in candidates if m.name.lower().startswith(wanted)]
+        return prefixed[0] if len(prefixed) == 1 else None
+
+    def save_material(self, draft: MaterialDraft, material_id: int | None = None) -> MaterialRecord:
+        name = v.check_name(draft.name)
+        v.check_cn_ratio(draft.cn_ratio)
+        if draft.nitrogen_pct is not None:
+            v.check_nitrogen_pct(draft.nitrogen_pct)
+        if draft.moisture_pct is not None:
+            v.check_moisture_pct(draft.moisture_pct)
+        if draft.density_kg_per_l is not None:
+            v.check_density(draft.density_kg_per_l)
+        try:
+            with self._session() as s:
+                clash = s.scalar(
+                    select(Material.id).where(
+                        func.lower(Material.name) == name.lower(),
+                        Material.id != (material_id or -1),
+                    )
+                )
+                if clash is not None:
+                    raise v.ValidationError("name", f"A material called '{name}' already exists.")
+                m = Material() if material_id is None else _get(s, Material, material_id)
+                m.name = name
+                m.kind = MaterialKind(draft.kind).value
+                m.cn_ratio = draft.cn_ratio
+                m.nitrogen_pct = draft.nitrogen_pct
+                m.moisture_pct = draft.moisture_pct
+                m.density_kg_per_l = draft.density_kg_per_l
+                m.source = draft.source
+                m.description = draft.description
+                s.add(m)
+                s.flush()
+                return _material(m)
+        except IntegrityError as exc:
+            raise v.ValidationError("name", f"A material called '{name}' already exists.") from exc
+
+    def delete_material(self, material_id: int) -> None:
+        with self._session() as s:
+            m = _get(s, Material, material_id)
+            users = s.scalars(
+                select(Cycle)
+                .join(Input, Input.cycle_id == Cycle.id)
+                .where(Input.material_id == material_id)
+                .distinct()
+            ).all()
+            if users:
+                raise MaterialInUseError(m.name, [c.display_name for c in users])
+            s.delete(m)
+
+    # --- cycles ----------------------------------------------------------------------
+
+    def cycles(self) -> list[CycleRecord]:
+        """All cycles with their inputs, for lists that show a C:N per row."""
+        with self._session() as s:
+            rows = s.scalars(
+                select(Cycle).options(
+                    selectinload(Cycle.inputs).selectinload(Input.material),
+                )
+            ).all()
+            return [_cycle(c, with_turnings=False) for c in rows]
+
+    def cycle(self, cycle_id: int) -> CycleRecord:
+        with self._session() as s:
+            return _cycle(_get(s, Cycle, cycle_id))
+
+    def active_cycle(self) -> CycleRecord | None:
+        with self._session() as s:
+            c = s.scalar(select(Cycle).where(Cycle.status == CycleStatus.ACTIVE.value))
+            return None if c is None else _cycle(c)
+
+    def save_cycle(self, draft: CycleDraft, cycle_id: int | None = None) -> CycleRecord:
+        check_dates(draft.start_date, draft.projected_end_date)
+        for label, value in (
+            ("Bay capacity", draft.capacity_l),
+            ("Initial volume", draft.initial_volume_l),
+            ("Current volume", draft.current_volume_l),
+        ):
+            if value is not None:
+                v.check_volume_l(value, label=label)
+        with self._session() as s:
+            c = Cycle(status=CycleStatus.PLANNING.value) if cycle_id is None else _get(
+                s, Cycle, cycle_id
+            )
+            c.name = (draft.name or "").strip() or None
+            c.start_date = draft.start_date
+            c.projected_end_date = draft.projected_end_date
+            c.notes = draft.notes
+            c.capacity_liters = draft.capacity_l
+            c.initial_volume_liters = draft.initial_volume_l
+            c.current_volume_liters = draft.current_volume_l
+            s.add(c)
+            s.flush()
+            return _cycle(c)
+
+    def delete_cycle(self, cycle_id: int) -> None:
+        with self._session() as s:
+            s.delete(_get(s, Cycle, cycle_id))
+
+    def activate(self, cycle_id: int, switch: bool = False) -> CycleRecord:
+        """Make a cycle the active one; with `switch`, the current active one is completed.
+
+        The partial unique index decides races: of two PCs activating at once, one commit
+        fails and that PC is told which cycle won.
+        """
+        try:
+            with self._session() as s:
+                c = _get(s, Cycle, cycle_id)
+                check_transition(CycleStatus(c.status), CycleStatus.ACTIVE)
+                other = s.scalar(
+                    select(Cycle).where(
+                        Cycle.status == CycleStatus.ACTIVE.value, Cycle.id != cycle_id
+                    )
+                )
+                if other is not None:
+                    if not switch:
+                        raise ActiveCycleConflict(other.id, other.display_name)
+                    # Conditional so a concurrent switch that already moved it changes nothing.
+                    s.execute(
+                        update(Cycle)
+                        .where(Cycle.id == other.id, Cycle.status == CycleStatus.ACTIVE.value)
+                        .values(status=CycleStatus.COMPLETED.value, completed_at=_now())
+                    )
+                done = s.execute(
+                    update(Cycle)
+                    .where(Cycle.id == cycle_id, Cycle.status == CycleStatus.PLANNING.value)
+                    .values(status=CycleStatus.ACTIVE.value, activated_at=_now())
+                )
+                if done.rowcount != 1:  # type: ignore[attr-defined]
+                    raise ActiveCycleConflict(cycle_id, c.display_name)
+        except IntegrityError as exc:
+            winner = self.active_cycle()
+            if winner is None:
+                raise
+            raise ActiveCycleConflict(winner.id, winner.name) from exc
+        return self.cycle(cycle_id)
+
+    def complete(self, cycle_id: int) -> CycleRecord:
+        return self._transition(cycle_id, CycleStatus.COMPLETED)
+
+    def archive(self, cycle_id: int) -> CycleRecord:
+        return self._transition(cycle_id, CycleStatus.ARCHIVED)
+
+    def _transition(self, cycle_id: int, new: CycleStatus) -> CycleRecord:
+        with self._session() as s:
+            c = _get(s, Cycle, cycle_id)
+            check_transition(CycleStatus(c.status), new)
+            c.status = new.value
+            if new is CycleStatus.COMPLETED:
+                c.completed_at = _now()
+            s.flush()
+            return _cycle(c)
+
+    # --- inputs and turnings ---------------------------------------------------------
+
+    def add_input(self, cycle_id: int, draft: InputDraft) -> InputRecord:
+        return self._save_input(cycle_id, draft, None)
+
+    def update_input(self, input_id: int, draft: InputDraft) -> InputRecord:
+        with self._session() as s:
+            cycle_id = _get(s, Input, input_id).cycle_id
+        assert cycle_id is not None
+        return self._save_input(cycle_id, draft, input_id)
+
+    def _save_input(self, cycle_id: int, draft: InputDraft, input_id: int | None) -> InputRecord:
+        if draft.nitrogen_pct_override is not None:
+            v.check_nitrogen_pct(draft.nitrogen_pct_override, "n_pct", "Nitrogen override")
+        if draft.moisture_pct_override is not None:
+            v.check_moisture_pct(draft.moisture_pct_override, "moisture_pct", "Moisture override")
+        if draft.cn_override is not None:
+            v.check_cn_ratio(draft.cn_override, "cn", "C:N override")
+        with self._session() as s:
+            cycle = _get(s, Cycle, cycle_id)
+            material = s.get(Material, draft.material_id)
+            if material is None:
+                raise v.ValidationError("material", "Choose a material from the library.")
+            mass, volume = _mass_and_volume(draft, material)
+            row = Input() if input_id is None else _get(s, Input, input_id)
+            row.cycle_id = cycle.id
+            row.material_id = material.id
+            row.material_name = material.name
+            row.kind = material.kind
+            row.mass_kg = mass
+            row.volume_l = volume
+            row.cn_override = draft.cn_override
+            row.nitrogen_pct_override = draft.nitrogen_pct_override
+            row.moisture_pct_override = draft.moisture_pct_override
+            row.notes = draft.notes
+            if draft.added_at is not None or row.added_at is None:
+                row.added_at = draft.added_at or _now()
+            row.material = material
+            s.add(row)
+            s.flush()
+            _refresh_totals(s, cycle)
+            return _input(row)
+
+    def delete_input(self, input_id: int) -> InputRecord:
+        """Delete and hand back what was deleted, so the screen can offer undo."""
+        with self._session() as s:
+            row = _get(s, Input, input_id)
+            record = _input(row)
+            cycle = row.cycle
+            s.delete(row)
+            s.flush()
+            if cycle is not None:
+                s.refresh(cycle)
+                _refresh_totals(s, cycle)
+            return record
+
+    def add_turning(
+        self, cycle_id: int, turned_at: datetime, operator: str | None, notes: str | None
+    ) -> TurningRecord:
+        if turned_at.tzinfo is None:
+            raise v.ValidationError("turned_at", "The turning time needs a time zone.")
+        with self._session() as s:
+            _get(s, Cycle, cycle_id)
+            t = Turning(cycle_id=cycle_id, turned_at=turned_at, operator=operator, notes=notes)
+            s.add(t)
+            s.flush()
+            return _turning(t)
+
+    def mix_of(self, cycle_id: int, band: TargetBand | None = None) -> MixAnalysis | None:
+        components = self.cycle(cycle_id).mix_components()
+        return analyse(components, band) if components else None
+
+
+# --- conversions -----------------------------------------------------------------------
+
+
+def _get(s: Session, model: type[_T], ident: int) -> _T:
+    obj = s.get(model, ident)
+    if obj is None:
+        raise NotFoundError(f"{model.__name__} {ident} no longer exists; it may have been deleted.")
+    return obj
+
+
+def _mass_and_volume(draft: InputDraft, material: Material) -> tuple[float, float | None]:
+    if draft.mass_kg is not None:
+        mass = v.check_mass_kg(draft.mass_kg)
+        volume = (
+            v.check_volume_l(draft.volume_l)
+            if draft.volume_l is not None
+            else (kg_to_litres(mass, material.density_kg_per_l) if material.density_kg_per_l else None)
+        )
+        return mass, volume
+    if draft.volume_l is None:
+        raise v.ValidationError("kg", "Enter the amount, in kilograms or in litres.")
+    volume = v.check_volume_l(draft.volume_l)
+    if not material.density_kg_per_l:
+        raise v.ValidationError(
+            "litres",
+            f"'{material.name}' has no bulk density in the library, so litres cannot be "
+            "converted to kilograms; enter kilograms or add the density to the material.",
+        )
+    return v.check_mass_kg(litres_to_kg(volume, material.density_kg_per_l)), volume
+
+
+def _refresh_totals(s: Session, cycle: Cycle) -> None:
+    """Keep the old system's summary columns true for anything that still reads them."""
+    s.flush()
+    inputs = s.scalars(select(Input).where(Input.cycle_id == cycle.id)).all()
+    records = [_input(i) for i in inputs]
+    cycle.green_waste_kg = sum(r.mass_kg for r in records if r.kind is MaterialKind.GREEN)
+    cycle.brown_waste_kg = sum(r.mass_kg for r in records if r.kind is MaterialKind.BROWN)
+    volumes = [r.volume_l for r in records if r.volume_l is not None]
+    cycle.total_volume_liters = sum(volumes) if volumes else None
+    components = [c for c in (r.as_component() for r in records) if c is not None]
+    cycle.cn_ratio = round(analyse(components).cn_ratio, 2) if components else None
+
+
+def _material(m: Material) -> MaterialRecord:
+    return MaterialRecord(
+        id=m.id,
+        name=m.name,
+        kind=MaterialKind(m.kind),
+        cn_ratio=m.cn_ratio,
+        nitrogen_pct=m.nitrogen_pct,
+        moisture_pct=m.moisture_pct,
+        density_kg_per_l=m.density_kg_per_l,
+        source=m.source,
+        description=m.description,
+    )
+
+
+def _input(i: Input) -> InputRecord:
+    m = i.material
+    return InputRecord(
+        id=i.id,
+        cycle_id=i.cycle_id or 0,
+        material_id=i.material_id,
+        material_name=i.material_name or (m.name if m else "unknown material"),
+        kind=MaterialKind(i.kind),
+        mass_kg=i.mass_kg,
+        volume_l=i.volume_l,
+        cn_ratio=i.cn_override if i.cn_override is not None else (m.cn_ratio if m else None),
+        nitrogen_pct=(
+            i.nitrogen_pct_override
+            if i.nitrogen_pct_override is not None
+            else (m.nitrogen_pct if m else None)
+        ),
+        moisture_pct=(
+            i.moisture_pct_override
+            if i.moisture_pct_override is not None
+            else (m.moisture_pct if m else None)
+        ),
+        added_at=i.added_at,
+        notes=i.notes,
+    )
+
+
+def _turning(t: Turning) -> TurningRecord:
+    return TurningRecord(t.id, t.cycle_id, t.turned_at, t.operator, t.notes)
+
+
+def _cycle(c: Cycle, with_turnings: bool = True) -> CycleRecord:
+    inputs = tuple(_input(i) for i in c.inputs)
+    volumes = [i.volume_l for i in inputs if i.volume_l is not None]
+    return CycleRecord(
+        id=c.id,
+        uuid=c.uuid,
+        name=c.display_name,
+        status=CycleStatus(c.status),
+        start_date=c.start_date,
+        projected_end_date=c.projected_end_date,
+        green_kg=c.green_waste_kg or 0.0,
+        brown_kg=c.brown_waste_kg or 0.0,
+        cn_ratio=c.cn_ratio,
+        initial_volume_l=c.initial_volume_liters,
+        current_volume_l=c.current_volume_liters,
+        capacity_l=c.capacity_liters,
+        estimated_volume_l=sum(volumes) if volumes else c.total_volume_liters,
+        notes=c.notes,
+        activated_at=c.activated_at,
+        completed_at=c.completed_at,
+        inputs=inputs,
+        turnings=tuple(_turning(t) for t in c.turnings) if with_turnings else (),
+    )
