@@ -7,7 +7,7 @@ import logging.handlers
 import sys
 from pathlib import Path
 
-from compost_desktop.db.engine import data_dir
+from compost_desktop.paths import data_dir
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 

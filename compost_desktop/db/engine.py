@@ -6,28 +6,18 @@ import os
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from compost_desktop import APP_ID
+from compost_desktop.paths import data_dir
 
 ENV_DATABASE_URL = "COMPOST_DATABASE_URL"
-ENV_DATA_DIR = "COMPOST_DATA_DIR"
 
 
 class DatabaseUrlError(ValueError):
     """The database address cannot be used; the message says how to write one."""
-
-
-def data_dir() -> Path:
-    """Where the embedded database and logs live; overridable so tests never touch a home."""
-    override = os.environ.get(ENV_DATA_DIR)
-    path = Path(override) if override else user_data_path(APP_ID, appauthor=False)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def default_url() -> str:

@@ -10,8 +10,6 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QApplication
 
 from compost_desktop import APP_ID, APP_NAME, __version__
-from compost_desktop.db import migrate
-from compost_desktop.db.engine import DatabaseUrlError, describe, resolve_url
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.logs import setup
@@ -32,6 +30,11 @@ class DatabaseOpener(QObject):
         pool.start(_Task(self._open))
 
     def _open(self) -> None:
+        # Imported here: SQLAlchemy and Alembic take most of a second to load, and the
+        # window should not wait for them.
+        from compost_desktop.db import migrate
+        from compost_desktop.db.engine import DatabaseUrlError, describe, resolve_url
+
         try:
             url = resolve_url(self._url_text)
             status = migrate.ensure_current(url)
@@ -71,15 +74,12 @@ def run_gui(database_url: str | None) -> int:
     app = create_app(sys.argv)
     reporter = ErrorReporter(str(log_path))
     reporter.install()
-    try:
-        label = describe(resolve_url(database_url))
-    except DatabaseUrlError as exc:
-        label = str(exc)
-    window = MainWindow(label, str(log_path))
+    window = MainWindow("Database", str(log_path))
     opener = DatabaseOpener(database_url)
     opener.opened.connect(window.on_database_state)
     window.show()
-    opener.start(QThreadPool.globalInstance())
+    # Start the database work once the event loop runs, so the first paint comes first.
+    QTimer.singleShot(0, lambda: opener.start(QThreadPool.globalInstance()))
     # For start-up measurements and smoke tests: quit once the window is up.
     quit_after = os.environ.get("COMPOST_QUIT_AFTER_SHOWN_MS")
     if quit_after is not None:

@@ -1,0 +1,37 @@
+# The two Quick start commands (README): `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint bench system-deps-run system-deps-test clean
+
+run: system-deps-run $(STAMP)
+	$(BIN)/compost-desktop
+
+test: system-deps-test $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check compost_desktop tests benchmarks migrations
+	$(BIN)/ruff format --check compost_desktop tests benchmarks migrations
+	$(BIN)/mypy
+
+bench: system-deps-test $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
+
+system-deps-run:
+	@bash scripts/ensure-system-deps.sh run
+
+system-deps-test:
+	@bash scripts/ensure-system-deps.sh test
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) dist build/.work .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,55 @@
+"""App start: process start to main window shown, against a bare Qt window in the same run."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+RUNS = 5
+
+BARE_QT = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv)
+w = QMainWindow(); w.resize(1100, 720); w.show()
+QTimer.singleShot(0, lambda: (print("main-window-shown", flush=True), app.quit()))
+app.exec()
+"""
+
+
+def _time_until_shown(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if "main-window-shown" in line:
+            elapsed = time.perf_counter() - start
+            break
+    else:
+        raise RuntimeError(f"{cmd} never showed its window")
+    proc.wait(30)
+    return elapsed
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as data:
+        env = {
+            **os.environ,
+            "QT_QPA_PLATFORM": "offscreen",
+            "COMPOST_DATA_DIR": data,
+            "COMPOST_QUIT_AFTER_SHOWN_MS": "0",
+        }
+        app_cmd = [sys.executable, "-m", "compost_desktop"]
+        _time_until_shown(app_cmd, env)  # first run creates the database: not a typical start
+        app = [_time_until_shown(app_cmd, env) for _ in range(RUNS)]
+        bare = [_time_until_shown([sys.executable, "-c", BARE_QT], env) for _ in range(RUNS)]
+    app_ms, bare_ms = statistics.median(app) * 1000, statistics.median(bare) * 1000
+    print(f"app start to main window shown: median {app_ms:.0f} ms over {RUNS} runs "
+          f"(min {min(app) * 1000:.0f}, max {max(app) * 1000:.0f})")
+    print(f"bare PySide6 window (baseline):  median {bare_ms:.0f} ms")
+    print(f"ratio app / bare Qt: {app_ms / bare_ms:.2f}")
