@@ -49,7 +49,9 @@ def main() -> None:
         app = [_time_until_shown(app_cmd, env) for _ in range(RUNS)]
         bare = [_time_until_shown([sys.executable, "-c", BARE_QT], env) for _ in range(RUNS)]
     app_ms, bare_ms = statistics.median(app) * 1000, statistics.median(bare) * 1000
-    print(f"app start to main window shown: median {app_ms:.0f} ms over {RUNS} runs "
-          f"(min {min(app) * 1000:.0f}, max {max(app) * 1000:.0f})")
+    print(
+        f"app start to main window shown: median {app_ms:.0f} ms over {RUNS} runs "
+        f"(min {min(app) * 1000:.0f}, max {max(app) * 1000:.0f})"
+    )
     print(f"bare PySide6 window (baseline):  median {bare_ms:.0f} ms")
     print(f"ratio app / bare Qt: {app_ms / bare_ms:.2f}")

@@ -7,8 +7,12 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from compost_desktop import __version__
+
+if TYPE_CHECKING:
+    from compost_desktop import mixcli
 
 log = logging.getLogger(__name__)
 

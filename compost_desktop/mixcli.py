@@ -30,7 +30,9 @@ class RecipeError(ValueError):
 def builtin_library(name: str) -> MaterialRecord | None:
     """The shipped defaults, for scripts that name materials without a database."""
     records = [
-        MaterialRecord(i, d.name, d.kind, d.cn_ratio, d.nitrogen_pct, d.moisture_pct, d.density_kg_per_l)
+        MaterialRecord(
+            i, d.name, d.kind, d.cn_ratio, d.nitrogen_pct, d.moisture_pct, d.density_kg_per_l
+        )
         for i, d in enumerate(DEFAULT_MATERIALS, start=1)
     ]
     wanted = name.strip().lower()
@@ -152,11 +154,17 @@ def _auto_suggestion(
     goal = analysis.band.target
     useful = [c for c in components if (c.cn_ratio > goal if raising else c.cn_ratio < goal)]
     if useful:
-        best = max(useful, key=lambda c: c.cn_ratio) if raising else min(useful, key=lambda c: c.cn_ratio)
+        best = (
+            max(useful, key=lambda c: c.cn_ratio)
+            if raising
+            else min(useful, key=lambda c: c.cn_ratio)
+        )
         material = AdditionMaterial(best.name, best.cn_ratio, best.nitrogen_pct, best.moisture_pct)
     else:
         fallback = library("Straw" if raising else "Grass clippings")
-        if fallback is None or fallback.kind is not (MaterialKind.BROWN if raising else MaterialKind.GREEN):
+        if fallback is None or fallback.kind is not (
+            MaterialKind.BROWN if raising else MaterialKind.GREEN
+        ):
             return None
         material = fallback.as_addition()
     return _suggestion_json(analysis, material)

@@ -26,7 +26,9 @@ def _exe() -> list[str]:
     return [found] if found else [sys.executable, "-m", "compost_desktop"]
 
 
-def run(*args: str, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*_exe(), *args],
         input=stdin,
@@ -51,7 +53,9 @@ def test_mix_example_from_the_issue() -> None:
 
 
 def test_mix_names_library_materials_and_flags_estimates() -> None:
-    recipe = {"inputs": [{"name": "Kitchen scraps", "kg": 100}, {"name": "Mystery", "kg": 10, "cn": 60}]}
+    recipe = {
+        "inputs": [{"name": "Kitchen scraps", "kg": 100}, {"name": "Mystery", "kg": 10, "cn": 60}]
+    }
     out = json.loads(run("mix", stdin=json.dumps(recipe)).stdout)
     assert out["estimate"] is True
     assert out["status"] == "too_much_green"

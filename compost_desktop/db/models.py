@@ -43,7 +43,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-def Amount(precision: int = 12, scale: int = 3) -> Numeric[float]:  # noqa: N802 - reads as a type
+def Amount(precision: int = 12, scale: int = 3) -> Numeric[float]:
     """Exact decimal storage, handed to Python as float (the mix engine works in floats)."""
     return Numeric(precision, scale, asdecimal=False)
 

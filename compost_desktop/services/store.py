@@ -176,8 +176,10 @@ class Store:
             if value is not None:
                 v.check_volume_l(value, label=label)
         with self._session() as s:
-            c = Cycle(status=CycleStatus.PLANNING.value) if cycle_id is None else _get(
-                s, Cycle, cycle_id
+            c = (
+                Cycle(status=CycleStatus.PLANNING.value)
+                if cycle_id is None
+                else _get(s, Cycle, cycle_id)
             )
             c.name = (draft.name or "").strip() or None
             c.start_date = draft.start_date
@@ -337,7 +339,9 @@ def _mass_and_volume(draft: InputDraft, material: Material) -> tuple[float, floa
         volume = (
             v.check_volume_l(draft.volume_l)
             if draft.volume_l is not None
-            else (kg_to_litres(mass, material.density_kg_per_l) if material.density_kg_per_l else None)
+            else (
+                kg_to_litres(mass, material.density_kg_per_l) if material.density_kg_per_l else None
+            )
         )
         return mass, volume
     if draft.volume_l is None:

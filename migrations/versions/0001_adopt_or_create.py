@@ -168,9 +168,7 @@ def _preflight(bind: sa.Connection, tables: set[str]) -> None:
                 "cycle may be active (set the others to 'completed')."
             )
     if {"start_date", "projected_end_date"} <= batch_cols:
-        bad = ids(
-            "SELECT id FROM compost_batch WHERE projected_end_date < start_date ORDER BY id"
-        )
+        bad = ids("SELECT id FROM compost_batch WHERE projected_end_date < start_date ORDER BY id")
         if bad:
             problems.append(
                 f"compost_batch rows with id {_list(bad)} end before they start "

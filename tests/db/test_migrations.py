@@ -142,7 +142,9 @@ def test_sqlite_file_is_backed_up_before_upgrade(tmp_path: Path) -> None:
     assert "uuid" not in copy["compost_batch"][0]  # the copy is the pre-upgrade file
 
 
-def test_failed_sqlite_upgrade_rolls_back_the_schema_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_sqlite_upgrade_rolls_back_the_schema_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A failure after some DDL ran must leave the file as it was (transactional DDL)."""
     url_text = f"sqlite:///{tmp_path / 'farm.db'}"
     _run_sql(url_text, legacy.script("sqlite", 2))

@@ -79,7 +79,14 @@ def test_editing_a_material_changes_the_cycles_mix(store: Store) -> None:
     store.add_input(cid, InputDraft(_material(store, "Kitchen scraps"), mass_kg=10))
     before = store.mix_of(cid)
     store.save_material(
-        MaterialDraft(straw.name, straw.kind, 120, straw.nitrogen_pct, straw.moisture_pct, straw.density_kg_per_l),
+        MaterialDraft(
+            straw.name,
+            straw.kind,
+            120,
+            straw.nitrogen_pct,
+            straw.moisture_pct,
+            straw.density_kg_per_l,
+        ),
         straw.id,
     )
     after = store.mix_of(cid)
@@ -154,7 +161,9 @@ def test_database_itself_refuses_a_second_active_cycle(store: Store) -> None:
     a, b = _cycle(store, "A"), _cycle(store, "B")
     store.activate(a)
     with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
-        conn.execute(sa.text("UPDATE compost_batch SET status = 'active' WHERE id = :id"), {"id": b})
+        conn.execute(
+            sa.text("UPDATE compost_batch SET status = 'active' WHERE id = :id"), {"id": b}
+        )
 
 
 def test_turning_log(store: Store) -> None:

@@ -121,7 +121,11 @@ def test_water_to_reach_goal() -> None:
 )
 def test_bad_values_are_refused_with_a_message(kwargs: dict[str, float], field: str) -> None:
     values: dict[str, float | str | None] = {
-        "name": "Straw", "mass_kg": 1, "cn_ratio": 80, "nitrogen_pct": 0.7, "moisture_pct": 12
+        "name": "Straw",
+        "mass_kg": 1,
+        "cn_ratio": 80,
+        "nitrogen_pct": 0.7,
+        "moisture_pct": 12,
     }
     values.update(kwargs)
     with pytest.raises(ValidationError) as info:
@@ -157,8 +161,10 @@ components = st.builds(
 @given(st.lists(components, min_size=1, max_size=8))
 def test_mix_ratio_lies_between_smallest_and_largest_input_ratio(mix: list[MixComponent]) -> None:
     ratio = analyse(mix).cn_ratio
-    assert min(c.cn_ratio for c in mix) * (1 - 1e-9) <= ratio <= max(c.cn_ratio for c in mix) * (
-        1 + 1e-9
+    assert (
+        min(c.cn_ratio for c in mix) * (1 - 1e-9)
+        <= ratio
+        <= max(c.cn_ratio for c in mix) * (1 + 1e-9)
     )
 
 
@@ -182,7 +188,10 @@ def test_adding_the_suggested_amount_reaches_the_target(
     mix: list[MixComponent], cn: float, n: float, m: float, target: float
 ) -> None:
     # Fully known components, so the suggestion is exact rather than an estimate.
-    mix = [MixComponent(c.name, c.mass_kg, c.cn_ratio, c.nitrogen_pct or 1.0, c.moisture_pct or 50) for c in mix]
+    mix = [
+        MixComponent(c.name, c.mass_kg, c.cn_ratio, c.nitrogen_pct or 1.0, c.moisture_pct or 50)
+        for c in mix
+    ]
     analysis = analyse(mix)
     assume(abs(cn - target) > 0.5)
     s = analysis.amount_to_reach(AdditionMaterial("add", cn, n, m), target)

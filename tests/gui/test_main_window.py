@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+
 import pytest
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QMessageBox
