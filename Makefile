@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench system-deps-run system-deps-test clean
+.PHONY: run test lint ui bench system-deps-run system-deps-test clean
 
 run: system-deps-run $(STAMP)
 	$(BIN)/compost-desktop
@@ -13,9 +13,12 @@ test: system-deps-test $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check compost_desktop tests benchmarks migrations
-	$(BIN)/ruff format --check compost_desktop tests benchmarks migrations
+	$(BIN)/ruff check compost_desktop tests benchmarks migrations scripts
+	$(BIN)/ruff format --check compost_desktop tests benchmarks migrations scripts
 	$(BIN)/mypy
+
+ui: $(STAMP)
+	$(BIN)/python scripts/compile_ui.py
 
 bench: system-deps-test $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks

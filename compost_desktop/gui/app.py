@@ -5,57 +5,102 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from compost_desktop import APP_ID, APP_NAME, __version__
+from compost_desktop.gui import settings_store
+from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.main_window import MainWindow
+from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
 from compost_desktop.logs import setup
+
+if TYPE_CHECKING:
+    from compost_desktop.services.store import Store
+    from compost_desktop.settings import Settings
 
 log = logging.getLogger(__name__)
 
+PING_INTERVAL_MS = 15_000
 
-class DatabaseOpener(QObject):
-    """Upgrades or adopts the database in the thread pool and reports in plain words."""
 
-    opened = Signal(str, bool)
+def open_database(url_text: str | None) -> tuple[Store, str]:
+    """Runs on the database thread: resolve, upgrade or adopt, and hand back a store."""
+    # Imported here: SQLAlchemy and Alembic take most of a second to load, and the window
+    # should not wait for them.
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import describe, make_engine, resolve_url
+    from compost_desktop.services.store import Store
 
-    def __init__(self, url_text: str | None) -> None:
-        super().__init__()
-        self._url_text = url_text
+    url = resolve_url(url_text)
+    status = migrate.ensure_current(url)
+    log.info("Database ready: %s", status.summary())
+    return Store(make_engine(url)), describe(url)
 
-    def start(self, pool: QThreadPool) -> None:
-        pool.start(_Task(self._open))
 
-    def _open(self) -> None:
-        # Imported here: SQLAlchemy and Alembic take most of a second to load, and the
-        # window should not wait for them.
-        from compost_desktop.db import migrate
-        from compost_desktop.db.engine import DatabaseUrlError, describe, resolve_url
+def database_url_from(settings: Settings, explicit: str | None) -> str | None:
+    if explicit:
+        return explicit
+    from compost_desktop import secrets
 
-        try:
-            url = resolve_url(self._url_text)
-            status = migrate.ensure_current(url)
-        except (DatabaseUrlError, migrate.MigrationError) as exc:
-            log.error("Database not opened: %s", exc)
-            self.opened.emit(f"Database not available — {exc}", False)
+    db = settings.database
+    return db.effective_url(secrets.get_password(db.secret_key) if db.host else None)
+
+
+class DatabaseConnector:
+    """Opens the database, then keeps checking it so the status bar tells the truth."""
+
+    def __init__(self, ctx: AppContext, window: MainWindow, url_text: str | None) -> None:
+        self.ctx = ctx
+        self.window = window
+        self.url_text = url_text
+        self._timer = QTimer(window)
+        self._timer.setInterval(PING_INTERVAL_MS)
+        self._timer.timeout.connect(self.on_tick)
+        self._reachable: bool | None = None
+
+    def start(self) -> None:
+        self.ctx.runner.submit(
+            lambda: open_database(self.url_text), self.on_opened, self.on_open_failed
+        )
+        self._timer.start()
+
+    def on_opened(self, result: tuple[Store, str]) -> None:
+        store, label = result
+        self._reachable = True
+        self.ctx.set_store(store, label)
+        self.window.on_database_state(f"{label} — ready", True)
+
+    def on_open_failed(self, exc: BaseException) -> None:
+        log.error("Database not opened: %s", exc)
+        self._reachable = False
+        self.window.on_database_state(
+            f"Database not available — {exc} Retrying every {PING_INTERVAL_MS // 1000} s.", False
+        )
+
+    def on_tick(self) -> None:
+        store = self.ctx.store
+        if store is None:
+            self.start_retry()
             return
-        log.info("Database ready: %s", status.summary())
-        self.opened.emit(f"{describe(url)} — ready", True)
+        self.ctx.runner.submit(store.ping, self.on_ping, self.on_ping)
 
+    def start_retry(self) -> None:
+        self.ctx.runner.submit(
+            lambda: open_database(self.url_text), self.on_opened, self.on_open_failed
+        )
 
-class _Task(QRunnable):
-    def __init__(self, fn: object) -> None:
-        super().__init__()
-        self._fn = fn
-
-    def run(self) -> None:
-        try:
-            self._fn()  # type: ignore[operator]
-        except Exception:
-            sys.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+    def on_ping(self, result: object) -> None:
+        ok = result is True
+        if ok != self._reachable:
+            label = self.ctx.database_label
+            self.window.on_database_state(
+                f"{label} — ready" if ok else f"{label} — server unreachable, retrying", ok
+            )
+        self._reachable = ok
 
 
 def create_app(argv: list[str]) -> QApplication:
@@ -68,23 +113,44 @@ def create_app(argv: list[str]) -> QApplication:
     return app
 
 
+def build_window(ctx: AppContext, log_path: str) -> MainWindow:
+    """The main window with every screen; screens load their data once the store is ready."""
+    window = MainWindow("Database", log_path)
+    for key, title in (
+        ("cycles", "Cycles"),
+        ("monitoring", "Monitoring"),
+        ("materials", "Materials"),
+        ("settings", "Settings"),
+    ):
+        window.add_page(key, title, _placeholder(title))
+    return window
+
+
+def _placeholder(title: str) -> QWidget:
+    label = QLabel(f"{title} — coming in this release")
+    label.setObjectName("placeholder")
+    return label
+
+
 def run_gui(database_url: str | None) -> int:
     log_path = setup()
     log.info("Starting %s %s", APP_NAME, __version__)
     app = create_app(sys.argv)
     reporter = ErrorReporter(str(log_path))
     reporter.install()
-    window = MainWindow("Database", str(log_path))
-    opener = DatabaseOpener(database_url)
-    opener.opened.connect(window.on_database_state)
+    settings = settings_store.load()
+    bus = ChangeBus()
+    runner = DatabaseRunner(bus)
+    ctx = AppContext(settings, runner, bus)
+    window = build_window(ctx, str(log_path))
+    connector = DatabaseConnector(ctx, window, database_url_from(settings, database_url))
     window.show()
     # Start the database work once the event loop runs, so the first paint comes first.
-    QTimer.singleShot(0, lambda: opener.start(QThreadPool.globalInstance()))
-    # For start-up measurements and smoke tests: quit once the window is up.
+    QTimer.singleShot(0, connector.start)
     quit_after = os.environ.get("COMPOST_QUIT_AFTER_SHOWN_MS")
-    if quit_after is not None:
-        QTimer.singleShot(int(quit_after), app.quit)
+    if quit_after is not None:  # start-up measurements and smoke tests
         QTimer.singleShot(0, lambda: print("main-window-shown", flush=True))
+        QTimer.singleShot(int(quit_after), app.quit)
     code = app.exec()
-    QThreadPool.globalInstance().waitForDone(5000)
+    runner.shutdown()
     return code

@@ -1,10 +1,18 @@
-"""The main window: navigation, status bar with the database in use, menus."""
+"""The main window: navigation between screens, status bar with the database in use, menus."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, QUrl, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
 
 from compost_desktop import APP_NAME, __version__
 
@@ -13,15 +21,46 @@ class MainWindow(QMainWindow):
     def __init__(self, database_label: str, log_path: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._log_path = log_path
+        self._pages: dict[str, int] = {}
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(800, 560)
-        self.tabs = QTabWidget(self)
-        self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+
+        central = QWidget(self)
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.navigation = QListWidget(central)
+        self.navigation.setObjectName("navigation")
+        self.navigation.setFixedWidth(150)
+        self.stack = QStackedWidget(central)
+        layout.addWidget(self.navigation)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+
         self.database_status = QLabel(f"{database_label} — opening…")
         self.statusBar().addPermanentWidget(self.database_status)
         self._build_menus()
         self._restore_geometry()
+
+    def add_page(self, key: str, title: str, widget: QWidget) -> None:
+        """Pages are reachable by click and by Ctrl+1…Ctrl+9 in the order added."""
+        index = self.stack.addWidget(widget)
+        self.navigation.addItem(title)
+        self._pages[key] = index
+        if index < 9:
+            action = QAction(title, self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _=False, k=key: self.show_page(k))
+            self.view_menu.addAction(action)
+        if self.navigation.currentRow() < 0:
+            self.navigation.setCurrentRow(0)
+
+    def show_page(self, key: str) -> None:
+        self.navigation.setCurrentRow(self._pages[key])
+
+    def page(self, key: str) -> QWidget:
+        return self.stack.widget(self._pages[key])
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -29,6 +68,9 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        self.file_menu = file_menu
+
+        self.view_menu = self.menuBar().addMenu("&View")
 
         help_menu = self.menuBar().addMenu("&Help")
         self.open_log_action = QAction("Open &log file", self)

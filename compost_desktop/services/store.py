@@ -78,6 +78,15 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
+    def ping(self) -> bool:
+        """True when the database answers; screens use it for the reachability status."""
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False
+
     # --- materials -------------------------------------------------------------------
 
     def materials(self) -> list[MaterialRecord]:

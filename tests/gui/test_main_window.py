@@ -6,36 +6,53 @@ import logging
 import sys
 
 import pytest
-from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from compost_desktop.gui.app import DatabaseOpener
+from compost_desktop.gui.app import DatabaseConnector, build_window
+from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.main_window import MainWindow
+from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
+from compost_desktop.settings import Settings
 
 
-def test_status_bar_reports_the_database_opened_off_the_gui_thread(
-    qtbot: QtBot, sqlite_url: str
+@pytest.fixture
+def threaded_ctx() -> AppContext:
+    bus = ChangeBus()
+    runner = DatabaseRunner(bus)
+    yield AppContext(Settings(), runner, bus)
+    runner.shutdown()
+
+
+def test_database_opens_off_the_gui_thread_and_status_bar_says_so(
+    qtbot: QtBot, sqlite_url: str, threaded_ctx: AppContext
 ) -> None:
-    window = MainWindow("SQLite test", "/tmp/log")
+    window = build_window(threaded_ctx, "/tmp/log")
     qtbot.addWidget(window)
-    opener = DatabaseOpener(sqlite_url)
-    opener.opened.connect(window.on_database_state)
-    with qtbot.waitSignal(opener.opened, timeout=20_000) as blocker:
-        opener.start(QThreadPool.globalInstance())
-    assert blocker.args is not None and blocker.args[1] is True
+    connector = DatabaseConnector(threaded_ctx, window, sqlite_url)
+    with qtbot.waitSignal(threaded_ctx.store_ready, timeout=20_000):
+        connector.start()
+    assert threaded_ctx.store is not None
     assert window.database_status.text().endswith("ready")
+    assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == [
+        "Cycles",
+        "Monitoring",
+        "Materials",
+        "Settings",
+    ]
 
 
-def test_unreachable_database_is_said_in_plain_words(qtbot: QtBot) -> None:
-    window = MainWindow("PostgreSQL", "/tmp/log")
+def test_unreachable_database_is_said_in_plain_words(
+    qtbot: QtBot, threaded_ctx: AppContext
+) -> None:
+    window = build_window(threaded_ctx, "/tmp/log")
     qtbot.addWidget(window)
-    opener = DatabaseOpener("postgresql+psycopg://nobody@127.0.0.1:9/x")
-    opener.opened.connect(window.on_database_state)
-    with qtbot.waitSignal(opener.opened, timeout=20_000):
-        opener.start(QThreadPool.globalInstance())
-    assert "Cannot reach" in window.database_status.text()
+    connector = DatabaseConnector(threaded_ctx, window, "postgresql+psycopg://nobody@127.0.0.1:9/x")
+    connector.start()
+    qtbot.waitUntil(lambda: "Cannot reach" in window.database_status.text(), timeout=20_000)
+    assert "Retrying" in window.database_status.text()
     assert "Traceback" not in window.database_status.text()
 
 
@@ -54,6 +71,15 @@ def test_uncaught_error_is_logged_and_shown(
     assert "ValueError: boom" in shown[0]
     assert "Your saved data is safe" in shown[0]
     assert "boom" in caplog.text
+
+
+def test_pages_are_reachable_by_keyboard(qtbot: QtBot, threaded_ctx: AppContext) -> None:
+    window = build_window(threaded_ctx, "/tmp/log")
+    qtbot.addWidget(window)
+    actions = {a.shortcut().toString(): a for a in window.view_menu.actions()}
+    actions["Ctrl+3"].trigger()
+    assert window.stack.currentIndex() == 2
+    assert window.navigation.currentItem().text() == "Materials"
 
 
 def test_window_geometry_is_restored(qtbot: QtBot) -> None:

@@ -1,0 +1,92 @@
+"""What the user can set, as typed values; persisted by the GUI (QSettings), never passwords."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from compost_desktop.domain.mix import TargetBand
+from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
+
+
+@dataclass
+class DatabaseSettings:
+    """Empty url and host mean the embedded SQLite default."""
+
+    url: str = ""  # a full SQLAlchemy URL wins over the fields below
+    host: str = ""
+    port: int = 5432
+    name: str = "compost"
+    user: str = ""
+
+    def effective_url(self, password: str | None = None) -> str | None:
+        if self.url.strip():
+            return self.url.strip()
+        if not self.host.strip():
+            return None
+        from sqlalchemy.engine import URL
+
+        return URL.create(
+            "postgresql+psycopg",
+            username=self.user or None,
+            password=password or None,
+            host=self.host.strip(),
+            port=self.port,
+            database=self.name,
+        ).render_as_string(hide_password=False)
+
+    @property
+    def secret_key(self) -> str:
+        return f"db:{self.user}@{self.host}:{self.port}/{self.name}"
+
+
+@dataclass
+class MqttSettings:
+    """Empty host means: start the local demo broker and simulator."""
+
+    host: str = ""
+    port: int = 1883
+    username: str = ""
+    tls: bool = False
+    client_id: str = ""  # stable per PC so the broker keeps the QoS 1 session
+    data_topic: str = "compost/sensor/data"
+    status_topic: str = "compost/status/+"
+    esphome_topic: str = "+/sensor/+/state"
+    tasmota_topic: str = "tele/+/SENSOR"
+    stale_after_s: int = 300
+
+    @property
+    def secret_key(self) -> str:
+        return f"mqtt:{self.username}@{self.host}:{self.port}"
+
+
+@dataclass
+class AlarmSettings:
+    too_hot_c: float = 70.0
+    too_cold_active_c: float = 40.0
+    too_dry_pct: float = 40.0
+    too_wet_pct: float = 65.0
+    silent_after_s: int = 600
+    hysteresis_c: float = 2.0
+    hysteresis_pct: float = 2.0
+
+
+@dataclass
+class UnitSettings:
+    mass: MassUnit = MassUnit.KG
+    temperature: TemperatureUnit = TemperatureUnit.CELSIUS
+    volume: VolumeUnit = VolumeUnit.LITRE
+
+
+@dataclass
+class Settings:
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    mqtt: MqttSettings = field(default_factory=MqttSettings)
+    alarms: AlarmSettings = field(default_factory=AlarmSettings)
+    units: UnitSettings = field(default_factory=UnitSettings)
+    cn_low: float = 25.0
+    cn_high: float = 30.0
+    cn_target: float = 27.5
+
+    @property
+    def band(self) -> TargetBand:
+        return TargetBand(self.cn_low, self.cn_high, self.cn_target)
