@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtWidgets import QApplication
 
 from compost_desktop import APP_ID, APP_NAME, __version__
 from compost_desktop.gui import settings_store
@@ -115,21 +115,17 @@ def create_app(argv: list[str]) -> QApplication:
 
 def build_window(ctx: AppContext, log_path: str) -> MainWindow:
     """The main window with every screen; screens load their data once the store is ready."""
+    from compost_desktop.gui.cycles.page import CyclesPage
+    from compost_desktop.gui.materials.page import MaterialsPage
+    from compost_desktop.gui.monitoring.page import MonitoringPage
+    from compost_desktop.gui.settings_page import SettingsPage
+
     window = MainWindow("Database", log_path)
-    for key, title in (
-        ("cycles", "Cycles"),
-        ("monitoring", "Monitoring"),
-        ("materials", "Materials"),
-        ("settings", "Settings"),
-    ):
-        window.add_page(key, title, _placeholder(title))
+    window.add_page("cycles", "Cycles", CyclesPage(ctx))
+    window.add_page("monitoring", "Monitoring", MonitoringPage(ctx))
+    window.add_page("materials", "Materials", MaterialsPage(ctx))
+    window.add_page("settings", "Settings", SettingsPage(ctx))
     return window
-
-
-def _placeholder(title: str) -> QWidget:
-    label = QLabel(f"{title} — coming in this release")
-    label.setObjectName("placeholder")
-    return label
 
 
 def run_gui(database_url: str | None) -> int:

@@ -1,0 +1,15 @@
+"""The Cycles screen."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from compost_desktop.gui.context import AppContext
+
+
+class CyclesPage(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("Cycles — coming in this release"))
