@@ -1,0 +1,786 @@
+"""Turn raw MQTT messages from farm sensor nodes into validated readings and device states.
+
+Formats understood (topic filters are configurable, see `TopicPatterns`):
+
+* Farm JSON on ``compost/sensor/data``::
+
+      {"device_id": "node-1", "temperature": 55.4, "moisture": 48.2,
+       "timestamp": "2026-06-11T00:00:00Z"}
+
+  Every key other than ``device_id`` and the timestamp (``timestamp``, else ``time`` or ``ts``)
+  is a value. The timestamp may be ISO 8601 (``Z``, an offset, or naive), epoch seconds or epoch
+  milliseconds (number or numeric string); absent or null means "when received".
+* Status on ``compost/status/<device>`` (also ESPHome ``<node>/status`` and Tasmota
+  ``tele/<device>/LWT``): ``online``/``offline`` in any case, or a JSON object whose
+  ``status``/``state``/``online`` key says so.
+* ESPHome ``<node>/sensor/<name>/state``: a plain number; device is the node.
+* Tasmota ``tele/<device>/SENSOR``: one reading per sensor object, device ``<device>/<sensor>``
+  (e.g. ``barn/DS18B20-1``); ``"TempUnit": "F"`` is converted to °C; ``Time`` is the timestamp.
+
+Quantity names (`classify_quantity`): ``temperature`` (°C), ``moisture`` (%), ``humidity`` (%),
+``o2`` (%) and ``co2`` (ppm) are canonical and recognised through common aliases ("temp",
+"soil_moisture", "oxygen", "CarbonDioxide", ...). A name that also carries a probe label (digits
+or a position word such as core/edge/top) is the canonical quantity of a *probe sub-device*
+``<device>/probe-<label>``: ``temperature_2`` from node-1 is quantity ``temperature`` of device
+``node-1/probe-2``, so "the lowest temperature probe" is a minimum over devices, never a guess
+over quantity names. Names that mark a non-pile sensor (ambient, air, internal, chip...) and any
+other name pass through normalised (lower case, ``_`` separators) as their own quantity, so
+``air_temperature`` or ``wifi_signal`` can never be mistaken for a pile probe. Tasmota's ESP chip
+sensor becomes ``chip_temperature`` for the same reason.
+
+Malformed input is counted by reason and logged with rate limiting; `MessageParser.parse` never
+raises. A message with some good and some bad values yields the good readings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from enum import StrEnum
+from functools import lru_cache
+from typing import Final, TypeAlias
+
+log = logging.getLogger(__name__)
+
+MAX_PAYLOAD_BYTES: Final = 64 * 1024
+MAX_DEVICE_ID_LENGTH: Final = 128
+MAX_QUANTITY_LENGTH: Final = 64
+
+TEMPERATURE: Final = "temperature"
+MOISTURE: Final = "moisture"
+HUMIDITY: Final = "humidity"
+O2: Final = "o2"
+CO2: Final = "co2"
+CANONICAL_QUANTITIES: Final = frozenset({TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2})
+
+# Physically possible values; anything outside is a broken sensor, not a reading.
+PLAUSIBLE_RANGES: Final[dict[str, tuple[float, float]]] = {
+    TEMPERATURE: (-50.0, 150.0),
+    MOISTURE: (0.0, 100.0),
+    HUMIDITY: (0.0, 100.0),
+    O2: (0.0, 100.0),
+    CO2: (0.0, 1_000_000.0),
+}
+
+# Sensors without a clock report 1970 plus uptime; data from before 2000 is never real.
+EARLIEST_VALID_TIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_CLOCK_AHEAD: Final = timedelta(days=1)
+_EARLIEST_EPOCH: Final = EARLIEST_VALID_TIME.timestamp()
+_MAX_CLOCK_AHEAD_S: Final = MAX_CLOCK_AHEAD.total_seconds()
+# Epoch values this large can only be milliseconds (1e12 s is the year 33658).
+_EPOCH_MS_THRESHOLD: Final = 1e12
+
+
+class RejectReason(StrEnum):
+    """Why a message or a single value was dropped, as counted in `MessageParser`."""
+
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    EMPTY_PAYLOAD = "empty_payload"
+    INVALID_UTF8 = "invalid_utf8"
+    INVALID_JSON = "invalid_json"
+    NOT_AN_OBJECT = "not_an_object"
+    MISSING_DEVICE_ID = "missing_device_id"
+    INVALID_DEVICE_ID = "invalid_device_id"
+    BAD_TIMESTAMP = "bad_timestamp"
+    TIMESTAMP_OUT_OF_RANGE = "timestamp_out_of_range"
+    NON_NUMERIC = "non_numeric"
+    NULL_VALUE = "null_value"
+    NON_FINITE = "non_finite"
+    BOOLEAN_VALUE = "boolean_value"
+    OUT_OF_RANGE = "out_of_range"
+    BAD_QUANTITY_NAME = "bad_quantity_name"
+    UNKNOWN_UNIT = "unknown_unit"
+    NO_VALUES = "no_values"
+    UNKNOWN_TOPIC = "unknown_topic"
+    INTERNAL_ERROR = "internal_error"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One validated measurement, identified by device, quantity and measurement time."""
+
+    device_id: str
+    quantity: str
+    value: float
+    measured_at: datetime
+    received_at: datetime
+    topic: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    """A node's or actuator's reported state; `online` is None when the payload does not say."""
+
+    device_id: str
+    online: bool | None
+    detail: dict[str, object]
+    received_at: datetime
+
+
+ParsedMessage: TypeAlias = Reading | DeviceStatus
+
+
+@dataclass
+class TopicPatterns:
+    """MQTT topic filters per format, so farms with custom prefixes can be configured.
+
+    Wildcard levels carry the device: for status, Tasmota and LWT topics the device is the
+    wildcard levels joined by "/"; for ESPHome the last wildcard level is the sensor name and
+    the others form the device. Set a pattern to None to ignore that format.
+    """
+
+    farm_json: str | None = "compost/sensor/data"
+    status: str | None = "compost/status/+"
+    esphome: str | None = "+/sensor/+/state"
+    tasmota: str | None = "tele/+/SENSOR"
+    esphome_status: str | None = "+/status"
+    tasmota_lwt: str | None = "tele/+/LWT"
+
+    def __post_init__(self) -> None:
+        """Fail at configuration time rather than silently never matching."""
+        _compile_routes(self)
+
+    def subscriptions(self) -> list[str]:
+        """Filters to subscribe to, without duplicates, in a stable order."""
+        seen: list[str] = []
+        for pattern in self._ordered():
+            if pattern is not None and pattern not in seen:
+                seen.append(pattern)
+        return seen
+
+    def _ordered(self) -> tuple[str | None, ...]:
+        return (
+            self.farm_json,
+            self.status,
+            self.esphome,
+            self.tasmota,
+            self.esphome_status,
+            self.tasmota_lwt,
+        )
+
+
+class _Kind(StrEnum):
+    FARM = "farm"
+    STATUS = "status"
+    ESPHOME = "esphome"
+    TASMOTA = "tasmota"
+
+
+@dataclass(frozen=True, slots=True)
+class _Route:
+    kind: _Kind
+    levels: tuple[str, ...]
+    min_wildcards: int
+
+
+_Match: TypeAlias = tuple[_Kind, tuple[str, ...]]
+
+
+def _validate_filter(pattern: str) -> tuple[str, ...]:
+    levels = tuple(pattern.split("/"))
+    if not pattern:
+        raise ValueError("empty MQTT topic filter")
+    for i, level in enumerate(levels):
+        if "#" in level and (level != "#" or i != len(levels) - 1):
+            raise ValueError(f"'#' must be the whole last level in {pattern!r}")
+        if "+" in level and level != "+":
+            raise ValueError(f"'+' must be a whole level in {pattern!r}")
+    return levels
+
+
+def _compile_routes(patterns: TopicPatterns) -> tuple[_Route, ...]:
+    spec = (
+        (patterns.farm_json, _Kind.FARM, 0),
+        (patterns.status, _Kind.STATUS, 1),
+        (patterns.esphome, _Kind.ESPHOME, 2),
+        (patterns.tasmota, _Kind.TASMOTA, 1),
+        (patterns.esphome_status, _Kind.STATUS, 1),
+        (patterns.tasmota_lwt, _Kind.STATUS, 1),
+    )
+    routes: list[_Route] = []
+    for pattern, kind, min_wildcards in spec:
+        if pattern is None:
+            continue
+        levels = _validate_filter(pattern)
+        wildcards = sum(1 for level in levels if level in ("+", "#"))
+        if wildcards < min_wildcards:
+            raise ValueError(
+                f"{kind} topic filter {pattern!r} needs {min_wildcards} wildcard level(s) "
+                "to carry the device and sensor name"
+            )
+        routes.append(_Route(kind, levels, min_wildcards))
+    return tuple(routes)
+
+
+def _match(route: _Route, topic_levels: list[str]) -> tuple[str, ...] | None:
+    levels = route.levels
+    captures: list[str] = []
+    for i, level in enumerate(levels):
+        if level == "#":
+            rest = topic_levels[i:]
+            # MQTT: '#' also matches the parent level itself, which then carries no device.
+            if rest:
+                captures.append("/".join(rest))
+            return tuple(captures)
+        if i >= len(topic_levels):
+            return None
+        if level == "+":
+            captures.append(topic_levels[i])
+        elif level != topic_levels[i]:
+            return None
+    if len(levels) != len(topic_levels):
+        return None
+    return tuple(captures)
+
+
+# --- quantity names -------------------------------------------------------------------------
+
+_ALIASES: Final[dict[str, str]] = {
+    "temperature": TEMPERATURE,
+    "temp": TEMPERATURE,
+    "moisture": MOISTURE,
+    "moist": MOISTURE,
+    "humidity": HUMIDITY,
+    "hum": HUMIDITY,
+    "rh": HUMIDITY,
+    "o2": O2,
+    "oxygen": O2,
+    "co2": CO2,
+    "carbondioxide": CO2,
+}
+_PHRASES: Final = (("carbon_dioxide", "carbondioxide"), ("relative_humidity", "humidity"))
+# Words that add nothing to what is measured: where the sensor is, or the canonical unit.
+_NOISE_WORDS: Final = frozenset(
+    {
+        "compost", "pile", "heap", "windrow", "soil", "probe", "sensor",
+        "c", "celsius", "degc", "percent", "pct", "ppm",
+    }
+)  # fmt: skip
+_POSITION_WORDS: Final = frozenset(
+    {
+        "core", "centre", "center", "middle", "mid", "edge", "side", "top", "bottom",
+        "surface", "deep", "shallow", "inner", "outer", "upper", "lower",
+        "left", "right", "front", "back", "north", "south", "east", "west",
+    }
+)  # fmt: skip
+# Words that say the sensor is not in the pile: such readings must never count as a pile probe.
+_NON_PILE_WORDS: Final = frozenset(
+    {
+        "ambient", "air", "outside", "outdoor", "room", "internal", "chip", "cpu",
+        "board", "enclosure", "case", "box", "esp", "esp32", "esp8266",
+    }
+)  # fmt: skip
+_NON_ALNUM_RE: Final = re.compile(r"[^a-z0-9]+")
+_GLUED_DIGITS_RE: Final = re.compile(r"(temperature|temp|moisture|moist|humidity|hum|probe)(\d+)")
+_PROBE_NUMBER_RE: Final = re.compile(r"\d{1,4}")
+
+
+@lru_cache(maxsize=2048)
+def classify_quantity(name: str) -> tuple[str, str | None] | None:
+    """Map a sensor field name to (quantity, probe label or None); None if unusable as a name."""
+    normalised = _NON_ALNUM_RE.sub("_", name.lower()).strip("_")
+    if not normalised or len(normalised) > MAX_QUANTITY_LENGTH:
+        return None
+    canonical = _ALIASES.get(normalised)
+    if canonical is not None:
+        return canonical, None
+    phrased = normalised
+    for phrase, replacement in _PHRASES:
+        phrased = phrased.replace(phrase, replacement)
+    tokens: list[str] = []
+    for token in phrased.split("_"):
+        glued = _GLUED_DIGITS_RE.fullmatch(token)
+        tokens.extend(glued.groups() if glued else (token,))
+    quantities = {_ALIASES[t] for t in tokens if t in _ALIASES}
+    if len(quantities) != 1 or any(t in _NON_PILE_WORDS for t in tokens):
+        return normalised, None
+    labels: list[str] = []
+    for token in tokens:
+        if token in _ALIASES or token in _NOISE_WORDS:
+            continue
+        if token in _POSITION_WORDS or _PROBE_NUMBER_RE.fullmatch(token):
+            labels.append(token)
+        else:
+            # Unknown qualifier ("temperature_avg", "temp_f"): keep it apart from the real thing.
+            return normalised, None
+    return quantities.pop(), "-".join(labels) if labels else None
+
+
+def _is_temperature_like(quantity: str) -> bool:
+    return quantity == TEMPERATURE or "temp" in quantity or "dewpoint" in quantity
+
+
+# --- values and timestamps ------------------------------------------------------------------
+
+_NUMBER_RE: Final = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+_NON_FINITE_WORDS: Final = frozenset(
+    sign + word for sign in ("", "+", "-") for word in ("nan", "inf", "infinity")
+)
+
+
+def _to_float(value: object) -> float | RejectReason:
+    """Coerce a JSON value or text payload to a finite float, or say why it is not one."""
+    number: float
+    if isinstance(value, float):
+        number = value
+    elif isinstance(value, bool):
+        return RejectReason.BOOLEAN_VALUE
+    elif isinstance(value, int):
+        try:
+            number = float(value)
+        except OverflowError:
+            return RejectReason.NON_FINITE
+    elif value is None:
+        return RejectReason.NULL_VALUE
+    elif isinstance(value, str):
+        if _NUMBER_RE.fullmatch(value):
+            number = float(value)
+        elif value.strip().lower() in _NON_FINITE_WORDS:
+            return RejectReason.NON_FINITE
+        else:
+            return RejectReason.NON_NUMERIC
+    else:
+        return RejectReason.NON_NUMERIC
+    if not math.isfinite(number):
+        return RejectReason.NON_FINITE
+    return number
+
+
+def _from_epoch(seconds: float, latest_epoch: float) -> datetime | RejectReason:
+    if not math.isfinite(seconds):
+        return RejectReason.BAD_TIMESTAMP
+    if seconds >= _EPOCH_MS_THRESHOLD:
+        seconds /= 1000.0
+    if not _EARLIEST_EPOCH <= seconds <= latest_epoch:
+        return RejectReason.TIMESTAMP_OUT_OF_RANGE
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _parse_timestamp(
+    raw: object, received_at: datetime, naive_tz: tzinfo
+) -> datetime | RejectReason:
+    """Read ISO 8601 or epoch time; bound it so a broken clock cannot misfile readings."""
+    if raw is None:
+        return received_at
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        return RejectReason.BAD_TIMESTAMP
+    latest_epoch = received_at.timestamp() + _MAX_CLOCK_AHEAD_S
+    if isinstance(raw, int | float):
+        try:
+            return _from_epoch(float(raw), latest_epoch)
+        except OverflowError:
+            return RejectReason.BAD_TIMESTAMP
+    # ISO text always has '-' or ':'; checking first keeps the common case off the regex.
+    if "-" not in raw and ":" not in raw and _NUMBER_RE.fullmatch(raw):
+        return _from_epoch(float(raw), latest_epoch)
+    text = raw.strip()
+    if len(text) > 64:
+        return RejectReason.BAD_TIMESTAMP
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return RejectReason.BAD_TIMESTAMP
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=naive_tz)
+        if parsed.tzinfo is not UTC:
+            parsed = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return RejectReason.TIMESTAMP_OUT_OF_RANGE
+    if not EARLIEST_VALID_TIME <= parsed <= received_at + MAX_CLOCK_AHEAD:
+        return RejectReason.TIMESTAMP_OUT_OF_RANGE
+    return parsed
+
+
+def _device_id(raw: object) -> str | RejectReason:
+    if raw is None:
+        return RejectReason.MISSING_DEVICE_ID
+    if isinstance(raw, str):
+        device = raw.strip()
+        if not device:
+            return RejectReason.MISSING_DEVICE_ID
+    elif isinstance(raw, int) and not isinstance(raw, bool):
+        # Some firmware sends its numeric chip id.
+        device = str(raw)
+    else:
+        return RejectReason.INVALID_DEVICE_ID
+    if len(device) > MAX_DEVICE_ID_LENGTH:
+        return RejectReason.INVALID_DEVICE_ID
+    return device
+
+
+_ONLINE_WORDS: Final = frozenset({"online", "on", "up", "true", "1", "connected", "alive"})
+_OFFLINE_WORDS: Final = frozenset(
+    {"offline", "off", "down", "false", "0", "disconnected", "dead", "lost"}
+)
+_STATUS_KEYS: Final = ("status", "state", "online")
+_FARM_TIME_KEYS: Final = ("timestamp", "time", "ts")
+_FARM_META_KEYS: Final = frozenset({"device_id", *_FARM_TIME_KEYS})
+_TASMOTA_META_KEYS: Final = frozenset({"Id", "id", "ID", "Address", "Name"})
+# Marks "not JSON" apart from a JSON null.
+_INVALID: Final = object()
+_JSON_DECODER: Final = json.JSONDecoder()
+_JSON_WHITESPACE: Final = " \t\n\r"
+
+
+def _online_flag(raw: object) -> bool | None:
+    if type(raw) is bool:
+        return raw
+    if type(raw) is int and raw in (0, 1):
+        return raw == 1
+    if isinstance(raw, str):
+        word = raw.strip().lower()
+        if word in _ONLINE_WORDS:
+            return True
+        if word in _OFFLINE_WORDS:
+            return False
+    return None
+
+
+# --- the parser -----------------------------------------------------------------------------
+
+
+class MessageParser:
+    """Parses MQTT messages into readings and statuses, counting everything it drops.
+
+    Not thread-safe: use one parser per thread (the counters are plain integers).
+    """
+
+    _ROUTE_CACHE_SIZE: Final = 4096
+
+    def __init__(
+        self,
+        patterns: TopicPatterns | None = None,
+        *,
+        naive_timezone: tzinfo = UTC,
+        warn_interval_s: float = 60.0,
+    ) -> None:
+        """`naive_timezone` applies to timestamps without offset (Tasmota sends local time)."""
+        self.patterns = patterns if patterns is not None else TopicPatterns()
+        self.accepted = 0
+        self.rejected = 0
+        self.rejected_by_reason: Counter[str] = Counter()
+        self._routes = _compile_routes(self.patterns)
+        self._route_cache: dict[str, _Match | None] = {}
+        self._naive_tz = naive_timezone
+        self._warn_interval_s = warn_interval_s
+        self._last_warned: dict[str, float] = {}
+        self._suppressed: Counter[str] = Counter()
+
+    def parse(
+        self, topic: str, payload: bytes, received_at: datetime | None = None
+    ) -> list[ParsedMessage]:
+        """Parse one message; never raises, whatever the payload."""
+        if received_at is None:
+            received_at = datetime.now(UTC)
+        elif received_at.tzinfo is None:
+            received_at = received_at.replace(tzinfo=UTC)
+        elif received_at.tzinfo is not UTC:
+            received_at = received_at.astimezone(UTC)
+        out: list[ParsedMessage] = []
+        try:
+            self._dispatch(topic, payload, received_at, out)
+        except Exception:
+            # A parser bug must not kill the MQTT thread; count it so tests and the UI see it.
+            log.exception("Unexpected error parsing MQTT message on %r", topic[:200])
+            self._count_reject(RejectReason.INTERNAL_ERROR, topic, "see traceback")
+            return []
+        self.accepted += len(out)
+        return out
+
+    def reset_counters(self) -> None:
+        """Start counting afresh, e.g. when the user reconnects to another broker."""
+        self.accepted = 0
+        self.rejected = 0
+        self.rejected_by_reason.clear()
+
+    # -- dispatch --
+
+    def _route(self, topic: str) -> _Match | None:
+        cache = self._route_cache
+        if topic in cache:
+            return cache[topic]
+        levels = topic.split("/")
+        found: _Match | None = None
+        for route in self._routes:
+            if topic.startswith("$") and route.levels[0] in ("+", "#"):
+                continue
+            captures = _match(route, levels)
+            if captures is not None and len(captures) >= route.min_wildcards:
+                found = (route.kind, captures)
+                break
+        if len(cache) >= self._ROUTE_CACHE_SIZE:
+            cache.clear()
+        cache[topic] = found
+        return found
+
+    def _dispatch(
+        self, topic: str, payload: bytes, received_at: datetime, out: list[ParsedMessage]
+    ) -> None:
+        match = self._route(topic)
+        if match is None:
+            self._count_reject(RejectReason.UNKNOWN_TOPIC, topic)
+            return
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            self._count_reject(RejectReason.PAYLOAD_TOO_LARGE, topic, f"{len(payload)} bytes")
+            return
+        if not payload:
+            self._count_reject(RejectReason.EMPTY_PAYLOAD, topic)
+            return
+        kind, captures = match
+        if kind is _Kind.FARM:
+            self._parse_farm(topic, payload, received_at, out)
+        elif kind is _Kind.ESPHOME:
+            self._parse_esphome(topic, captures, payload, received_at, out)
+        elif kind is _Kind.TASMOTA:
+            self._parse_tasmota(topic, captures, payload, received_at, out)
+        else:
+            self._parse_status(topic, captures, payload, received_at, out)
+
+    # -- formats --
+
+    def _parse_farm(
+        self, topic: str, payload: bytes, received_at: datetime, out: list[ParsedMessage]
+    ) -> None:
+        obj = self._load_object(topic, payload)
+        if obj is None:
+            return
+        device = _device_id(obj.get("device_id"))
+        if isinstance(device, RejectReason):
+            self._count_reject(device, topic)
+            return
+        raw_time: object = None
+        for key in _FARM_TIME_KEYS:
+            raw_time = obj.get(key)
+            if raw_time is not None:
+                break
+        measured_at = _parse_timestamp(raw_time, received_at, self._naive_tz)
+        if isinstance(measured_at, RejectReason):
+            self._count_reject(measured_at, topic, repr(raw_time)[:64])
+            return
+        seen_values = False
+        for key, raw in obj.items():
+            if key in _FARM_META_KEYS:
+                continue
+            seen_values = True
+            # Fast path for the common case (plain finite float, known name, no probe); the
+            # general path below re-checks everything and does the counting.
+            classified = classify_quantity(key)
+            if type(raw) is float and classified is not None and classified[1] is None:
+                quantity = classified[0]
+                bounds = PLAUSIBLE_RANGES.get(quantity)
+                if (bounds is None and math.isfinite(raw)) or (
+                    bounds is not None and bounds[0] <= raw <= bounds[1]
+                ):
+                    out.append(Reading(device, quantity, raw, measured_at, received_at, topic))
+                    continue
+            self._add_reading(
+                topic, device, key, raw, measured_at, received_at, out, fahrenheit=False
+            )
+        if not seen_values:
+            self._count_reject(RejectReason.NO_VALUES, topic)
+
+    def _parse_esphome(
+        self,
+        topic: str,
+        captures: tuple[str, ...],
+        payload: bytes,
+        received_at: datetime,
+        out: list[ParsedMessage],
+    ) -> None:
+        device = _device_id("/".join(captures[:-1]))
+        if isinstance(device, RejectReason):
+            self._count_reject(device, topic)
+            return
+        text = self._decode(topic, payload)
+        if text is None:
+            return
+        self._add_reading(
+            topic, device, captures[-1], text, received_at, received_at, out, fahrenheit=False
+        )
+
+    def _parse_tasmota(
+        self,
+        topic: str,
+        captures: tuple[str, ...],
+        payload: bytes,
+        received_at: datetime,
+        out: list[ParsedMessage],
+    ) -> None:
+        base_device = _device_id("/".join(captures))
+        if isinstance(base_device, RejectReason):
+            self._count_reject(base_device, topic)
+            return
+        obj = self._load_object(topic, payload)
+        if obj is None:
+            return
+        raw_time = obj.get("Time")
+        measured_at = _parse_timestamp(raw_time, received_at, self._naive_tz)
+        if isinstance(measured_at, RejectReason):
+            self._count_reject(measured_at, topic, repr(raw_time)[:64])
+            return
+        unit = obj.get("TempUnit", "C")
+        fahrenheit: bool | None = None
+        if isinstance(unit, str) and unit.strip().upper() in ("C", "F"):
+            fahrenheit = unit.strip().upper() == "F"
+        seen_sensor = False
+        for sensor_key, sensor in obj.items():
+            # Top-level scalars are Time, units and switch states, not measurements.
+            if type(sensor) is not dict:
+                continue
+            seen_sensor = True
+            device = _device_id(f"{base_device}/{sensor_key}")
+            if isinstance(device, RejectReason):
+                self._count_reject(device, topic, repr(sensor_key[:64]))
+                continue
+            chip = sensor_key.upper().startswith("ESP")
+            for name, raw in sensor.items():
+                if name in _TASMOTA_META_KEYS:
+                    continue
+                self._add_reading(
+                    topic,
+                    device,
+                    name,
+                    raw,
+                    measured_at,
+                    received_at,
+                    out,
+                    fahrenheit=fahrenheit,
+                    prefix="chip_" if chip else "",
+                )
+        if not seen_sensor:
+            self._count_reject(RejectReason.NO_VALUES, topic)
+
+    def _parse_status(
+        self,
+        topic: str,
+        captures: tuple[str, ...],
+        payload: bytes,
+        received_at: datetime,
+        out: list[ParsedMessage],
+    ) -> None:
+        device = _device_id("/".join(captures))
+        if isinstance(device, RejectReason):
+            self._count_reject(device, topic)
+            return
+        text = self._decode(topic, payload)
+        if text is None:
+            return
+        stripped = text.strip()
+        detail: dict[str, object]
+        if stripped[:1] in ("{", "[", '"'):
+            decoded = self._load_json(topic, stripped)
+            if decoded is _INVALID:
+                return
+            if isinstance(decoded, str):
+                stripped = decoded.strip()
+            elif type(decoded) is dict:
+                detail = dict(decoded)
+                raw_flag = next((detail[k] for k in _STATUS_KEYS if k in detail), None)
+                out.append(DeviceStatus(device, _online_flag(raw_flag), detail, received_at))
+                return
+            else:
+                self._count_reject(RejectReason.NOT_AN_OBJECT, topic)
+                return
+        if not stripped:
+            self._count_reject(RejectReason.EMPTY_PAYLOAD, topic)
+            return
+        detail = {"status": stripped[:256]}
+        out.append(DeviceStatus(device, _online_flag(stripped), detail, received_at))
+
+    # -- helpers --
+
+    def _add_reading(
+        self,
+        topic: str,
+        device: str,
+        name: str,
+        raw: object,
+        measured_at: datetime,
+        received_at: datetime,
+        out: list[ParsedMessage],
+        *,
+        fahrenheit: bool | None,
+        prefix: str = "",
+    ) -> None:
+        classified = classify_quantity(name)
+        if classified is None:
+            self._count_reject(RejectReason.BAD_QUANTITY_NAME, topic, repr(name)[:80])
+            return
+        quantity, probe = classified
+        if prefix:
+            quantity = prefix + quantity
+        value = _to_float(raw)
+        if isinstance(value, RejectReason):
+            self._count_reject(value, topic, f"{name[:64]!r}={raw!r:.64}")
+            return
+        if fahrenheit is not False and _is_temperature_like(quantity):
+            if fahrenheit is None:
+                self._count_reject(RejectReason.UNKNOWN_UNIT, topic, repr(name[:64]))
+                return
+            value = (value - 32.0) * 5.0 / 9.0
+        bounds = PLAUSIBLE_RANGES.get(quantity)
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            self._count_reject(RejectReason.OUT_OF_RANGE, topic, f"{quantity}={value}")
+            return
+        if probe is not None:
+            device = f"{device}/probe-{probe}"
+        out.append(Reading(device, quantity, value, measured_at, received_at, topic))
+
+    def _decode(self, topic: str, payload: bytes) -> str | None:
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError:
+            self._count_reject(RejectReason.INVALID_UTF8, topic)
+            return None
+        return text[1:] if text.startswith("\ufeff") else text
+
+    def _load_json(self, topic: str, text: str) -> object:
+        # raw_decode skips json.loads' type checks and regex passes; worth it at 50k msg/s.
+        text = text.strip(_JSON_WHITESPACE)
+        try:
+            obj, end = _JSON_DECODER.raw_decode(text)
+        except (ValueError, RecursionError):
+            end = -1
+        if end != len(text):
+            self._count_reject(RejectReason.INVALID_JSON, topic)
+            return _INVALID
+        return obj
+
+    def _load_object(self, topic: str, payload: bytes) -> dict[str, object] | None:
+        text = self._decode(topic, payload)
+        if text is None:
+            return None
+        obj = self._load_json(topic, text)
+        if obj is _INVALID:
+            return None
+        if type(obj) is not dict:
+            self._count_reject(RejectReason.NOT_AN_OBJECT, topic)
+            return None
+        return obj
+
+    def _count_reject(self, reason: RejectReason, topic: str, detail: str = "") -> None:
+        self.rejected += 1
+        self.rejected_by_reason[reason.value] += 1
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("Rejected MQTT message on %r: %s %s", topic[:200], reason.value, detail)
+        now = time.monotonic()
+        last = self._last_warned.get(reason.value)
+        if last is not None and now - last < self._warn_interval_s:
+            self._suppressed[reason.value] += 1
+            return
+        self._last_warned[reason.value] = now
+        suppressed = self._suppressed.pop(reason.value, 0)
+        log.warning(
+            "Rejected MQTT message on %r: %s %s (%d similar since last warning)",
+            topic[:200],
+            reason.value,
+            detail,
+            suppressed,
+        )
