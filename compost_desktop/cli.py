@@ -52,6 +52,40 @@ def build_parser() -> argparse.ArgumentParser:
         "the shipped defaults, or the library of --database when given.",
     )
     mix.add_argument("--database", metavar="URL", help="take named materials from this database")
+
+    record = commands.add_parser(
+        "record",
+        help="record sensor readings from the broker into the database (headless, for servers)",
+        description="Subscribes to the farm's sensor topics and stores every reading against "
+        "the cycle active when it was measured. Survives broker and database restarts; stops "
+        "cleanly on SIGTERM/SIGINT after writing what it holds. Logs to stderr.",
+    )
+    record.add_argument("--database", metavar="URL", help="database URL (see the main --help)")
+    record.add_argument(
+        "--broker",
+        metavar="URL",
+        default="mqtt://127.0.0.1:1883",
+        help="mqtt://[user:pass@]host:port",
+    )
+    record.add_argument(
+        "--client-id",
+        default=None,
+        help="MQTT client id; keep it fixed so the broker holds messages while the recorder is away",
+    )
+
+    simulate = commands.add_parser(
+        "simulate",
+        help="publish simulated readings of a pile going through its phases",
+        description="Publishes the farm's JSON format on compost/sensor/data for N probes.",
+    )
+    simulate.add_argument("--broker", metavar="URL", default="mqtt://127.0.0.1:1883")
+    simulate.add_argument("--devices", type=int, default=3, help="number of probes (default 3)")
+    simulate.add_argument("--rate", type=float, default=1.0, help="messages per probe per second")
+    simulate.add_argument(
+        "--speed", type=float, default=1.0, help="simulated seconds per real second (default 1)"
+    )
+    simulate.add_argument("--seed", type=int, default=0)
+    simulate.add_argument("--count", type=int, default=None, help="stop after this many messages")
     return parser
 
 
@@ -65,7 +99,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(args)
     if args.command == "mix":
         return _mix(args)
+    if args.command == "record":
+        return _record(args)
+    if args.command == "simulate":
+        return _simulate(args)
     raise AssertionError(args.command)
+
+
+def _record(args: argparse.Namespace) -> int:
+    from compost_desktop.db.engine import DatabaseUrlError
+    from compost_desktop.logs import setup
+    from compost_desktop.monitoring import recorder
+
+    setup(to_stderr=True)
+    try:
+        return recorder.run(args.database, args.broker, args.client_id)
+    except (DatabaseUrlError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from compost_desktop.logs import setup
+    from compost_desktop.monitoring.client import BrokerConfig
+    from compost_desktop.monitoring.simulator import Simulator
+
+    setup(to_stderr=True)
+    try:
+        broker = BrokerConfig.from_url(args.broker)
+        sim = Simulator(
+            broker.host,
+            broker.port,
+            devices=args.devices,
+            rate_hz=args.rate,
+            speed=args.speed,
+            seed=args.seed,
+            username=broker.username,
+            password=broker.password,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    sim.run(stop, max_messages=args.count)
+    return 0
 
 
 def _db(args: argparse.Namespace) -> int:

@@ -6,13 +6,17 @@ import uuid as uuid_module
 from datetime import UTC, date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -198,3 +202,49 @@ class Turning(Base):
     created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=utcnow)
 
     cycle: Mapped[Cycle] = relationship(back_populates="turnings")
+
+
+class SensorReading(Base):
+    """One measurement; device + quantity + measured time identify it across PCs."""
+
+    __tablename__ = "sensor_reading"
+    __table_args__ = (
+        UniqueConstraint("device_id", "quantity", "measured_at", name="uq_sensor_reading_identity"),
+        Index("ix_sensor_reading_batch_time", "batch_id", "measured_at"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    cycle_id: Mapped[int | None] = mapped_column(
+        "batch_id", ForeignKey("compost_batch.id", ondelete="SET NULL")
+    )
+    device_id: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[str] = mapped_column(String(60))
+    value: Mapped[float] = mapped_column(Float)
+    measured_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    source: Mapped[str] = mapped_column(String(20), server_default="mqtt")
+
+
+class AlarmRecord(Base):
+    """An alarm raised while monitoring, kept with its clearing and acknowledgement."""
+
+    __tablename__ = "alarm_event"
+    __table_args__ = (Index("ix_alarm_event_raised_at", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    cycle_id: Mapped[int | None] = mapped_column(
+        "batch_id", ForeignKey("compost_batch.id", ondelete="SET NULL")
+    )
+    device_id: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[str | None] = mapped_column(String(60))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    value: Mapped[float | None] = mapped_column(Float)
+    threshold: Mapped[float | None] = mapped_column(Float)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
