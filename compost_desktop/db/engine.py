@@ -58,6 +58,7 @@ def make_engine(url: URL | str, **kwargs: Any) -> Engine:
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", 5)
@@ -67,12 +68,20 @@ def make_engine(url: URL | str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # We issue BEGIN ourselves (below): pysqlite's own handling breaks SAVEPOINT and DDL.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode across app crashes
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # IMMEDIATE takes the write lock up front: several threads (screens, recorder, sync)
+    # then wait their turn instead of failing when a read turns into a write.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:

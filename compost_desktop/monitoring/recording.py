@@ -244,8 +244,8 @@ class AlarmLog:
         threshold: float | None,
         at: datetime,
     ) -> int:
+        cycle_id = CycleWindows.load(self.engine).cycle_at(at)
         with self.engine.begin() as conn:
-            cycle_id = CycleWindows.load(self.engine).cycle_at(at)
             result = conn.execute(
                 insert(AlarmRecord).values(
                     uuid=new_uuid(),
