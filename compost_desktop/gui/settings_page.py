@@ -1,15 +1,620 @@
-"""The Settings screen."""
+"""The Settings screen: database, C:N band, units, MQTT broker and alarms.
+
+Passwords go to the OS keyring (on a worker thread, as keyring calls may block), never into
+QSettings. "Test connection" also runs on a worker thread and answers in plain words.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+import copy
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QSizePolicy, QWidget
+
+from compost_desktop import secrets
+from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
+from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.generated.ui_settings_page import Ui_SettingsPage
+from compost_desktop.settings import DatabaseSettings, MqttSettings, Settings
+
+log = logging.getLogger(__name__)
+
+INVALID_STYLE = "border: 1px solid #b00020; background: #fdecee;"
+OK_COLOUR = "#1b5e20"
+ERROR_COLOUR = "#b00020"
+
+
+# --- connection test (runs on a worker thread) --------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionReport:
+    """The outcome of a connection test, said as a person would say it."""
+
+    ok: bool
+    message: str
+
+
+_SCHEMA_WORDS = {
+    "current": "schema up to date",
+    "empty": "the database is empty; the tables are created when the app starts with it",
+    "legacy": (
+        "it holds the old server system's tables; they are adopted (every row kept) when the "
+        "app starts with it"
+    ),
+    "outdated": "the schema is older and is upgraded automatically when the app starts with it",
+    "newer": "but it was made by a newer Compost Desktop; update this app before using it",
+}
+
+
+def check_connection(url_text: str) -> ConnectionReport:
+    """Connect, read the schema state and explain any failure; never raises."""
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import DatabaseUrlError, make_engine, resolve_url
+
+    try:
+        url = resolve_url(url_text)
+    except DatabaseUrlError as exc:
+        return ConnectionReport(False, str(exc))
+    except Exception as exc:  # make_url may raise other parse errors
+        return ConnectionReport(False, f"'{url_text}' is not a usable database URL ({exc}).")
+    sqlite = url.get_backend_name() == "sqlite"
+    where = str(url.database) if sqlite else f"{url.host or 'localhost'}:{url.port or 5432}"
+    try:
+        state = migrate.status(url)
+    except migrate.MigrationError as exc:
+        cause = exc.__cause__ or exc
+        return ConnectionReport(False, _explain_failure(str(cause), url_text, where, sqlite))
+    except Exception as exc:
+        log.info("Connection test failed: %s", exc)
+        return ConnectionReport(False, _explain_failure(str(exc), url_text, where, sqlite))
+
+    product = f"SQLite {sqlite3.sqlite_version}"
+    if not sqlite:
+        product = "PostgreSQL"
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                info = conn.dialect.server_version_info or ()
+            if info:
+                product = f"PostgreSQL {info[0]}" + (f".{info[1]}" if info[0] < 10 else "")
+        except Exception:  # the version is a courtesy; the status above already answered
+            pass
+        finally:
+            engine.dispose()
+    words = _SCHEMA_WORDS.get(state.state.value, state.state.value)
+    return ConnectionReport(
+        state.state.value != "newer", f"Connected to {product} at {where}, {words}."
+    )
+
+
+def _explain_failure(detail: str, url_text: str, where: str, sqlite: bool) -> str:
+    """Turn a driver message into what happened and what to do."""
+    text = detail.lower()
+    if sqlite:
+        return (
+            f"Cannot open the database file {where} — check that the folder exists and that "
+            f"you may write to it. ({_first_line(detail)})"
+        )
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url_text)
+        user, database = parsed.username or "", parsed.database or ""
+    except Exception:
+        user, database = "", ""
+    if "password authentication failed" in text or "authentication failed" in text:
+        return f"Password refused for user '{user}' at {where} — check the password."
+    if "no password supplied" in text:
+        return f"The server at {where} asks for a password for '{user}'; type it in Password."
+    if "does not exist" in text and "role" in text:
+        return f"The server at {where} does not know the user '{user}' — check the user name."
+    if "does not exist" in text and "database" in text:
+        return (
+            f"The server at {where} answers, but has no database '{database}' — check the "
+            "name or ask whoever runs the server to create it."
+        )
+    if "could not translate host name" in text or "name or service not known" in text:
+        host = where.rsplit(":", 1)[0]
+        return f"Cannot find a computer called '{host}' — check the host name."
+    if "pg_hba.conf" in text:
+        return f"The server at {where} does not let this PC in (pg_hba.conf) — ask its admin."
+    if "ssl" in text:
+        return f"Cannot agree on encryption with the server at {where}: {_first_line(detail)}"
+    if "timeout" in text or "timed out" in text:
+        return f"Cannot reach {where} — no answer within 5 s. Is the server running?"
+    return f"Cannot reach {where} — is the server running? ({_first_line(detail)})"
+
+
+def _first_line(text: str) -> str:
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    return lines[0] if lines else "no details"
+
+
+class _Relay(QObject):
+    """Carries a worker's result to the GUI thread (a QObject living there, queued signal)."""
+
+    finished = Signal(object, object)  # result, exception
+
+
+class BackgroundCall(QRunnable):
+    """Runs one function on the global thread pool; the callback runs on the GUI thread."""
+
+    def __init__(self, fn: Callable[[], Any], on_finished: Callable[[Any, Any], None]) -> None:
+        super().__init__()
+        self.fn = fn
+        self.relay = _Relay()
+        self.relay.finished.connect(on_finished, Qt.ConnectionType.QueuedConnection)
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+        except Exception as exc:
+            self.relay.finished.emit(None, exc)
+        else:
+            self.relay.finished.emit(result, None)
+
+
+# --- the page ----------------------------------------------------------------------------
+
+_MASS = [("kilograms (kg)", MassUnit.KG), ("pounds (lb)", MassUnit.LB)]
+_TEMPERATURE = [
+    ("degrees Celsius (°C)", TemperatureUnit.CELSIUS),
+    ("degrees Fahrenheit (°F)", TemperatureUnit.FAHRENHEIT),
+]
+_VOLUME = [("litres (L)", VolumeUnit.LITRE), ("US gallons (gal)", VolumeUnit.US_GALLON)]
+
+
+def _to_display_temp(celsius: float, unit: TemperatureUnit) -> float:
+    return celsius * 9 / 5 + 32 if unit is TemperatureUnit.FAHRENHEIT else celsius
+
+
+def _to_celsius(value: float, unit: TemperatureUnit) -> float:
+    return (value - 32) * 5 / 9 if unit is TemperatureUnit.FAHRENHEIT else value
+
+
+def _delta_to_display(delta_c: float, unit: TemperatureUnit) -> float:
+    return delta_c * 9 / 5 if unit is TemperatureUnit.FAHRENHEIT else delta_c
+
+
+def _delta_to_celsius(delta: float, unit: TemperatureUnit) -> float:
+    return delta * 5 / 9 if unit is TemperatureUnit.FAHRENHEIT else delta
 
 
 class SettingsPage(QWidget):
+    """Edits a copy of the settings; Save stores and applies them, Revert throws the copy away."""
+
+    settings_saved = Signal(object)  # Settings
+    connection_tested = Signal(object)  # ConnectionReport
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Settings — coming in this release"))
+        self.ui = Ui_SettingsPage()
+        self.ui.setupUi(self)
+        self._loading = False
+        self._saving = False
+        self._test_serial = 0
+        self._jobs: set[BackgroundCall] = set()
+        self._temp_unit = TemperatureUnit.CELSIUS
+
+        for combo, items in (
+            (self.ui.massCombo, _MASS),
+            (self.ui.temperatureCombo, _TEMPERATURE),
+            (self.ui.volumeCombo, _VOLUME),
+        ):
+            for text, unit in items:
+                combo.addItem(text, unit.value)
+        for spin in (self.ui.tooHotSpin, self.ui.tooColdSpin):
+            spin.setRange(-100, 400)
+        self.ui.statusLabel.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.ui.buttonRow.setStretch(0, 1)  # the message takes the width, buttons stay compact
+        for spin in (self.ui.cnLowSpin, self.ui.cnTargetSpin, self.ui.cnHighSpin):
+            spin.setMaximumWidth(140)
+        self.ui.testResult.setMinimumWidth(200)
+        self.ui.testResult.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+        self._connect_signals()
+        save_action = QAction("Save settings", self)
+        save_action.setShortcut(QKeySequence.StandardKey.Save)
+        save_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        save_action.triggered.connect(self.on_save_clicked)
+        self.addAction(save_action)
+
+        self.load_form(ctx.settings)
+        ctx.settings_changed.connect(self.on_settings_changed)
+
+    def _connect_signals(self) -> None:
+        ui = self.ui
+        for radio in (ui.embeddedRadio, ui.serverRadio, ui.urlRadio):
+            radio.toggled.connect(self.on_form_edited)
+        for edit in self.findChildren(QLineEdit):
+            edit.textChanged.connect(self.on_form_edited)
+        for spin in self.findChildren(QAbstractSpinBox):
+            spin.valueChanged.connect(self.on_form_edited)  # type: ignore[attr-defined]
+        for combo in self.findChildren(QComboBox):
+            combo.currentIndexChanged.connect(self.on_form_edited)
+        ui.mqttTlsCheck.toggled.connect(self.on_form_edited)
+        ui.temperatureCombo.currentIndexChanged.connect(self.on_temperature_unit_changed)
+        ui.testButton.clicked.connect(self.on_test_clicked)
+        ui.saveButton.clicked.connect(self.on_save_clicked)
+        ui.revertButton.clicked.connect(self.on_revert_clicked)
+
+    # --- form <-> settings ---------------------------------------------------------------
+
+    def load_form(self, s: Settings) -> None:
+        """Show settings in the form; passwords stay empty (empty keeps the stored one)."""
+        ui = self.ui
+        self._loading = True
+        try:
+            db = s.database
+            mode = ui.urlRadio if db.url.strip() else ui.serverRadio if db.host else None
+            (mode or ui.embeddedRadio).setChecked(True)
+            ui.urlEdit.setText(db.url)
+            ui.hostEdit.setText(db.host)
+            ui.portSpin.setValue(db.port)
+            ui.dbNameEdit.setText(db.name)
+            ui.userEdit.setText(db.user)
+            ui.passwordEdit.clear()
+
+            m = s.mqtt
+            ui.mqttHostEdit.setText(m.host)
+            ui.mqttPortSpin.setValue(m.port)
+            ui.mqttUserEdit.setText(m.username)
+            ui.mqttPasswordEdit.clear()
+            ui.mqttTlsCheck.setChecked(m.tls)
+            ui.mqttClientIdEdit.setText(m.client_id)
+            ui.dataTopicEdit.setText(m.data_topic)
+            ui.statusTopicEdit.setText(m.status_topic)
+            ui.esphomeTopicEdit.setText(m.esphome_topic)
+            ui.tasmotaTopicEdit.setText(m.tasmota_topic)
+            ui.staleSpin.setValue(m.stale_after_s)
+
+            ui.cnLowSpin.setValue(s.cn_low)
+            ui.cnTargetSpin.setValue(s.cn_target)
+            ui.cnHighSpin.setValue(s.cn_high)
+
+            ui.massCombo.setCurrentIndex(ui.massCombo.findData(s.units.mass.value))
+            ui.volumeCombo.setCurrentIndex(ui.volumeCombo.findData(s.units.volume.value))
+            unit = s.units.temperature
+            ui.temperatureCombo.setCurrentIndex(ui.temperatureCombo.findData(unit.value))
+            self._set_temperature_unit(unit)
+            a = s.alarms
+            ui.tooHotSpin.setValue(_to_display_temp(a.too_hot_c, unit))
+            ui.tooColdSpin.setValue(_to_display_temp(a.too_cold_active_c, unit))
+            ui.hysteresisCSpin.setValue(_delta_to_display(a.hysteresis_c, unit))
+            ui.tooDrySpin.setValue(a.too_dry_pct)
+            ui.tooWetSpin.setValue(a.too_wet_pct)
+            ui.silentSpin.setValue(a.silent_after_s)
+            ui.hysteresisPctSpin.setValue(a.hysteresis_pct)
+        finally:
+            self._loading = False
+        self.ui.testResult.clear()
+        self.on_form_edited()
+
+    def settings_from_form(self) -> Settings:
+        """A new Settings built from the form; what is not on the form is kept as it was."""
+        ui = self.ui
+        s = copy.deepcopy(self.ctx.settings)
+        if ui.urlRadio.isChecked():
+            url, host = ui.urlEdit.text().strip(), ui.hostEdit.text().strip()
+        elif ui.serverRadio.isChecked():
+            url, host = "", ui.hostEdit.text().strip()
+        else:
+            url, host = "", ""
+        s.database = DatabaseSettings(
+            url=url,
+            host=host,
+            port=ui.portSpin.value(),
+            name=ui.dbNameEdit.text().strip() or "compost",
+            user=ui.userEdit.text().strip(),
+        )
+        s.mqtt = MqttSettings(
+            host=ui.mqttHostEdit.text().strip(),
+            port=ui.mqttPortSpin.value(),
+            username=ui.mqttUserEdit.text().strip(),
+            tls=ui.mqttTlsCheck.isChecked(),
+            client_id=ui.mqttClientIdEdit.text().strip(),
+            data_topic=ui.dataTopicEdit.text().strip(),
+            status_topic=ui.statusTopicEdit.text().strip(),
+            esphome_topic=ui.esphomeTopicEdit.text().strip(),
+            tasmota_topic=ui.tasmotaTopicEdit.text().strip(),
+            stale_after_s=ui.staleSpin.value(),
+        )
+        s.cn_low = ui.cnLowSpin.value()
+        s.cn_target = ui.cnTargetSpin.value()
+        s.cn_high = ui.cnHighSpin.value()
+        s.units.mass = MassUnit(ui.massCombo.currentData())
+        s.units.volume = VolumeUnit(ui.volumeCombo.currentData())
+        unit = TemperatureUnit(ui.temperatureCombo.currentData())
+        s.units.temperature = unit
+        s.alarms.too_hot_c = round(_to_celsius(ui.tooHotSpin.value(), unit), 2)
+        s.alarms.too_cold_active_c = round(_to_celsius(ui.tooColdSpin.value(), unit), 2)
+        s.alarms.hysteresis_c = round(_delta_to_celsius(ui.hysteresisCSpin.value(), unit), 2)
+        s.alarms.too_dry_pct = ui.tooDrySpin.value()
+        s.alarms.too_wet_pct = ui.tooWetSpin.value()
+        s.alarms.silent_after_s = ui.silentSpin.value()
+        s.alarms.hysteresis_pct = ui.hysteresisPctSpin.value()
+        return s
+
+    # --- validation as you type ------------------------------------------------------------
+
+    @Slot()
+    def on_form_edited(self, *_args: object) -> None:
+        if self._loading:
+            return
+        ui = self.ui
+        ui.serverFields.setEnabled(ui.serverRadio.isChecked())
+        ui.urlFields.setEnabled(ui.urlRadio.isChecked())
+        valid = self.validate()
+        dirty = self.is_dirty()
+        ui.saveButton.setEnabled(valid and dirty and not self._saving)
+        ui.revertButton.setEnabled(dirty and not self._saving)
+        if not self._saving:
+            if dirty and valid:
+                self._set_status("Changes not saved yet.", None)
+            elif dirty:
+                self._set_status("Fix the fields marked in red to save.", ERROR_COLOUR)
+            elif ui.statusLabel.text() in (
+                "Changes not saved yet.",
+                "Fix the fields marked in red to save.",
+            ):
+                self._set_status("", None)
+
+    def is_dirty(self) -> bool:
+        """Something differs from the settings in use (a typed password counts)."""
+        typed = self.ui.passwordEdit.text() or self.ui.mqttPasswordEdit.text()
+        return bool(typed) or self.settings_from_form() != self.ctx.settings
+
+    def validate(self) -> bool:
+        """Mark wrong fields red with a message under their group; True when all are right."""
+        ui = self.ui
+        ok = True
+
+        url_error = ""
+        if ui.urlRadio.isChecked():
+            url_error = _url_problem(ui.urlEdit.text())
+        _mark(ui.urlEdit, bool(url_error))
+        ui.urlError.setText(url_error)
+        ui.urlError.setVisible(bool(url_error))
+        ok &= not url_error
+        host_missing = ui.serverRadio.isChecked() and not ui.hostEdit.text().strip()
+        _mark(ui.hostEdit, host_missing)
+        ui.hostEdit.setToolTip("Enter the server's name or address." if host_missing else "")
+        ok &= not host_missing
+
+        low, target, high = ui.cnLowSpin.value(), ui.cnTargetSpin.value(), ui.cnHighSpin.value()
+        band_error = ""
+        if not low < high:
+            band_error = f"The lowest C:N ({low:g}) must be below the highest ({high:g})."
+        elif not low < target < high:
+            band_error = (
+                f"The target ({target:g}) must lie between the lowest ({low:g}) and the "
+                f"highest ({high:g})."
+            )
+        _mark(ui.cnLowSpin, bool(band_error) and not low < high)
+        _mark(ui.cnHighSpin, bool(band_error) and not low < high)
+        _mark(ui.cnTargetSpin, bool(band_error) and low < high)
+        ui.bandError.setText(band_error)
+        ui.bandError.setVisible(bool(band_error))
+        ok &= not band_error
+
+        alarm_errors = []
+        hot_cold = ui.tooColdSpin.value() < ui.tooHotSpin.value()
+        dry_wet = ui.tooDrySpin.value() < ui.tooWetSpin.value()
+        if not hot_cold:
+            alarm_errors.append("'Too cold' must be below 'too hot'.")
+        if not dry_wet:
+            alarm_errors.append("'Too dry' must be below 'too wet'.")
+        _mark(ui.tooColdSpin, not hot_cold)
+        _mark(ui.tooDrySpin, not dry_wet)
+        ui.alarmsError.setText(" ".join(alarm_errors))
+        ui.alarmsError.setVisible(bool(alarm_errors))
+        ok &= not alarm_errors
+
+        topics_missing = not ui.dataTopicEdit.text().strip()
+        _mark(ui.dataTopicEdit, topics_missing)
+        ok &= not topics_missing
+        return bool(ok)
+
+    @Slot(int)
+    def on_temperature_unit_changed(self, _index: int) -> None:
+        """Show the alarm temperatures in the chosen unit, converting what is typed."""
+        if self._loading:
+            return
+        new = TemperatureUnit(self.ui.temperatureCombo.currentData())
+        old = self._temp_unit
+        if new is old:
+            return
+        ui = self.ui
+        self._loading = True
+        try:
+            for spin in (ui.tooHotSpin, ui.tooColdSpin):
+                spin.setValue(_to_display_temp(_to_celsius(spin.value(), old), new))
+            ui.hysteresisCSpin.setValue(
+                _delta_to_display(_delta_to_celsius(ui.hysteresisCSpin.value(), old), new)
+            )
+            self._set_temperature_unit(new)
+        finally:
+            self._loading = False
+        self.on_form_edited()
+
+    def _set_temperature_unit(self, unit: TemperatureUnit) -> None:
+        self._temp_unit = unit
+        for spin in (self.ui.tooHotSpin, self.ui.tooColdSpin, self.ui.hysteresisCSpin):
+            spin.setSuffix(f" {unit.value}")
+
+    # --- connection test ---------------------------------------------------------------------
+
+    @Slot()
+    def on_test_clicked(self) -> None:
+        ui = self.ui
+        if ui.urlRadio.isChecked() and _url_problem(ui.urlEdit.text()):
+            self._show_test(ConnectionReport(False, _url_problem(ui.urlEdit.text())))
+            return
+        if ui.serverRadio.isChecked() and not ui.hostEdit.text().strip():
+            self._show_test(ConnectionReport(False, "Enter the server's name or address first."))
+            return
+        db = self.settings_from_form().database
+        typed = ui.passwordEdit.text()
+
+        def work() -> ConnectionReport:
+            if not db.url and not db.host:
+                from compost_desktop.db.engine import default_url
+
+                return check_connection(default_url())
+            password = typed or (secrets.get_password(db.secret_key) if db.host else None)
+            url = db.effective_url(password)
+            assert url is not None
+            return check_connection(url)
+
+        self._test_serial += 1
+        serial = self._test_serial
+        ui.testButton.setEnabled(False)
+        ui.testResult.setStyleSheet("")
+        ui.testResult.setText("Connecting…")
+        self._start(work, lambda result, exc: self.on_test_finished(serial, result, exc))
+
+    def on_test_finished(self, serial: int, result: Any, exc: Any) -> None:
+        if serial != self._test_serial:  # a newer test was started; this answer is stale
+            return
+        self.ui.testButton.setEnabled(True)
+        if exc is not None:
+            log.warning("Connection test crashed: %s", exc)
+            result = ConnectionReport(False, f"The test itself failed: {exc}")
+        self._show_test(result)
+
+    def _show_test(self, report: ConnectionReport) -> None:
+        self.ui.testResult.setText(report.message)
+        self.ui.testResult.setStyleSheet(f"color: {OK_COLOUR if report.ok else ERROR_COLOUR};")
+        self.connection_tested.emit(report)
+
+    # --- save and revert ---------------------------------------------------------------------
+
+    @Slot()
+    def on_save_clicked(self) -> None:
+        if self._saving or not self.validate():
+            if not self._saving:
+                self._set_status("Fix the fields marked in red to save.", ERROR_COLOUR)
+            return
+        new = self.settings_from_form()
+        passwords: list[tuple[str, str, str]] = []
+        if self.ui.passwordEdit.text() and new.database.host:
+            passwords.append(("database", new.database.secret_key, self.ui.passwordEdit.text()))
+        if self.ui.mqttPasswordEdit.text():
+            passwords.append(("MQTT", new.mqtt.secret_key, self.ui.mqttPasswordEdit.text()))
+        self._saving = True
+        self.ui.saveButton.setEnabled(False)
+        self._set_status("Saving…", None)
+
+        def store_passwords() -> list[str]:
+            """Names of the passwords the keyring did not take."""
+            return [what for what, key, pw in passwords if not secrets.set_password(key, pw)]
+
+        db_password_typed = any(what == "database" for what, _key, _pw in passwords)
+        self._start(
+            store_passwords,
+            lambda failed, exc: self.on_passwords_stored(new, db_password_typed, failed, exc),
+        )
+
+    def on_passwords_stored(
+        self, new: Settings, db_password_typed: bool, failed: list[str] | None, exc: Any
+    ) -> None:
+        old = self.ctx.settings
+        self._saving = False
+        if exc is not None:
+            log.warning("Keyring failed: %s", exc)
+            failed = ["database", "MQTT"]
+        try:
+            settings_store.save(new)
+        except Exception as error:  # a read-only or full disk; keep the form as typed
+            log.error("Settings not saved: %s", error)
+            self._set_status(
+                f"Not saved: the settings file could not be written ({error}). Your changes are "
+                "still in the form; try again.",
+                ERROR_COLOUR,
+            )
+            self.on_form_edited()
+            return
+        self.ctx.apply_settings(new)
+        words = ["Settings saved and applied."]
+        if new.database != old.database or db_password_typed:
+            words.append(
+                "The database change takes effect when you restart Compost Desktop; until then "
+                "the app keeps using the database shown in the status bar."
+            )
+        if failed:
+            words.append(
+                f"The {' and '.join(failed)} password could not be kept: this computer offers "
+                "no keyring. It was not written anywhere else."
+            )
+        self.ui.passwordEdit.clear()
+        self.ui.mqttPasswordEdit.clear()
+        self.load_form(new)
+        self._set_status(" ".join(words), ERROR_COLOUR if failed else OK_COLOUR)
+        self.settings_saved.emit(new)
+
+    @Slot()
+    def on_revert_clicked(self) -> None:
+        self.load_form(self.ctx.settings)
+        self._set_status("Changes thrown away; the form shows the settings in use.", None)
+
+    @Slot()
+    def on_settings_changed(self) -> None:
+        """Settings applied elsewhere show here unless the user is in the middle of editing."""
+        if not self._saving and not self.ui.revertButton.isEnabled():
+            self.load_form(self.ctx.settings)
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _start(self, fn: Callable[[], Any], on_finished: Callable[[Any, Any], None]) -> None:
+        job = BackgroundCall(fn, lambda result, exc: self._finish(job, on_finished, result, exc))
+        job.setAutoDelete(False)  # kept alive by self._jobs until its answer arrived
+        self._jobs.add(job)
+        QThreadPool.globalInstance().start(job)
+
+    def _finish(
+        self, job: BackgroundCall, on_finished: Callable[[Any, Any], None], result: Any, exc: Any
+    ) -> None:
+        self._jobs.discard(job)
+        on_finished(result, exc)
+
+    def _set_status(self, text: str, colour: str | None) -> None:
+        self.ui.statusLabel.setText(text)
+        self.ui.statusLabel.setStyleSheet(f"color: {colour};" if colour else "")
+
+
+def _mark(widget: QWidget, invalid: bool) -> None:
+    widget.setStyleSheet(f"{type(widget).__name__} {{ {INVALID_STYLE} }}" if invalid else "")
+
+
+def _url_problem(text: str) -> str:
+    """Why a typed URL cannot be used, or '' when it can (no I/O: parsing only)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    text = text.strip()
+    if not text:
+        return "Enter a database URL, or choose one of the other options."
+    try:
+        url = make_url(text)
+    except (ArgumentError, ValueError):
+        return (
+            "This is not a database URL; write e.g. postgresql+psycopg://user@host/compost "
+            "or sqlite:///C:/farm/compost.db"
+        )
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        return "Compost Desktop works with PostgreSQL and SQLite URLs only."
+    if url.password:
+        return (
+            "Leave the password out of the URL (it would be stored in a plain file): choose "
+            '"The farm\'s PostgreSQL server" and type it in Password; it goes to the keyring.'
+        )
+    return ""

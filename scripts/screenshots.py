@@ -1,0 +1,271 @@
+"""Render every screen offscreen with realistic data to docs/screenshots/*.png.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR]
+
+Everything happens in a throwaway data folder (database, QSettings, no keyring), so running
+it never touches the user's own data. Regenerate after changing a screen, then look at the
+pictures: the README shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT_DIR = ROOT / "docs" / "screenshots"
+WINDOW_SIZE = (1280, 800)
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+_SCRATCH = Path(tempfile.mkdtemp(prefix="compost-screens-"))
+os.environ["COMPOST_DATA_DIR"] = str(_SCRATCH / "data")
+os.environ.pop("COMPOST_DATABASE_URL", None)
+sys.path.insert(0, str(ROOT))
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+
+from compost_desktop.domain.lifecycle import MaterialKind  # noqa: E402
+from compost_desktop.services.records import CycleDraft, InputDraft, MaterialDraft  # noqa: E402
+from compost_desktop.services.store import Store  # noqa: E402
+
+
+def settle(ms: int = 150) -> None:
+    """Let layouts, queued signals and thread-pool answers arrive before grabbing."""
+    app = QApplication.instance()
+    assert app is not None
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+    app.processEvents()
+
+
+def wait_for(condition: Callable[[], bool], timeout_ms: int = 15_000) -> None:
+    waited = 0
+    while not condition() and waited < timeout_ms:
+        settle(50)
+        waited += 50
+
+
+def fill(store: Store) -> None:
+    """A farm a few months in: one active bay, plans, finished and archived batches."""
+    today = date.today()
+
+    def material(name: str) -> int:
+        m = store.find_material(name)
+        assert m is not None, name
+        return m.id
+
+    grain = store.save_material(
+        MaterialDraft(
+            "Brewery spent grain",
+            MaterialKind.GREEN,
+            12,
+            3.6,
+            78,
+            0.65,
+            "Lab report 2026-03, Hillside Brewery",
+            "Collected weekly; drain before mixing",
+        )
+    )
+    store.save_material(
+        MaterialDraft(
+            "Horse manure with straw bedding",
+            MaterialKind.GREEN,
+            35,
+            1.4,
+            65,
+            0.7,
+            "Own analysis, stable B",
+        )
+    )
+    store.save_material(
+        MaterialDraft("Wood shavings (legacy)", MaterialKind.BROWN, 300, None, None, 0.15)
+    )
+
+    def at(days_ago: int) -> datetime:
+        return datetime.combine(today - timedelta(days=days_ago), time(9, 30), UTC)
+
+    def cycle(
+        name: str, start_days_ago: int, length: int, capacity: float, inputs: list[tuple]
+    ) -> int:
+        start = today - timedelta(days=start_days_ago)
+        c = store.save_cycle(
+            CycleDraft(
+                name.format(start=start),
+                start,
+                start + timedelta(days=length),
+                notes="Windrow, turned with the loader",
+                capacity_l=capacity,
+                initial_volume_l=capacity * 0.8,
+                current_volume_l=capacity * 0.6,
+            )
+        )
+        for mat, kg, days_ago in inputs:
+            store.add_input(c.id, InputDraft(mat, mass_kg=kg, added_at=at(days_ago)))
+        return c.id
+
+    archived = cycle(
+        "Manure and straw, {start:%B %Y}",
+        400,
+        120,
+        8000,
+        [(material("Cattle manure"), 1800, 400), (material("Straw"), 420, 399)],
+    )
+    store.archive(store.complete(store.activate(archived).id).id)
+    autumn = cycle(
+        "Leaves and kitchen scraps, {start:%B %Y}",
+        220,
+        90,
+        10000,
+        [
+            (material("Leaves, shredded"), 900, 220),
+            (material("Kitchen scraps"), 1500, 219),
+            (material("Coffee grounds"), 300, 215),
+        ],
+    )
+    store.complete(store.activate(autumn).id)
+    active = cycle(
+        "Bay 1 — windrow {start:%b %Y}",
+        24,
+        90,
+        12000,
+        [
+            (material("Kitchen scraps"), 1200, 24),
+            (material("Leaves, shredded"), 600, 24),
+            (grain.id, 350, 17),
+            (material("Straw"), 180, 10),
+            (material("Horse manure"), 800, 6),
+        ],
+    )
+    store.activate(active)
+    for days_ago, who in ((20, "Ana"), (13, "Ben"), (6, "Ana")):
+        store.add_turning(active, at(days_ago), who, "Turned and watered")
+    cycle(
+        "Bay 2 — next batch",
+        -10,
+        100,
+        12000,
+        [(material("Grass clippings"), 700, 1), (material("Wood chips"), 400, 1)],
+    )
+    cycle("Bay 3 — chicken manure trial", -40, 110, 6000, [])
+
+
+def grab(widget: QWidget, name: str) -> Path:
+    settle()
+    path = OUT_DIR / f"{name}.png"
+    widget.grab().save(str(path))
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+    return path
+
+
+def materials_extras(window: QWidget) -> None:
+    """The edit dialog caught mid-typing with a wrong value, and the in-use delete refusal."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from compost_desktop.gui.materials.page import MaterialsPage
+
+    page = window.page("materials")  # type: ignore[attr-defined]
+    assert isinstance(page, MaterialsPage)
+    page.search.setText("horse manure")
+    page.select_material(page.model.materials()[0].id)
+    page.search.clear()
+    page.on_edit_requested()
+    dialog = page.dialog
+    assert dialog is not None
+    dialog.ui.moistureEdit.setText("120")
+    dialog.on_field_edited("moisture_pct")
+    grab(dialog, "materials-edit-dialog")
+    dialog.reject()
+
+    original = QMessageBox.question
+    QMessageBox.question = staticmethod(lambda *_a: QMessageBox.StandardButton.Yes)  # type: ignore[method-assign]
+    try:
+        store = page.ctx.store
+        assert store is not None
+        scraps = store.find_material("Kitchen scraps")
+        assert scraps is not None
+        page.select_material(scraps.id)
+        page.on_delete_requested()
+    finally:
+        QMessageBox.question = original  # type: ignore[method-assign]
+    grab(window, "materials-in-use")
+    page.clear_message()
+
+
+def settings_extras(window: QWidget) -> None:
+    """The settings page after a successful connection test."""
+    from compost_desktop.gui.settings_page import SettingsPage
+
+    page = window.page("settings")  # type: ignore[attr-defined]
+    assert isinstance(page, SettingsPage)
+    page.ui.testButton.click()
+    wait_for(lambda: page.ui.testButton.isEnabled())
+    grab(window, "settings")
+
+
+def main(argv: list[str]) -> int:
+    global OUT_DIR
+    if argv:
+        OUT_DIR = Path(argv[0]).resolve()
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+
+    from compost_desktop.gui.app import build_window, create_app
+
+    app = create_app([sys.argv[0]])
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(_SCRATCH))
+
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import default_url, describe, make_engine, resolve_url
+    from compost_desktop.gui.context import AppContext
+    from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
+    from compost_desktop.settings import Settings
+
+    url = resolve_url(default_url())  # the embedded database, inside the scratch folder
+    migrate.upgrade(url)
+    store = Store(make_engine(url))
+    fill(store)
+
+    bus = ChangeBus()
+    ctx = AppContext(Settings(), ImmediateRunner(bus), bus)
+    window = build_window(ctx, str(_SCRATCH / "compost-desktop.log"))
+    window.resize(*WINDOW_SIZE)
+    label = describe(url)
+    ctx.set_store(store, label)
+    window.on_database_state(f"{label} — ready", True)
+    window.show()
+    settle(300)
+
+    for key in ("cycles", "monitoring", "materials", "settings"):
+        window.show_page(key)
+        if key == "settings":
+            settings_extras(window)
+        elif key == "monitoring":
+            settle(5000)  # the demo simulator needs a few seconds for its first readings
+            grab(window, key)
+        else:
+            grab(window, key)
+        if key == "materials":
+            materials_extras(window)
+
+    try:
+        from tests.gui.cycles.render_screens import render
+    except ImportError:
+        print("tests.gui.cycles.render_screens not available; cycle dialog/detail skipped")
+    else:
+        render(OUT_DIR)
+
+    window.close()
+    store.engine.dispose()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
