@@ -76,6 +76,7 @@ class Material(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column("material_type", String(50))
     cn_ratio: Mapped[float] = mapped_column("carbon_nitrogen_ratio", Amount(8, 2))
@@ -113,6 +114,7 @@ class Cycle(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger)
     name: Mapped[str | None] = mapped_column(String(120))
     start_date: Mapped[date | None] = mapped_column(DateOnly())
     projected_end_date: Mapped[date | None] = mapped_column(DateOnly())
@@ -162,6 +164,7 @@ class Input(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger)
     cycle_id: Mapped[int | None] = mapped_column(
         "batch_id", ForeignKey("compost_batch.id", ondelete="CASCADE")
     )
@@ -193,6 +196,7 @@ class Turning(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger)
     cycle_id: Mapped[int] = mapped_column(
         "batch_id", ForeignKey("compost_batch.id", ondelete="CASCADE"), index=True
     )
@@ -235,6 +239,7 @@ class AlarmRecord(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger)
     cycle_id: Mapped[int | None] = mapped_column(
         "batch_id", ForeignKey("compost_batch.id", ondelete="SET NULL")
     )
@@ -248,3 +253,58 @@ class AlarmRecord(Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class SyncLog(Base):
+    """The server's change sequence: one row per accepted version of a synced row."""
+
+    __tablename__ = "sync_log"
+    __table_args__ = (Index("ix_sync_log_uuid", "uuid", "seq"),)
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    entity: Mapped[str] = mapped_column(String(40))
+    uuid: Mapped[str] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(10))
+    data: Mapped[str | None] = mapped_column(Text)
+    origin: Mapped[str | None] = mapped_column(String(64))
+    change_id: Mapped[str | None] = mapped_column(String(36))
+    changed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SyncOutbox(Base):
+    """Local changes not yet accepted by the server; written by triggers."""
+
+    __tablename__ = "sync_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[str] = mapped_column(String(36))
+    entity: Mapped[str] = mapped_column(String(40))
+    uuid: Mapped[str] = mapped_column(String(36))
+    op: Mapped[str] = mapped_column(String(10))
+    base_seq: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class SyncState(Base):
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text)
+
+
+class SyncConflict(Base):
+    """A version the server did not keep, held for the user to choose."""
+
+    __tablename__ = "sync_conflict"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    uuid: Mapped[str] = mapped_column(String(36))
+    reason: Mapped[str] = mapped_column(Text)
+    mine: Mapped[str | None] = mapped_column(Text)
+    theirs: Mapped[str | None] = mapped_column(Text)
+    detected_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    resolution: Mapped[str | None] = mapped_column(String(20))

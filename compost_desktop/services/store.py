@@ -25,6 +25,7 @@ from compost_desktop.domain.lifecycle import (
 )
 from compost_desktop.domain.mix import MixAnalysis, TargetBand, analyse
 from compost_desktop.domain.units import kg_to_litres, litres_to_kg
+from compost_desktop.services import totals
 from compost_desktop.services.records import (
     CycleDraft,
     CycleRecord,
@@ -368,14 +369,8 @@ def _mass_and_volume(draft: InputDraft, material: Material) -> tuple[float, floa
 def _refresh_totals(s: Session, cycle: Cycle) -> None:
     """Keep the old system's summary columns true for anything that still reads them."""
     s.flush()
-    inputs = s.scalars(select(Input).where(Input.cycle_id == cycle.id)).all()
-    records = [_input(i) for i in inputs]
-    cycle.green_waste_kg = sum(r.mass_kg for r in records if r.kind is MaterialKind.GREEN)
-    cycle.brown_waste_kg = sum(r.mass_kg for r in records if r.kind is MaterialKind.BROWN)
-    volumes = [r.volume_l for r in records if r.volume_l is not None]
-    cycle.total_volume_liters = sum(volumes) if volumes else None
-    components = [c for c in (r.as_component() for r in records) if c is not None]
-    cycle.cn_ratio = round(analyse(components).cn_ratio, 2) if components else None
+    totals.refresh(s.connection(), cycle.id)
+    s.refresh(cycle)
 
 
 def _material(m: Material) -> MaterialRecord:

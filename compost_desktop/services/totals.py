@@ -1,0 +1,57 @@
+"""The old system's per-cycle summary columns, kept true wherever inputs are written.
+
+They are derived from the inputs, so the store, the server side of a sync push and a pull
+all recompute them the same way; two PCs adding inputs to one cycle is then never a
+conflict over these columns.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, select, update
+
+from compost_desktop.db.models import Cycle, Input, Material
+from compost_desktop.domain.mix import MixComponent, analyse
+
+DERIVED_CYCLE_COLUMNS = frozenset(
+    {"green_waste_kg", "brown_waste_kg", "total_volume_liters", "cn_ratio"}
+)
+
+
+def refresh(conn: Connection, cycle_id: int) -> None:
+    rows = conn.execute(
+        select(
+            Input.kind.label("kind"),
+            Input.mass_kg.label("mass_kg"),
+            Input.volume_l.label("volume_l"),
+            Input.cn_override.label("cn_override"),
+            Input.nitrogen_pct_override.label("n_override"),
+            Input.moisture_pct_override.label("m_override"),
+            Input.material_name.label("name"),
+            Material.cn_ratio.label("cn"),
+            Material.nitrogen_pct.label("n"),
+            Material.moisture_pct.label("m"),
+        )
+        .outerjoin(Material, Material.id == Input.material_id)
+        .where(Input.cycle_id == cycle_id)
+    ).all()
+    green = sum(r.mass_kg for r in rows if r.kind == "green")
+    brown = sum(r.mass_kg for r in rows if r.kind == "brown")
+    volumes = [r.volume_l for r in rows if r.volume_l is not None]
+    components = []
+    for r in rows:
+        cn = r.cn_override if r.cn_override is not None else r.cn
+        if cn is None or r.mass_kg <= 0:
+            continue
+        n = r.n_override if r.n_override is not None else r.n
+        m = r.m_override if r.m_override is not None else r.m
+        components.append(MixComponent(r.name or "material", r.mass_kg, cn, n, m))
+    conn.execute(
+        update(Cycle)
+        .where(Cycle.id == cycle_id)
+        .values(
+            green_waste_kg=green,
+            brown_waste_kg=brown,
+            total_volume_liters=sum(volumes) if volumes else None,
+            cn_ratio=round(analyse(components).cn_ratio, 2) if components else None,
+        )
+    )

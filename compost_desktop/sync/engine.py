@@ -1,0 +1,693 @@
+"""Sync between a PC's local SQLite store and the farm's PostgreSQL.
+
+Push: the outbox (filled by triggers in the same transaction as each change) is grouped by
+row, and each row's current local version is sent with the server version it was based
+on. The server accepts it unless another PC changed the row since; then the server keeps
+its version, and ours is kept in `sync_conflict` for the user to choose. A retried push of
+a version the server already holds changes nothing. Pull: the server's change sequence
+(`sync_log`, numbered in commit order by a trigger) says which rows changed since the last
+pull; their current versions are copied in. Rows travel by uuid: integer ids are local.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid as uuid_module
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from compost_desktop.db.models import (
+    AlarmRecord,
+    Cycle,
+    Input,
+    Material,
+    SensorReading,
+    SyncConflict,
+    SyncOutbox,
+    SyncState,
+    Turning,
+)
+from compost_desktop.db.types import DateOnly, UtcDateTime
+from compost_desktop.services import totals
+
+log = logging.getLogger(__name__)
+
+# Parents before children, so foreign keys resolve on both sides.
+ENTITIES: dict[str, Table] = {
+    "compost_materials": Material.__table__,  # type: ignore[dict-item]
+    "compost_batch": Cycle.__table__,  # type: ignore[dict-item]
+    "cycle_waste_input": Input.__table__,  # type: ignore[dict-item]
+    "cycle_turning": Turning.__table__,  # type: ignore[dict-item]
+    "alarm_event": AlarmRecord.__table__,  # type: ignore[dict-item]
+}
+ORDER = {name: i for i, name in enumerate(ENTITIES)}
+# column -> referenced entity; values travel as the referenced row's uuid.
+FOREIGN: dict[str, dict[str, str]] = {
+    "cycle_waste_input": {"batch_id": "compost_batch", "material_id": "compost_materials"},
+    "cycle_turning": {"batch_id": "compost_batch"},
+    "alarm_event": {"batch_id": "compost_batch"},
+}
+SKIP = {"id", "sync_seq"}
+PUSH_BATCH = 500
+PULL_BATCH = 2000
+READING_BATCH = 5000
+
+Payload = dict[str, Any]
+Progress = Callable[[str, int, int], None]
+
+
+class SyncCancelled(Exception):
+    pass
+
+
+class ServerUnreachable(RuntimeError):
+    pass
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    already: int = 0
+    conflicts: int = 0
+    pulled: int = 0
+    readings_pushed: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictRecord:
+    id: int
+    entity: str
+    uuid: str
+    reason: str
+    mine: Payload | None
+    theirs: Payload | None
+    detected_at: datetime
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _decoder(table: Table) -> dict[str, Callable[[Any], Any]]:
+    decoders: dict[str, Callable[[Any], Any]] = {}
+    for column in table.columns:
+        if isinstance(column.type, UtcDateTime):
+            decoders[column.name] = lambda v: None if v is None else datetime.fromisoformat(v)
+        elif isinstance(column.type, DateOnly):
+            decoders[column.name] = lambda v: None if v is None else date.fromisoformat(v[:10])
+    return decoders
+
+
+DECODERS = {name: _decoder(table) for name, table in ENTITIES.items()}
+
+
+def canonical(payload: Payload | None) -> str:
+    return json.dumps(payload, sort_keys=True, default=str)
+
+
+def _uuid_of(conn: Connection, entity: str, row_id: int | None) -> str | None:
+    if row_id is None:
+        return None
+    table = ENTITIES[entity]
+    return conn.execute(select(table.c.uuid).where(table.c.id == row_id)).scalar()
+
+
+def _id_of(conn: Connection, entity: str, row_uuid: str | None) -> int | None:
+    if row_uuid is None:
+        return None
+    table = ENTITIES[entity]
+    return conn.execute(select(table.c.id).where(table.c.uuid == row_uuid)).scalar()
+
+
+def read_payload(conn: Connection, entity: str, row_uuid: str) -> tuple[Payload | None, int | None]:
+    """The row as it travels: column values, foreign keys as uuids; and its sync_seq."""
+    table = ENTITIES[entity]
+    row = conn.execute(select(table).where(table.c.uuid == row_uuid)).mappings().first()
+    if row is None:
+        return None, None
+    foreign = FOREIGN.get(entity, {})
+    payload: Payload = {}
+    for name, value in row.items():
+        if name in SKIP:
+            continue
+        if name in foreign:
+            payload[name] = _uuid_of(conn, foreign[name], value)
+        else:
+            payload[name] = _encode(value)
+    return payload, row["sync_seq"]
+
+
+class MissingParent(Exception):
+    def __init__(self, entity: str, row_uuid: str) -> None:
+        super().__init__(f"{entity} {row_uuid} is not there")
+        self.entity = entity
+        self.row_uuid = row_uuid
+
+
+def write_payload(conn: Connection, entity: str, payload: Payload, seq: int | None = None) -> None:
+    """Insert or update the row with this uuid from a payload; foreign uuids become ids."""
+    table = ENTITIES[entity]
+    values: dict[str, Any] = {}
+    decoders = DECODERS[entity]
+    foreign = FOREIGN.get(entity, {})
+    for name, value in payload.items():
+        if name not in table.c:
+            continue  # a newer PC may send columns this version does not know
+        if name in foreign:
+            parent = _id_of(conn, foreign[name], value)
+            if value is not None and parent is None:
+                raise MissingParent(foreign[name], value)
+            values[name] = parent
+        else:
+            values[name] = decoders[name](value) if name in decoders else value
+    if seq is not None:
+        values["sync_seq"] = seq
+    existing = conn.execute(select(table.c.id).where(table.c.uuid == payload["uuid"])).scalar()
+    if existing is None and entity == "compost_materials":
+        # The same default material seeded separately on each side: adopt the other's uuid.
+        existing = conn.execute(
+            select(table.c.id).where(func.lower(table.c.name) == str(payload["name"]).lower())
+        ).scalar()
+    if existing is None:
+        conn.execute(insert(table).values(**values))
+    else:
+        conn.execute(update(table).where(table.c.id == existing).values(**values))
+
+
+# --- server side ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    kind: str  # "applied", "already", "conflict"
+    seq: int | None = None
+    theirs: Payload | None = None
+    reason: str = ""
+    server_deleted: bool = False
+
+
+def apply_on_server(
+    conn: Connection,
+    origin: str,
+    entity: str,
+    row_uuid: str,
+    op: str,
+    mine: Payload | None,
+    base: int | None,
+) -> Outcome:
+    """Apply one row's change inside the caller's transaction (its own savepoint)."""
+    theirs, seq = read_payload(conn, entity, row_uuid)
+    newer_by_others = conn.execute(
+        text(
+            "SELECT count(*) FROM sync_log WHERE uuid = :u AND seq > :base "
+            "AND (origin IS NULL OR origin <> :me)"
+        ),
+        {"u": row_uuid, "base": base or 0, "me": origin},
+    ).scalar_one()
+    if op == "delete":
+        if theirs is None:
+            return Outcome("already")
+        if newer_by_others:
+            return Outcome("conflict", seq, theirs, "changed on another PC while you deleted it")
+    else:
+        assert mine is not None
+        if theirs is not None and canonical(_comparable(theirs)) == canonical(_comparable(mine)):
+            return Outcome("already", seq)
+        if theirs is None and base is not None and newer_by_others:
+            return Outcome(
+                "conflict", None, None, "deleted on another PC while you changed it", True
+            )
+        if theirs is not None and newer_by_others:
+            return Outcome("conflict", seq, theirs, "changed on another PC while you changed it")
+    savepoint = conn.begin_nested()
+    try:
+        if op == "delete":
+            table = ENTITIES[entity]
+            conn.execute(delete(table).where(table.c.uuid == row_uuid))
+            _refresh_parent_totals(conn, entity, theirs)
+        else:
+            assert mine is not None
+            write_payload(conn, entity, mine)
+            _refresh_parent_totals(conn, entity, mine)
+        savepoint.commit()
+    except MissingParent as exc:
+        savepoint.rollback()
+        return Outcome(
+            "conflict", seq, theirs, f"it refers to a {exc.entity} deleted on another PC"
+        )
+    except IntegrityError as exc:
+        savepoint.rollback()
+        return Outcome("conflict", seq, theirs, _constraint_reason(entity, exc))
+    _, new_seq = read_payload(conn, entity, row_uuid)
+    return Outcome("applied", new_seq)
+
+
+def _comparable(payload: Payload) -> Payload:
+    # Derived totals and the save time differ per side without anyone having changed the row.
+    return {
+        k: v
+        for k, v in payload.items()
+        if k != "updated_at" and k not in totals.DERIVED_CYCLE_COLUMNS
+    }
+
+
+def _refresh_parent_totals(conn: Connection, entity: str, payload: Payload | None) -> None:
+    """After an input arrives or leaves, its cycle's totals follow, on either side."""
+    if entity == "cycle_waste_input" and payload and payload.get("batch_id"):
+        cycle_id = _id_of(conn, "compost_batch", payload["batch_id"])
+        if cycle_id is not None:
+            totals.refresh(conn, cycle_id)
+
+
+def _constraint_reason(entity: str, exc: IntegrityError) -> str:
+    text_ = str(exc.orig)
+    if "one_active" in text_:
+        return "another cycle was made active on another PC; the server keeps that one active"
+    if "compost_materials_name" in text_ or ("name" in text_ and entity == "compost_materials"):
+        return "another PC added a material with the same name"
+    if "foreign key" in text_.lower():
+        return "it is still used by other records on the server"
+    return f"the server refused it: {text_.splitlines()[0]}"
+
+
+# --- client side ---------------------------------------------------------------------
+
+
+class SyncEngine:
+    """One PC's sync with the server; safe to interrupt at any point and run again."""
+
+    def __init__(self, local: Engine, server: Engine, client_id: str | None = None) -> None:
+        self.local = local
+        self.server = server
+        self.client_id = client_id or self._client_id()
+        self._lock = threading.Lock()
+        # Test hook: called with a stage name; raising there simulates a crash at that point.
+        self.fault: Callable[[str], None] = lambda _stage: None
+
+    def _client_id(self) -> str:
+        with self.local.begin() as conn:
+            value = conn.execute(
+                select(SyncState.value).where(SyncState.key == "client_id")
+            ).scalar()
+            if value is None:
+                value = f"pc-{uuid_module.uuid4()}"
+                conn.execute(insert(SyncState).values(key="client_id", value=value))
+            return value
+
+    # --- status ---
+
+    def waiting(self) -> int:
+        with self.local.connect() as conn:
+            changes = conn.execute(select(func.count(func.distinct(SyncOutbox.uuid)))).scalar_one()
+            readings = conn.execute(
+                select(func.count())
+                .select_from(SensorReading)
+                .where(SensorReading.id > self._state_int(conn, "readings_pushed_id"))
+            ).scalar_one()
+        return int(changes) + int(readings)
+
+    def conflicts(self) -> list[ConflictRecord]:
+        with self.local.connect() as conn:
+            rows = (
+                conn.execute(
+                    select(SyncConflict)
+                    .where(SyncConflict.resolved_at.is_(None))
+                    .order_by(SyncConflict.id)
+                )
+                .mappings()
+                .all()
+            )
+        return [
+            ConflictRecord(
+                r["id"],
+                r["entity"],
+                r["uuid"],
+                r["reason"],
+                json.loads(r["mine"]) if r["mine"] else None,
+                json.loads(r["theirs"]) if r["theirs"] else None,
+                r["detected_at"],
+            )
+            for r in rows
+        ]
+
+    # --- the round ---
+
+    def sync(
+        self, progress: Progress | None = None, cancel: threading.Event | None = None
+    ) -> SyncReport:
+        """Push, then pull; raises ServerUnreachable when the server cannot be reached."""
+        report = SyncReport()
+        with self._lock:
+            try:
+                self._initial_pull(report, progress, cancel)
+                self._push(report, progress, cancel)
+                self._push_readings(report, progress, cancel)
+                self._pull(report, progress, cancel)
+            except OperationalError as exc:
+                raise ServerUnreachable(str(exc.orig or exc).splitlines()[0]) from exc
+        report.waiting = self.waiting()
+        return report
+
+    def _check(self, cancel: threading.Event | None) -> None:
+        if cancel is not None and cancel.is_set():
+            raise SyncCancelled()
+
+    def _server_tx(self) -> Any:
+        conn = self.server.connect()
+        tx = conn.begin()
+        conn.execute(text("SELECT set_config('compost.origin', :o, true)"), {"o": self.client_id})
+        return conn, tx
+
+    def _push(
+        self, report: SyncReport, progress: Progress | None, cancel: threading.Event | None
+    ) -> None:
+        while True:
+            self._check(cancel)
+            groups = self._outbox_groups()
+            if not groups:
+                return
+            total = len(groups)
+            for start in range(0, total, PUSH_BATCH):
+                self._check(cancel)
+                batch = groups[start : start + PUSH_BATCH]
+                results = self._push_batch(batch)
+                self.fault("after_server_commit")
+                self._acknowledge(batch, results, report)
+                if progress:
+                    progress("push", min(start + PUSH_BATCH, total), total)
+            # Anything edited during the push is picked up by the next loop.
+
+    def _outbox_groups(self) -> list[dict[str, Any]]:
+        with self.local.connect() as conn:
+            rows = conn.execute(select(SyncOutbox).order_by(SyncOutbox.id)).mappings().all()
+            groups: dict[tuple[str, str], dict[str, Any]] = {}
+            for r in rows:
+                key = (r["entity"], r["uuid"])
+                g = groups.setdefault(
+                    key, {"entity": r["entity"], "uuid": r["uuid"], "first": r["id"], "bases": []}
+                )
+                g["last"] = r["id"]
+                g["bases"].append(r["base_seq"])
+            for g in groups.values():
+                payload, seq = read_payload(conn, g["entity"], g["uuid"])
+                g["op"] = "delete" if payload is None else "upsert"
+                g["payload"] = payload
+                known = [b for b in [*g["bases"], seq] if b is not None]
+                g["base"] = max(known) if known else None
+        # Parents first, then in the order the changes were made.
+        return sorted(groups.values(), key=lambda g: (ORDER[g["entity"]], g["first"]))
+
+    def _push_batch(self, batch: list[dict[str, Any]]) -> list[Outcome]:
+        conn, tx = self._server_tx()
+        try:
+            results = [
+                apply_on_server(
+                    conn, self.client_id, g["entity"], g["uuid"], g["op"], g["payload"], g["base"]
+                )
+                for g in batch
+            ]
+            self.fault("before_server_commit")
+            tx.commit()
+            return results
+        except BaseException:
+            tx.rollback()
+            raise
+        finally:
+            conn.close()
+
+    def _acknowledge(
+        self, batch: list[dict[str, Any]], results: list[Outcome], report: SyncReport
+    ) -> None:
+        with self.local.begin() as conn:
+            _applying(conn, True)
+            for g, outcome in zip(batch, results, strict=True):
+                table = ENTITIES[g["entity"]]
+                if outcome.kind == "conflict":
+                    conn.execute(
+                        insert(SyncConflict).values(
+                            entity=g["entity"],
+                            uuid=g["uuid"],
+                            reason=outcome.reason,
+                            mine=None if g["payload"] is None else canonical(g["payload"]),
+                            theirs=None if outcome.theirs is None else canonical(outcome.theirs),
+                            detected_at=datetime.now(UTC),
+                        )
+                    )
+                    # The server's version wins locally too; ours waits in sync_conflict. A row
+                    # the server never had (refused on a constraint) stays until resolved.
+                    if outcome.server_deleted:
+                        self._delete_local(conn, g["entity"], g["uuid"])
+                    elif outcome.theirs is not None:
+                        self._write_local(conn, g["entity"], outcome.theirs, outcome.seq)
+                    report.conflicts += 1
+                else:
+                    if outcome.seq is not None:
+                        conn.execute(
+                            update(table)
+                            .where(table.c.uuid == g["uuid"])
+                            .values(sync_seq=outcome.seq)
+                        )
+                    if outcome.kind == "applied":
+                        report.pushed += 1
+                    else:
+                        report.already += 1
+                conn.execute(
+                    delete(SyncOutbox).where(
+                        SyncOutbox.uuid == g["uuid"], SyncOutbox.id <= g["last"]
+                    )
+                )
+            _applying(conn, False)
+
+    def _push_readings(
+        self, report: SyncReport, progress: Progress | None, cancel: threading.Event | None
+    ) -> None:
+        """Readings are append-only and keyed by device+quantity+time: push by id watermark."""
+        from compost_desktop.monitoring.recording import _insert_ignoring_duplicates
+
+        stmt = _insert_ignoring_duplicates(self.server)
+        table = SensorReading.__table__
+        with self.local.connect() as conn:
+            watermark = self._state_int(conn, "readings_pushed_id")
+            total = conn.execute(
+                select(func.count()).select_from(table).where(table.c.id > watermark)
+            ).scalar_one()
+        done = 0
+        while True:
+            self._check(cancel)
+            with self.local.connect() as conn:
+                rows = (
+                    conn.execute(
+                        select(table)
+                        .where(table.c.id > watermark)
+                        .order_by(table.c.id)
+                        .limit(READING_BATCH)
+                    )
+                    .mappings()
+                    .all()
+                )
+                cycles = {
+                    r["batch_id"]: _uuid_of(conn, "compost_batch", r["batch_id"])
+                    for r in rows
+                    if r["batch_id"] is not None
+                }
+            if not rows:
+                return
+            with self.server.begin() as sconn:
+                server_ids = {u: _id_of(sconn, "compost_batch", u) for u in set(cycles.values())}
+                values = [
+                    {
+                        "batch_id": server_ids.get(cycles.get(r["batch_id"])),
+                        "device_id": r["device_id"],
+                        "quantity": r["quantity"],
+                        "value": r["value"],
+                        "measured_at": r["measured_at"],
+                        "received_at": r["received_at"],
+                        "source": r["source"],
+                    }
+                    for r in rows
+                ]
+                sconn.execute(stmt, values).all()
+            watermark = rows[-1]["id"]
+            with self.local.begin() as conn:
+                self._set_state(conn, "readings_pushed_id", str(watermark))
+            done += len(rows)
+            report.readings_pushed += len(rows)
+            if progress:
+                progress("readings", done, int(total))
+
+    def _initial_pull(
+        self, report: SyncReport, progress: Progress | None, cancel: threading.Event | None
+    ) -> None:
+        """First contact: copy every server row (old rows predate the change log)."""
+        with self.local.connect() as conn:
+            if self._state(conn, "pulled_seq") is not None:
+                return
+        with self.server.connect() as sconn, sconn.begin():
+            sconn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
+            top = sconn.execute(text("SELECT coalesce(max(seq), 0) FROM sync_log")).scalar_one()
+            snapshot = [
+                (entity, payload, seq)
+                for entity, table in ENTITIES.items()
+                for payload, seq in (
+                    read_payload(sconn, entity, u)
+                    for u in sconn.execute(select(table.c.uuid)).scalars()
+                )
+                if payload is not None
+            ]
+        with self.local.begin() as conn:
+            _applying(conn, True)
+            for i, (entity, payload, seq) in enumerate(snapshot):
+                if not self._pending(conn, payload["uuid"]):
+                    self._write_local(conn, entity, payload, seq)
+                if progress and i % 500 == 0:
+                    progress("pull", i, len(snapshot))
+            self._set_state(conn, "pulled_seq", str(top))
+            _applying(conn, False)
+        report.pulled += len(snapshot)
+
+    def _pull(
+        self, report: SyncReport, progress: Progress | None, cancel: threading.Event | None
+    ) -> None:
+        while True:
+            self._check(cancel)
+            with self.local.connect() as conn:
+                since = self._state_int(conn, "pulled_seq")
+            with self.server.connect() as sconn:
+                changes = (
+                    sconn.execute(
+                        text(
+                            "SELECT seq, entity, uuid, op, origin FROM sync_log WHERE seq > :s "
+                            "ORDER BY seq LIMIT :n"
+                        ),
+                        {"s": since, "n": PULL_BATCH},
+                    )
+                    .mappings()
+                    .all()
+                )
+                if not changes:
+                    return
+                latest: dict[str, Any] = {}
+                for c in changes:
+                    latest[c["uuid"]] = c
+                fetched = {u: read_payload(sconn, c["entity"], u)[0] for u, c in latest.items()}
+            top = changes[-1]["seq"]
+            ordered = sorted(latest.values(), key=lambda c: (ORDER.get(c["entity"], 99), c["seq"]))
+            with self.local.begin() as conn:
+                _applying(conn, True)
+                for c in ordered:
+                    if c["entity"] not in ENTITIES or self._pending(conn, c["uuid"]):
+                        continue  # our own unpushed edit: the next push settles it
+                    payload = fetched[c["uuid"]]
+                    table = ENTITIES[c["entity"]]
+                    savepoint = conn.begin_nested()
+                    try:
+                        if payload is None:
+                            self._delete_local(conn, c["entity"], c["uuid"])
+                        else:
+                            current = conn.execute(
+                                select(table.c.sync_seq).where(table.c.uuid == c["uuid"])
+                            ).scalar()
+                            if current is not None and current >= c["seq"]:
+                                savepoint.commit()
+                                continue
+                            self._write_local(conn, c["entity"], payload, c["seq"])
+                        savepoint.commit()
+                        report.pulled += 1
+                    except (IntegrityError, MissingParent) as exc:
+                        savepoint.rollback()
+                        log.warning(
+                            "Could not apply %s %s from the server: %s", c["entity"], c["uuid"], exc
+                        )
+                        report.errors.append(f"{c['entity']} {c['uuid']}: {exc}")
+                self._set_state(conn, "pulled_seq", str(top))
+                _applying(conn, False)
+            if progress:
+                progress("pull", len(changes), len(changes))
+
+    # --- conflicts ---
+
+    def resolve(self, conflict_id: int, choice: str, merged: Payload | None = None) -> None:
+        """`theirs` keeps the server's version; `mine` or a field-wise `merged` one replaces it."""
+        with self.local.begin() as conn:
+            row = (
+                conn.execute(select(SyncConflict).where(SyncConflict.id == conflict_id))
+                .mappings()
+                .one()
+            )
+            entity = row["entity"]
+            if choice in ("mine", "merge"):
+                payload = merged if choice == "merge" else json.loads(row["mine"] or "null")
+                if payload is None:  # my version was a deletion
+                    table = ENTITIES[entity]
+                    conn.execute(delete(table).where(table.c.uuid == row["uuid"]))
+                else:
+                    if entity == "compost_batch" and payload.get("status") == "active":
+                        # Keeping my activation is a switch: the other active cycle completes.
+                        conn.execute(
+                            update(Cycle)
+                            .where(Cycle.status == "active", Cycle.uuid != row["uuid"])
+                            .values(status="completed", completed_at=datetime.now(UTC))
+                        )
+                    write_payload(conn, entity, payload)
+            elif choice != "theirs":
+                raise ValueError(f"unknown choice {choice!r}")
+            conn.execute(
+                update(SyncConflict)
+                .where(SyncConflict.id == conflict_id)
+                .values(resolved_at=datetime.now(UTC), resolution=choice)
+            )
+
+    # --- state ---
+
+    def _state(self, conn: Connection, key: str) -> str | None:
+        return conn.execute(select(SyncState.value).where(SyncState.key == key)).scalar()
+
+    def _state_int(self, conn: Connection, key: str) -> int:
+        return int(self._state(conn, key) or 0)
+
+    def _set_state(self, conn: Connection, key: str, value: str) -> None:
+        if (
+            conn.execute(update(SyncState).where(SyncState.key == key).values(value=value)).rowcount
+            == 0
+        ):
+            conn.execute(insert(SyncState).values(key=key, value=value))
+
+    def _delete_local(self, conn: Connection, entity: str, row_uuid: str) -> None:
+        before, _ = read_payload(conn, entity, row_uuid)
+        table = ENTITIES[entity]
+        conn.execute(delete(table).where(table.c.uuid == row_uuid))
+        _refresh_parent_totals(conn, entity, before)
+
+    def _write_local(
+        self, conn: Connection, entity: str, payload: Payload, seq: int | None
+    ) -> None:
+        write_payload(conn, entity, payload, seq)
+        _refresh_parent_totals(conn, entity, payload)
+
+    def _pending(self, conn: Connection, row_uuid: str) -> bool:
+        return (
+            conn.execute(select(SyncOutbox.id).where(SyncOutbox.uuid == row_uuid).limit(1)).first()
+            is not None
+        )
+
+
+def _applying(conn: Connection, on: bool) -> None:
+    """Changes written by the sync itself must not go back into the outbox."""
+    if on:
+        conn.execute(delete(SyncState).where(SyncState.key == "applying"))
+        conn.execute(insert(SyncState).values(key="applying", value="1"))
+    else:
+        conn.execute(delete(SyncState).where(SyncState.key == "applying"))
