@@ -316,7 +316,11 @@ class Simulator:
         self.devices = devices
         self.rate_hz = rate_hz
         self.speed = speed
-        self.start = (start or datetime.now(UTC)).astimezone(UTC)
+        if start is None:
+            start = datetime.now(UTC)
+        elif start.tzinfo is None:
+            start = start.replace(tzinfo=UTC)  # as the parser reads naive timestamps
+        self.start = start.astimezone(UTC)
         self.start_age_s = start_age_s
         self.topic = topic
         self.qos = qos

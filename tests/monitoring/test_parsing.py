@@ -657,20 +657,21 @@ JSON_SCALARS = (
     | st.booleans()
     | st.integers()
     | st.floats(allow_nan=True, allow_infinity=True)
-    | st.text(max_size=30)
-    | st.sampled_from(["55.5", "nan", "2026-06-11T00:00:00Z", "1781136000", "online"])
-)
-JSON_VALUES = st.recursive(
-    JSON_SCALARS,
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner),
-    max_leaves=10,
+    | st.text(max_size=8)
+    | st.sampled_from(["55.5", "nan", "2026-06-11T00:00:00Z", "1781136000", "online", "F"])
 )
 KEYS = st.sampled_from(
     ["device_id", "timestamp", "temperature", "moisture", "Time", "TempUnit", "DS18B20", "status"]
-) | st.text(max_size=12)
+) | st.text(max_size=8)
+# One level of nesting is what Tasmota sensor objects need; deeper recursion only costs time.
+JSON_VALUES = (
+    JSON_SCALARS
+    | st.lists(JSON_SCALARS, max_size=3)
+    | st.dictionaries(KEYS, JSON_SCALARS, max_size=4)
+)
 
 
-@settings(max_examples=300, database=None)
+@settings(max_examples=200, database=None)
 @given(topic=st.sampled_from(TOPICS), obj=st.dictionaries(KEYS, JSON_VALUES, max_size=6))
 def test_random_json_objects_never_raise(topic: str, obj: dict[str, object]) -> None:
     parser = MessageParser()

@@ -272,7 +272,7 @@ class Collector:
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2)
         self.client.on_connect = lambda client, *_: client.subscribe(FARM_TOPIC, qos=1)
         self.client.on_subscribe = lambda *_: self._subscribed.set()
-        self.client.on_message = lambda _client, _userdata, msg: self.payloads.append(msg.payload)
+        self.client.on_message = lambda _c, _u, msg: self.payloads.append(bytes(msg.payload))
         self.client.connect(host, port)
         self.client.loop_start()
         assert self._subscribed.wait(5.0)
