@@ -1,15 +1,299 @@
-"""The Cycles screen."""
+"""The Cycles screen: the list of all cycles (search, filter, sort) and the detail view."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from datetime import date
 
-from compost_desktop.gui.context import AppContext
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QDateEdit,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compost_desktop.domain.lifecycle import CycleStatus
+from compost_desktop.gui.context import CYCLES, MATERIALS, SETTINGS, AppContext
+from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
+from compost_desktop.gui.cycles.detail import CycleDetail
+from compost_desktop.gui.cycles.models import (
+    BarDelegate,
+    CycleColumn,
+    CycleFilterProxy,
+    CycleRow,
+    CycleTableModel,
+    StatusBadgeDelegate,
+    cycle_rows,
+)
+
+
+class CycleTableView(QTableView):
+    """Enter opens the current cycle, like a double-click."""
+
+    open_requested = Signal(QModelIndex)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.open_requested.emit(self.currentIndex())
+            return
+        super().keyPressEvent(event)
 
 
 class CyclesPage(QWidget):
+    """List ↔ detail in a stack; loads rows on the database thread whenever cycles change."""
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
+        self._loading = False
+        self._reload_pending = False
+        self.stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Cycles — coming in this release"))
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+
+        self.list_page = QWidget(self.stack)
+        self._build_list(self.list_page)
+        self.detail = CycleDetail(ctx, self.stack)
+        self.stack.addWidget(self.list_page)
+        self.stack.addWidget(self.detail)
+
+        self.detail.back_requested.connect(self.on_back_requested)
+        ctx.store_ready.connect(self.reload)
+        ctx.bus.changed.connect(self.on_data_changed)
+        ctx.settings_changed.connect(self.on_settings_changed)
+        if ctx.store is not None:
+            self.reload()
+
+    def _build_list(self, page: QWidget) -> None:
+        self.search = QLineEdit(page)
+        self.search.setPlaceholderText("Search name or notes…")
+        self.search.setClearButtonEnabled(True)
+        self.status_checks: dict[CycleStatus, QCheckBox] = {}
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 2)
+        for status in CycleStatus:
+            check = QCheckBox(status.label, page)
+            check.setChecked(True)
+            check.toggled.connect(self.on_status_filter_changed)
+            self.status_checks[status] = check
+            filters.addWidget(check)
+        self.date_filter = QCheckBox("Running between", page)
+        self.date_from = QDateEdit(page)
+        self.date_to = QDateEdit(page)
+        today = date.today()
+        for edit, value in (
+            (self.date_from, QDate(today.year, 1, 1)),
+            (self.date_to, QDate(today.year, 12, 31)),
+        ):
+            edit.setCalendarPopup(True)
+            edit.setDate(value)
+            edit.setEnabled(False)
+            edit.dateChanged.connect(self.on_date_filter_changed)
+        self.date_filter.toggled.connect(self.on_date_filter_changed)
+        filters.addSpacing(12)
+        filters.addWidget(self.date_filter)
+        filters.addWidget(self.date_from)
+        filters.addWidget(QLabel("and", page))
+        filters.addWidget(self.date_to)
+        filters.addStretch(1)
+        self.new_button = QPushButton("New cycle…", page)
+        self.new_button.setToolTip("Plan a new cycle (Ctrl+N)")
+        self.new_button.setShortcut(QKeySequence.StandardKey.New)
+        filters.addWidget(self.new_button)
+
+        self.model = CycleTableModel(self)
+        self.model.set_mass_unit(self.ctx.settings.units.mass)
+        self.proxy = CycleFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+        self.table = CycleTableView(page)
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(CycleColumn.START, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        # Fixed section sizes: measuring 10,000 rows' contents would stall the first paint.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(CycleColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        for column, width in (
+            (CycleColumn.STATUS, 100),
+            (CycleColumn.START, 96),
+            (CycleColumn.END, 106),
+            (CycleColumn.PROGRESS, 70),
+            (CycleColumn.FILL, 64),
+            (CycleColumn.GREEN, 90),
+            (CycleColumn.BROWN, 90),
+            (CycleColumn.CN, 80),
+        ):
+            self.table.setColumnWidth(column, width)
+        self.table.setItemDelegateForColumn(CycleColumn.STATUS, StatusBadgeDelegate(self.table))
+        self.table.setItemDelegateForColumn(
+            CycleColumn.PROGRESS, BarDelegate("progress", "#1565c0", self.table)
+        )
+        self.table.setItemDelegateForColumn(
+            CycleColumn.FILL, BarDelegate("fill", "#6d4c41", self.table)
+        )
+        self.count_label = QLabel(page)
+        self.error_label = QLabel(page)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setWordWrap(True)
+
+        layout = QVBoxLayout(page)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        footer = QHBoxLayout()
+        footer.addWidget(self.count_label)
+        footer.addWidget(self.error_label, 1)
+        layout.addLayout(footer)
+
+        self.search.textChanged.connect(self.on_search_changed)
+        self.table.doubleClicked.connect(self.on_row_activated)
+        self.table.open_requested.connect(self.on_row_activated)
+        self.new_button.clicked.connect(self.on_new_clicked)
+        self.proxy.modelReset.connect(self._update_count)
+        self.proxy.layoutChanged.connect(self._update_count)
+        self.proxy.rowsInserted.connect(self._update_count)
+        self.proxy.rowsRemoved.connect(self._update_count)
+        self._update_count()
+
+    # --- loading ---------------------------------------------------------------------
+
+    @Slot()
+    def reload(self) -> None:
+        """Fetch all cycles and compute their rows on the database thread."""
+        store = self.ctx.store
+        if store is None:
+            return
+        if self._loading:
+            self._reload_pending = True
+            return
+        self._loading = True
+        band = self.ctx.settings.band
+        today = date.today()
+        self.ctx.runner.submit(
+            lambda: cycle_rows(store.cycles(), band, today),
+            self.on_rows_loaded,
+            self.on_load_failed,
+        )
+
+    @Slot(object)
+    def on_rows_loaded(self, rows: list[CycleRow]) -> None:
+        self._loading = False
+        self.error_label.setText("")
+        current = self.selected_cycle_id()
+        self.model.set_rows(rows)
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        if current is not None:
+            self.select_cycle(current)
+        if self._reload_pending:
+            self._reload_pending = False
+            self.reload()
+
+    @Slot(object)
+    def on_load_failed(self, exc: BaseException) -> None:
+        self._loading = False
+        self.error_label.setText(f"Cycles could not be loaded: {explain(exc)}")
+
+    @Slot(frozenset)
+    def on_data_changed(self, kinds: frozenset[str]) -> None:
+        if kinds & {CYCLES, MATERIALS, SETTINGS}:
+            self.reload()
+            if self.stack.currentWidget() is self.detail:
+                self.detail.reload()
+
+    @Slot()
+    def on_settings_changed(self) -> None:
+        self.model.set_mass_unit(self.ctx.settings.units.mass)
+
+    # --- filters ---------------------------------------------------------------------
+
+    @Slot(str)
+    def on_search_changed(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_count()
+
+    @Slot()
+    def on_status_filter_changed(self) -> None:
+        self.proxy.set_statuses(s for s, c in self.status_checks.items() if c.isChecked())
+        self._update_count()
+
+    @Slot()
+    def on_date_filter_changed(self) -> None:
+        on = self.date_filter.isChecked()
+        self.date_from.setEnabled(on)
+        self.date_to.setEnabled(on)
+        if on:
+            start = self.date_from.date().toPython()
+            end = self.date_to.date().toPython()
+            assert isinstance(start, date) and isinstance(end, date)
+            self.proxy.set_date_range(start, end)
+        else:
+            self.proxy.set_date_range(None, None)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.count_label.setText(
+            f"{total} cycles" if shown == total else f"{shown} of {total} cycles shown"
+        )
+
+    # --- navigation ------------------------------------------------------------------
+
+    def selected_cycle_id(self) -> int | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_at(self.proxy.mapToSource(index).row()).id
+
+    def select_cycle(self, cycle_id: int) -> None:
+        row = self.model.row_of(cycle_id)
+        if row is None:
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, CycleColumn.NAME))
+        if index.isValid():
+            self.table.selectionModel().setCurrentIndex(
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollTo(index)
+
+    @Slot(QModelIndex)
+    def on_row_activated(self, index: QModelIndex) -> None:
+        row = self.model.row_at(self.proxy.mapToSource(index).row())
+        self.open_cycle(row.id)
+
+    def open_cycle(self, cycle_id: int) -> None:
+        self.detail.show_cycle(cycle_id)
+        self.stack.setCurrentWidget(self.detail)
+
+    @Slot()
+    def on_back_requested(self) -> None:
+        self.stack.setCurrentWidget(self.list_page)
+        self.table.setFocus()
+
+    @Slot()
+    def on_new_clicked(self) -> None:
+        dialog = CycleDialog(self.ctx, parent=self)
+        dialog.cycle_saved.connect(self.on_cycle_created)
+        dialog.setModal(True)
+        dialog.open()
+
+    @Slot(int)
+    def on_cycle_created(self, cycle_id: int) -> None:
+        self.open_cycle(cycle_id)

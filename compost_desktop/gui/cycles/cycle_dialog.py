@@ -1,0 +1,277 @@
+"""New / edit cycle dialog: dates validated as you type, the waste input form and live C:N.
+
+Saving runs on the database thread; if it fails the dialog stays open with everything
+typed, says what went wrong in plain words, and a retry never duplicates what was saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from PySide6.QtCore import QDate, QLocale, Signal, Slot
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QDoubleSpinBox, QWidget
+from sqlalchemy.exc import OperationalError
+
+from compost_desktop.domain.units import VolumeUnit, litres_to, to_litres
+from compost_desktop.domain.validation import ValidationError
+from compost_desktop.gui.context import CYCLES, AppContext
+from compost_desktop.gui.cycles.cn_indicator import CnIndicator
+from compost_desktop.gui.cycles.input_form import InputForm, InputRowEditor
+from compost_desktop.gui.cycles.models import number
+from compost_desktop.gui.generated.ui_cycle_dialog import Ui_CycleDialog
+from compost_desktop.services.records import CycleDraft, CycleRecord, InputDraft, MaterialRecord
+from compost_desktop.services.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class SaveOutcome:
+    """How far a save got: the cycle id once it exists, the rows stored, and any failure."""
+
+    cycle_id: int | None
+    saved_rows: int
+    error: BaseException | None
+
+
+def explain(exc: BaseException) -> str:
+    """A failure in words a farm office user can act on."""
+    if isinstance(exc, ValidationError):
+        return str(exc)
+    if isinstance(exc, OperationalError):
+        return (
+            "The database could not be reached, so nothing more was saved. Your entries are "
+            "still here: check the connection (status bar) and press Save again."
+        )
+    return f"Not saved: {exc}. Your entries are still here; fix the problem and press Save again."
+
+
+def to_qdate(value: date) -> QDate:
+    return QDate(value.year, value.month, value.day)
+
+
+class CycleDialog(QDialog):
+    """Creates a cycle with its inputs, or edits a cycle's fields and adds more inputs."""
+
+    cycle_saved = Signal(int)
+
+    def __init__(
+        self, ctx: AppContext, record: CycleRecord | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.record = record
+        self._cycle_id = record.id if record else None
+        self._saved: set[InputRowEditor] = set()
+        self._saving = False
+        self.ui = Ui_CycleDialog()
+        self.ui.setupUi(self)
+        self.setWindowTitle(f"Edit {record.name}" if record else "New cycle")
+        self.save_button = self.ui.button_box.button(QDialogButtonBox.StandardButton.Save)
+
+        units = ctx.settings.units
+        self._volume_unit: VolumeUnit = units.volume
+        for box in (self.ui.capacity, self.ui.initial_volume, self.ui.current_volume):
+            box.setSuffix(f" {units.volume.value}")
+            box.setGroupSeparatorShown(True)
+        self.input_form = InputForm(self.ui.inputs_box)
+        self.input_form.set_units(units.mass, units.volume)
+        self.ui.inputs_layout.insertWidget(0, self.input_form, 1)
+        self.indicator = CnIndicator(self.ui.mix_box)
+        self.indicator.set_band(ctx.settings.band)
+        self.indicator.set_mass_unit(units.mass)
+        self.ui.mix_layout.addWidget(self.indicator)
+
+        today = date.today()
+        if record is None:
+            self.ui.start_date.setDate(to_qdate(today))
+            self.ui.end_date.setDate(to_qdate(today + timedelta(weeks=12)))
+        else:
+            self.ui.inputs_box.setTitle("Add inputs")
+            self._fill(record)
+        self.ui.start_date.dateChanged.connect(self.on_dates_changed)
+        self.ui.end_date.dateChanged.connect(self.on_dates_changed)
+        self.ui.add_row_button.clicked.connect(self.on_add_row_clicked)
+        self.input_form.rows_changed.connect(self.on_rows_changed)
+        self.indicator.suggestion_accepted.connect(self.on_suggestion_accepted)
+        self.ui.button_box.accepted.connect(self.on_save_clicked)
+        self.ui.button_box.rejected.connect(self.reject)
+        self.on_rows_changed()
+        self._load_library()
+
+    # --- loading ---------------------------------------------------------------------
+
+    def _fill(self, r: CycleRecord) -> None:
+        self.ui.name_edit.setText(r.name)
+        self.ui.start_date.setDate(to_qdate(r.start_date or date.today()))
+        if r.projected_end_date:
+            self.ui.end_date.setDate(to_qdate(r.projected_end_date))
+        self.ui.notes.setPlainText(r.notes or "")
+        for box, litres in (
+            (self.ui.capacity, r.capacity_l),
+            (self.ui.initial_volume, r.initial_volume_l),
+            (self.ui.current_volume, r.current_volume_l),
+        ):
+            box.setValue(litres_to(litres, self._volume_unit) if litres else 0)
+
+    def _load_library(self) -> None:
+        store = self.ctx.store
+        if store is None:
+            self.ui.error_label.setText("The database is not open yet; inputs cannot be chosen.")
+            return
+        self.ctx.runner.submit(store.materials, self.on_library_loaded, self.on_library_failed)
+
+    @Slot(object)
+    def on_library_loaded(self, materials: list[MaterialRecord]) -> None:
+        self.input_form.set_library(materials)
+        self.indicator.set_library(materials)
+        if self.record is None and not self.input_form.rows:
+            self.input_form.add_row()
+
+    @Slot(object)
+    def on_library_failed(self, exc: BaseException) -> None:
+        self.ui.error_label.setText(f"The materials library could not be loaded: {explain(exc)}")
+
+    # --- live validation -----------------------------------------------------------
+
+    def date_problem(self) -> str | None:
+        start = self.ui.start_date.date()
+        end = self.ui.end_date.date()
+        if end <= start:
+            loc = QLocale()
+            fmt = QLocale.FormatType.ShortFormat
+            return (
+                f"The projected end ({loc.toString(end, fmt)}) must be after the start "
+                f"({loc.toString(start, fmt)})."
+            )
+        return None
+
+    def row_problem(self) -> str | None:
+        for i, value in enumerate(self.input_form.filled_values(), start=1):
+            if value.error:
+                return f"Input row {i}: {value.error}"
+        return None
+
+    def _update_save_state(self) -> None:
+        dates = self.date_problem()
+        self.ui.date_error.setText(dates or "")
+        self.ui.date_error.setVisible(dates is not None)
+        self.save_button.setEnabled(
+            not self._saving and dates is None and self.row_problem() is None
+        )
+
+    @Slot()
+    def on_dates_changed(self) -> None:
+        self._update_save_state()
+
+    @Slot()
+    def on_rows_changed(self) -> None:
+        existing = self.record.mix_components() if self.record else []
+        self.indicator.set_components(existing + self.input_form.components())
+        volume = self.input_form.estimated_volume_l()
+        loc = QLocale()
+        self.ui.estimated_volume.setText(
+            ""
+            if volume is None
+            else f"Estimated from the inputs: {number(litres_to(volume, self._volume_unit), 0, loc)} "
+            f"{self._volume_unit.value}"
+        )
+        row_problem = self.row_problem()
+        if not self.ui.error_label.text() or self.ui.error_label.property("from_rows"):
+            self.ui.error_label.setText(row_problem or "")
+            self.ui.error_label.setProperty("from_rows", True)
+        self._update_save_state()
+
+    @Slot()
+    def on_add_row_clicked(self) -> None:
+        row = self.input_form.add_row()
+        row.material.setFocus()
+
+    @Slot(object, float)
+    def on_suggestion_accepted(self, material: MaterialRecord, kg: float) -> None:
+        self.input_form.add_kg(material, kg)
+
+    # --- saving ----------------------------------------------------------------------
+
+    def draft(self) -> CycleDraft:
+        def litres(box: QDoubleSpinBox) -> float | None:
+            return to_litres(box.value(), self._volume_unit) if box.value() > 0 else None
+
+        start = self.ui.start_date.date().toPython()
+        end = self.ui.end_date.date().toPython()
+        assert isinstance(start, date) and isinstance(end, date)
+        return CycleDraft(
+            name=self.ui.name_edit.text().strip() or None,
+            start_date=start,
+            projected_end_date=end,
+            notes=self.ui.notes.toPlainText().strip() or None,
+            capacity_l=litres(self.ui.capacity),
+            initial_volume_l=litres(self.ui.initial_volume),
+            current_volume_l=litres(self.ui.current_volume),
+        )
+
+    @Slot()
+    def on_save_clicked(self) -> None:
+        store = self.ctx.store
+        if store is None:
+            self._show_error("The database is not open yet; wait for the status bar to say ready.")
+            return
+        if self.date_problem() or self.row_problem():
+            self._update_save_state()
+            return
+        draft = self.draft()
+        pending = [
+            (editor, editor.value())
+            for editor in self.input_form.rows
+            if editor not in self._saved and editor.value().error is None
+        ]
+        drafts = [value.draft() for _, value in pending]
+        cycle_id = self._cycle_id
+        self._saving = True
+        self._update_save_state()
+
+        def work() -> SaveOutcome:
+            return _save(store, draft, cycle_id, drafts)
+
+        def done(outcome: SaveOutcome) -> None:
+            self._saving = False
+            self._cycle_id = outcome.cycle_id
+            for editor, _ in pending[: outcome.saved_rows]:
+                self._saved.add(editor)
+                for widget in editor.widgets():
+                    widget.setEnabled(False)
+            if outcome.error is not None:
+                self._show_error(explain(outcome.error))
+                self._update_save_state()
+                return
+            assert outcome.cycle_id is not None
+            self.cycle_saved.emit(outcome.cycle_id)
+            self.accept()
+
+        def failed(exc: BaseException) -> None:
+            self._saving = False
+            self._show_error(explain(exc))
+            self._update_save_state()
+
+        self.ctx.runner.submit(work, done, failed, changes=frozenset({CYCLES}))
+
+    def _show_error(self, text: str) -> None:
+        self.ui.error_label.setProperty("from_rows", False)
+        self.ui.error_label.setText(text)
+
+
+def _save(
+    store: Store, draft: CycleDraft, cycle_id: int | None, inputs: list[InputDraft]
+) -> SaveOutcome:
+    """Runs on the database thread; reports partial progress instead of losing it."""
+    try:
+        record = store.save_cycle(draft, cycle_id)
+    except Exception as exc:
+        return SaveOutcome(cycle_id, 0, exc)
+    saved = 0
+    for input_draft in inputs:
+        try:
+            store.add_input(record.id, input_draft)
+        except Exception as exc:
+            return SaveOutcome(record.id, saved, exc)
+        saved += 1
+    return SaveOutcome(record.id, saved, None)

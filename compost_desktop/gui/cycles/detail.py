@@ -1,0 +1,541 @@
+"""Cycle detail: fields, inputs with undoable delete, the mix, progress, turnings, actions.
+
+Every store call goes through the runner; the view only ever holds plain records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from PySide6.QtCore import QDateTime, QLocale, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compost_desktop.domain.lifecycle import CycleStatus, can_transition
+from compost_desktop.domain.progress import time_progress, volume_progress
+from compost_desktop.domain.units import kg_to, litres_to
+from compost_desktop.gui.context import CYCLES, AppContext
+from compost_desktop.gui.cycles.cn_indicator import CnIndicator
+from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
+from compost_desktop.gui.cycles.input_form import InputForm
+from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
+from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
+from compost_desktop.services.records import (
+    CycleRecord,
+    InputDraft,
+    InputRecord,
+    MaterialRecord,
+)
+from compost_desktop.services.store import ActiveCycleConflict, Store
+
+INPUT_COLUMNS = ("Added", "Material", "Kind", "Mass", "Volume", "Moisture %", "%N dry", "C:N")
+TURNING_COLUMNS = ("When", "Who", "Notes")
+
+
+def restore_draft(record: InputRecord, library: list[MaterialRecord]) -> InputDraft:
+    """An input as it was: values that differ from the library come back as overrides."""
+    material = next((m for m in library if m.id == record.material_id), None)
+
+    def override(value: float | None, library_value: float | None) -> float | None:
+        return value if value is not None and value != library_value else None
+
+    return InputDraft(
+        material_id=record.material_id or 0,
+        mass_kg=record.mass_kg,
+        volume_l=record.volume_l,
+        nitrogen_pct_override=override(record.nitrogen_pct, material and material.nitrogen_pct),
+        moisture_pct_override=override(record.moisture_pct, material and material.moisture_pct),
+        cn_override=override(record.cn_ratio, material and material.cn_ratio),
+        added_at=record.added_at,
+        notes=record.notes,
+    )
+
+
+class DeleteInputCommand(QUndoCommand):
+    """Delete an input; undo adds it back through the store (it gets a new id)."""
+
+    def __init__(self, detail: CycleDetail, record: InputRecord) -> None:
+        super().__init__(f"Delete {record.material_name}")
+        self.detail = detail
+        self.record = record
+        self.draft = restore_draft(record, detail.library)
+        self.input_id = record.id
+
+    def redo(self) -> None:
+        input_id = self.input_id
+        self.detail.run(lambda s: s.delete_input(input_id), self.on_deleted)
+
+    def undo(self) -> None:
+        cycle_id, draft = self.record.cycle_id, self.draft
+        self.detail.run(lambda s: s.add_input(cycle_id, draft), self.on_restored)
+
+    def on_deleted(self, _record: InputRecord) -> None:
+        self.detail.on_changed(None)
+
+    def on_restored(self, record: InputRecord) -> None:
+        self.input_id = record.id  # a redo deletes the restored row
+        self.detail.on_changed(None)
+
+
+class InputDialog(QDialog):
+    """Add or edit one input, with the same row editor as the cycle form."""
+
+    def __init__(
+        self, ctx: AppContext, library: list[MaterialRecord], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Input")
+        self.resize(640, 180)
+        self.form = InputForm(self)
+        self.form.set_units(ctx.settings.units.mass, ctx.settings.units.volume)
+        self.form.set_library(library)
+        self.row = self.form.add_row()
+        self.row.remove.hide()
+        self.error_label = QLabel(self)
+        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+        self.buttons.rejected.connect(self.reject)
+        self.form.rows_changed.connect(self.on_rows_changed)
+        self.on_rows_changed()
+
+    @Slot()
+    def on_rows_changed(self) -> None:
+        error = self.row.value().error
+        self.error_label.setText(error or "")
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(error is None)
+
+
+class CycleDetail(QWidget):
+    """One cycle in full; `back_requested` returns to the list."""
+
+    back_requested = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.cycle: CycleRecord | None = None
+        self.library: list[MaterialRecord] = []
+        self._cycle_id: int | None = None
+        self.ui = Ui_CycleDetail()
+        self.ui.setupUi(self)
+        self.indicator = CnIndicator(self.ui.mix_box)
+        self.ui.mix_layout.addWidget(self.indicator)
+        self.undo_stack = QUndoStack(self)
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.undo_action)
+        self.redo_action: QAction = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.addAction(self.redo_action)
+        self.back_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.back_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+        _setup_table(self.ui.inputs_table, INPUT_COLUMNS, stretch=1)
+        _setup_table(self.ui.turnings_table, TURNING_COLUMNS, stretch=2)
+        self.ui.turned_at.setDateTime(QDateTime.currentDateTime())
+        for bar in (self.ui.time_bar, self.ui.fill_bar):
+            bar.setRange(0, 100)
+
+        self.ui.back_button.clicked.connect(self.back_requested)
+        self.back_shortcut.activated.connect(self.back_requested)
+        self.ui.edit_button.clicked.connect(self.on_edit_clicked)
+        self.ui.activate_button.clicked.connect(self.on_activate_clicked)
+        self.ui.complete_button.clicked.connect(self.on_complete_clicked)
+        self.ui.archive_button.clicked.connect(self.on_archive_clicked)
+        self.ui.add_input_button.clicked.connect(self.on_add_input_clicked)
+        self.ui.edit_input_button.clicked.connect(self.on_edit_input_clicked)
+        self.ui.delete_input_button.clicked.connect(self.on_delete_input_clicked)
+        self.ui.undo_button.clicked.connect(self.undo_stack.undo)
+        self.undo_stack.canUndoChanged.connect(self.ui.undo_button.setEnabled)
+        self.ui.undo_button.setEnabled(False)
+        self.ui.undo_button.setToolTip("Undo the last delete (Ctrl+Z)")
+        self.ui.inputs_table.itemSelectionChanged.connect(self._update_input_buttons)
+        self.ui.inputs_table.doubleClicked.connect(self.on_edit_input_clicked)
+        self.ui.add_turning_button.clicked.connect(self.on_add_turning_clicked)
+        self.indicator.suggestion_accepted.connect(self.on_suggestion_accepted)
+        self._update_actions()
+
+    # --- plumbing --------------------------------------------------------------------
+
+    def run(
+        self,
+        work: Callable[[Store], Any],
+        on_done: Callable[[Any], None] | None = None,
+        changes: frozenset[str] = frozenset({CYCLES}),
+    ) -> None:
+        """Run store work on the database thread; failures land in the error line."""
+        store = self.ctx.store
+        if store is None:
+            self.on_failed(RuntimeError("the database is not open yet"))
+            return
+        self.ui.error_label.setText("")
+        self.ctx.runner.submit(lambda: work(store), on_done, self.on_failed, changes=changes)
+
+    @Slot(object)
+    def on_failed(self, exc: BaseException) -> None:
+        self.ui.error_label.setText(explain(exc))
+
+    @Slot(object)
+    def on_changed(self, _result: object) -> None:
+        """The change bus makes the page reload us; nothing more to do here."""
+
+    # --- loading ---------------------------------------------------------------------
+
+    def show_cycle(self, cycle_id: int) -> None:
+        if cycle_id != self._cycle_id:
+            self.undo_stack.clear()
+        self._cycle_id = cycle_id
+        self.ui.error_label.setText("")
+        self.reload()
+
+    def reload(self) -> None:
+        cycle_id = self._cycle_id
+        if cycle_id is None:
+            return
+        self.run(lambda s: (s.cycle(cycle_id), s.materials()), self.on_loaded, frozenset())
+
+    @Slot(object)
+    def on_loaded(self, result: tuple[CycleRecord, list[MaterialRecord]]) -> None:
+        cycle, library = result
+        if cycle.id != self._cycle_id:
+            return
+        self.cycle, self.library = cycle, library
+        units = self.ctx.settings.units
+        loc = QLocale()
+        self.ui.title_label.setText(cycle.name)
+        self.ui.status_label.setText(cycle.status.label)
+        self.ui.status_label.setStyleSheet(
+            f"background: {STATUS_COLOURS[cycle.status]}; color: white; border-radius: 8px;"
+            " padding: 2px 10px; font-weight: bold;"
+        )
+        self.ui.start_value.setText(_date(loc, cycle.start_date))
+        self.ui.end_value.setText(_date(loc, cycle.projected_end_date))
+        self.ui.capacity_value.setText(self._volume(cycle.capacity_l))
+        self.ui.initial_value.setText(self._volume(cycle.initial_volume_l))
+        self.ui.current_value.setText(self._volume(cycle.current_volume_l))
+        mass = units.mass.value
+        self.ui.totals_value.setText(
+            f"{len(cycle.inputs)} deliveries: green {number(kg_to(cycle.green_kg, units.mass), 1, loc)} "
+            f"{mass}, brown {number(kg_to(cycle.brown_kg, units.mass), 1, loc)} {mass}; "
+            f"estimated volume {self._volume(cycle.estimated_volume_l)}"
+        )
+        history = []
+        if cycle.activated_at:
+            history.append(f"activated {_datetime(loc, cycle.activated_at)}")
+        if cycle.completed_at:
+            history.append(f"completed {_datetime(loc, cycle.completed_at)}")
+        self.ui.dates_value.setText("; ".join(history) or "not started")
+        self.ui.notes_value.setText(cycle.notes or "—")
+        self._show_progress(cycle, loc)
+        self.indicator.set_mass_unit(units.mass)
+        self.indicator.set_band(self.ctx.settings.band)
+        self.indicator.set_library(library)
+        self.indicator.set_components(cycle.mix_components())
+        self._fill_inputs(cycle, loc)
+        self._fill_turnings(cycle, loc)
+        self._update_actions()
+
+    def _volume(self, litres: float | None) -> str:
+        if litres is None:
+            return "—"
+        unit = self.ctx.settings.units.volume
+        return f"{number(litres_to(litres, unit), 0)} {unit.value}"
+
+    def _show_progress(self, cycle: CycleRecord, loc: QLocale) -> None:
+        today = date.today()
+        elapsed = (
+            time_progress(cycle.start_date, cycle.projected_end_date, today)
+            if cycle.start_date
+            else None
+        )
+        self.ui.time_bar.setValue(round((elapsed or 0) * 100))
+        if elapsed is None:
+            self.ui.time_bar.setFormat("no projected end")
+        else:
+            days = (today - cycle.start_date).days if cycle.start_date else 0
+            self.ui.time_bar.setFormat(f"%p % — day {loc.toString(max(0, days))}")
+        vp = volume_progress(cycle.initial_volume_l, cycle.current_volume_l, cycle.capacity_l)
+        self.ui.fill_bar.setValue(round(min(1.0, vp.fill_fraction or 0) * 100))
+        self.ui.fill_bar.setFormat(
+            "capacity or initial volume not set"
+            if vp.fill_fraction is None
+            else f"%p % of {self._volume(cycle.capacity_l)}"
+        )
+        if vp.shrinkage_fraction is None:
+            self.ui.shrinkage_label.setText("Current volume not measured yet.")
+        else:
+            self.ui.shrinkage_label.setText(
+                f"Now {self._volume(cycle.current_volume_l)}: the pile has shrunk "
+                f"{number(vp.shrinkage_fraction * 100, 0, loc)} % since it was built "
+                "(shrinkage is reported, not counted as progress)."
+            )
+
+    def _fill_inputs(self, cycle: CycleRecord, loc: QLocale) -> None:
+        units = self.ctx.settings.units
+        table = self.ui.inputs_table
+        table.setRowCount(len(cycle.inputs))
+        for row, i in enumerate(cycle.inputs):
+            cells = (
+                _datetime(loc, i.added_at) if i.added_at else "—",
+                i.material_name,
+                i.kind.value,
+                f"{number(kg_to(i.mass_kg, units.mass), 1, loc)} {units.mass.value}",
+                "—"
+                if i.volume_l is None
+                else f"{number(litres_to(i.volume_l, units.volume), 0, loc)} {units.volume.value}",
+                "—" if i.moisture_pct is None else number(i.moisture_pct, 0, loc),
+                "—" if i.nitrogen_pct is None else number(i.nitrogen_pct, 2, loc),
+                "—" if i.cn_ratio is None else f"{number(i.cn_ratio, 0, loc)}:1",
+            )
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, i.id)
+                if col >= 3:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                table.setItem(row, col, item)
+        self._update_input_buttons()
+
+    def _fill_turnings(self, cycle: CycleRecord, loc: QLocale) -> None:
+        table = self.ui.turnings_table
+        table.setRowCount(len(cycle.turnings))
+        for row, t in enumerate(cycle.turnings):
+            for col, text in enumerate(
+                (_datetime(loc, t.turned_at), t.operator or "", t.notes or "")
+            ):
+                table.setItem(row, col, QTableWidgetItem(text))
+
+    def _update_actions(self) -> None:
+        status = self.cycle.status if self.cycle else None
+        for button, target in (
+            (self.ui.activate_button, CycleStatus.ACTIVE),
+            (self.ui.complete_button, CycleStatus.COMPLETED),
+            (self.ui.archive_button, CycleStatus.ARCHIVED),
+        ):
+            button.setEnabled(status is not None and can_transition(status, target))
+        editable = status is not None and status is not CycleStatus.ARCHIVED
+        self.ui.edit_button.setEnabled(editable)
+        self.ui.add_input_button.setEnabled(editable)
+        self.ui.add_turning_button.setEnabled(editable)
+        self._update_input_buttons()
+
+    @Slot()
+    def _update_input_buttons(self) -> None:
+        chosen = self.selected_input() is not None
+        editable = self.cycle is not None and self.cycle.status is not CycleStatus.ARCHIVED
+        self.ui.edit_input_button.setEnabled(chosen and editable)
+        self.ui.delete_input_button.setEnabled(chosen and editable)
+
+    def selected_input(self) -> InputRecord | None:
+        if self.cycle is None:
+            return None
+        items = self.ui.inputs_table.selectedItems()
+        if not items:
+            return None
+        input_id = items[0].data(Qt.ItemDataRole.UserRole)
+        return next((i for i in self.cycle.inputs if i.id == input_id), None)
+
+    # --- lifecycle actions -----------------------------------------------------------
+
+    @Slot()
+    def on_activate_clicked(self) -> None:
+        cycle_id = self._cycle_id
+        assert cycle_id is not None
+        self.ctx.runner.submit(
+            lambda: self._store().activate(cycle_id),
+            self.on_changed,
+            self.on_activate_failed,
+            changes=frozenset({CYCLES}),
+        )
+
+    @Slot(object)
+    def on_activate_failed(self, exc: BaseException) -> None:
+        if not isinstance(exc, ActiveCycleConflict) or exc.active_id == self._cycle_id:
+            self.on_failed(exc)
+            return
+        name = self.cycle.name if self.cycle else "this cycle"
+        answer = QMessageBox.question(
+            self,
+            "Switch the active cycle?",
+            f"Switch: '{exc.active_name}' will be completed and '{name}' becomes the active "
+            "cycle. The sensors' readings will belong to this cycle from now on.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            cycle_id = self._cycle_id
+            assert cycle_id is not None
+            self.run(lambda s: s.activate(cycle_id, switch=True), self.on_changed)
+
+    @Slot()
+    def on_complete_clicked(self) -> None:
+        if self._confirm("Complete", "It will no longer be monitored live; this cannot be undone."):
+            cycle_id = self._cycle_id
+            self.run(lambda s: s.complete(cycle_id), self.on_changed)
+
+    @Slot()
+    def on_archive_clicked(self) -> None:
+        if self._confirm("Archive", "It stays viewable but can no longer be changed."):
+            cycle_id = self._cycle_id
+            self.run(lambda s: s.archive(cycle_id), self.on_changed)
+
+    def _confirm(self, verb: str, consequence: str) -> bool:
+        name = self.cycle.name if self.cycle else "this cycle"
+        answer = QMessageBox.question(
+            self,
+            f"{verb} cycle?",
+            f"{verb} '{name}'? {consequence}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _store(self) -> Store:
+        if self.ctx.store is None:
+            raise RuntimeError("the database is not open yet")
+        return self.ctx.store
+
+    @Slot()
+    def on_edit_clicked(self) -> None:
+        if self.cycle is None:
+            return
+        dialog = CycleDialog(self.ctx, self.cycle, self)
+        dialog.setModal(True)
+        dialog.open()
+        self.edit_dialog = dialog
+
+    # --- inputs and turnings ---------------------------------------------------------
+
+    @Slot()
+    def on_add_input_clicked(self) -> None:
+        self._open_input_dialog(None)
+
+    @Slot()
+    def on_edit_input_clicked(self) -> None:
+        record = self.selected_input()
+        if record is not None:
+            self._open_input_dialog(record)
+
+    def _open_input_dialog(self, record: InputRecord | None) -> InputDialog:
+        dialog = InputDialog(self.ctx, self.library, self)
+        units = self.ctx.settings.units
+        if record is not None:
+            dialog.setWindowTitle(f"Edit input: {record.material_name}")
+            dialog.row.set_values(record.material_name, round(kg_to(record.mass_kg, units.mass), 2))
+            material = next((m for m in self.library if m.id == record.material_id), None)
+            if material and record.moisture_pct != material.moisture_pct and record.moisture_pct:
+                dialog.row.moisture.setValue(record.moisture_pct)
+            if material and record.nitrogen_pct != material.nitrogen_pct and record.nitrogen_pct:
+                dialog.row.nitrogen.setValue(record.nitrogen_pct)
+        cycle_id = self._cycle_id
+
+        def save() -> None:
+            value = dialog.row.value()
+            if value.error:
+                return
+            draft = value.draft()
+
+            def work(s: Store) -> InputRecord:
+                if record is None:
+                    assert cycle_id is not None
+                    return s.add_input(cycle_id, draft)
+                return s.update_input(record.id, draft)
+
+            def done(_r: InputRecord) -> None:
+                dialog.accept()
+
+            store = self.ctx.store
+            if store is None:
+                dialog.error_label.setText("The database is not open yet.")
+                return
+            self.ctx.runner.submit(
+                lambda: work(store),
+                done,
+                lambda exc: dialog.error_label.setText(explain(exc)),
+                changes=frozenset({CYCLES}),
+            )
+
+        dialog.buttons.accepted.connect(save)
+        dialog.setModal(True)
+        dialog.open()
+        self.input_dialog = dialog
+        return dialog
+
+    @Slot()
+    def on_delete_input_clicked(self) -> None:
+        record = self.selected_input()
+        if record is not None:
+            self.undo_stack.push(DeleteInputCommand(self, record))
+
+    @Slot(object, float)
+    def on_suggestion_accepted(self, material: MaterialRecord, kg: float) -> None:
+        cycle_id = self._cycle_id
+        if cycle_id is None:
+            return
+        draft = InputDraft(material.id, mass_kg=round(kg, 2))
+        self.run(lambda s: s.add_input(cycle_id, draft), self.on_changed)
+
+    @Slot()
+    def on_add_turning_clicked(self) -> None:
+        cycle_id = self._cycle_id
+        if cycle_id is None:
+            return
+        when = self.ui.turned_at.dateTime().toPython()
+        assert isinstance(when, datetime)
+        when = when.astimezone()  # local wall time, with its zone
+        operator = self.ui.operator_edit.text().strip() or None
+        notes = self.ui.turning_notes.text().strip() or None
+
+        def done(_r: object) -> None:
+            self.ui.turning_notes.clear()
+
+        self.run(lambda s: s.add_turning(cycle_id, when, operator, notes), done)
+
+
+def _setup_table(table: QTableWidget, columns: tuple[str, ...], stretch: int) -> None:
+    table.setColumnCount(len(columns))
+    table.setHorizontalHeaderLabels(list(columns))
+    table.verticalHeader().hide()
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def _date(loc: QLocale, value: date | None) -> str:
+    if value is None:
+        return "—"
+    from PySide6.QtCore import QDate
+
+    return loc.toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)
+
+
+def _datetime(loc: QLocale, value: datetime) -> str:
+    local = value.astimezone() if value.tzinfo else value
+    return loc.toString(QDateTime(local), QLocale.FormatType.ShortFormat)
