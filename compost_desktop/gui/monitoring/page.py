@@ -1,15 +1,338 @@
-"""The Monitoring screen."""
+"""The Monitoring screen: gauges, plots, device status and alarms of the running pile.
+
+Widgets never react per message: the hub drains the MQTT queue at 25 Hz and says a batch
+arrived; gauges and labels refresh at 4 Hz, plots at 2 Hz, the device table once a second.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from typing import Final
 
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.monitoring.alarm_view import AlarmPanel
+from compost_desktop.gui.monitoring.devices import DeviceTable
+from compost_desktop.gui.monitoring.gauge import Gauge, scale_for
+from compost_desktop.gui.monitoring.hub import MonitoringHub
+from compost_desktop.gui.monitoring.plots import PlotPanel
+from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
+
+GAUGE_QUANTITIES: Final = (TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2)
+QUANTITY_NAMES: Final = {
+    TEMPERATURE: "temperature",
+    MOISTURE: "moisture",
+    HUMIDITY: "humidity",
+    O2: "O₂",
+    CO2: "CO₂",
+}
+GAUGE_REFRESH_MS: Final = 250
+STATUS_REFRESH_MS: Final = 1000
+DEMO_STYLE: Final = "background:#fff4c2; color:#5c4a00; padding:6px; border-radius:4px;"
+ERROR_STYLE: Final = "background:#fde2e2; color:#7a1010; padding:6px; border-radius:4px;"
+
+
+class GaugeGrid(QWidget):
+    """A row of gauges per device or probe, a column per quantity present."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.gauges: dict[tuple[str, str], Gauge] = {}
+        self.unit = TemperatureUnit.CELSIUS
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(4, 4, 4, 4)
+        self._grid.setSpacing(6)
+        self.placeholder = QLabel("Waiting for the first readings…")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._grid.addWidget(self.placeholder, 0, 0)
+        self._devices: list[str] = []
+        self._columns: list[str] = []
+        self.row_labels: dict[str, QLabel] = {}
+
+    def gauge(self, device: str, quantity: str) -> Gauge:
+        """The gauge of one sensor, created (and the grid re-laid) on first use."""
+        gauge = self.gauges.get((device, quantity))
+        if gauge is not None:
+            return gauge
+        gauge = Gauge(QUANTITY_NAMES[quantity], scale_for(quantity, self.unit))
+        gauge.setToolTip(f"{device} · {QUANTITY_NAMES[quantity]}")
+        self.gauges[(device, quantity)] = gauge
+        if device not in self._devices:
+            self._devices.append(device)
+            self._devices.sort()
+            label = QLabel(f"<b>{device}</b>")
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            label.setWordWrap(True)
+            label.setMaximumWidth(70)
+            self.row_labels[device] = label
+        if quantity not in self._columns:
+            self._columns.append(quantity)
+            self._columns.sort(key=GAUGE_QUANTITIES.index)
+        self._relayout()
+        return gauge
+
+    def set_unit(self, unit: TemperatureUnit) -> None:
+        """Rescale temperature gauges; the page then sets their values in the new unit."""
+        self.unit = unit
+        for (_, quantity), gauge in self.gauges.items():
+            if quantity == TEMPERATURE:
+                gauge.set_scale(scale_for(TEMPERATURE, unit))
+
+    def clear(self) -> None:
+        """Remove every gauge (the source changed)."""
+        for gauge in self.gauges.values():
+            self._grid.removeWidget(gauge)
+            gauge.deleteLater()
+        self.gauges.clear()
+        for label in self.row_labels.values():
+            self._grid.removeWidget(label)
+            label.deleteLater()
+        self.row_labels.clear()
+        self._devices.clear()
+        self._columns.clear()
+        self.placeholder.show()
+
+    def _relayout(self) -> None:
+        self.placeholder.hide()
+        for widget in [*self.gauges.values(), *self.row_labels.values()]:
+            self._grid.removeWidget(widget)
+        for row, device in enumerate(self._devices):
+            self._grid.addWidget(self.row_labels[device], row, 0)
+            self._grid.setRowStretch(row, 0)
+        for (device, quantity), gauge in self.gauges.items():
+            row, column = self._devices.index(device), self._columns.index(quantity) + 1
+            self._grid.addWidget(gauge, row, column)
+        # Spare room goes below the last row and right of the last column.
+        self._grid.setRowStretch(len(self._devices), 1)
+        self._grid.setColumnStretch(len(self._columns) + 1, 1)
+        for widget in [*self.gauges.values(), *self.row_labels.values()]:
+            widget.show()
 
 
 class MonitoringPage(QWidget):
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+    """Live view of the pile; starts its hub when first shown (or when the app asks)."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        parent: QWidget | None = None,
+        *,
+        hub: MonitoringHub | None = None,
+        autostart: bool = True,
+    ) -> None:
+        """`hub` lets tests inject one with a fake client; `autostart` starts it on show."""
         super().__init__(parent)
         self.ctx = ctx
+        self.hub = hub if hub is not None else MonitoringHub(ctx, parent=self)
+        self.autostart = autostart
+        self.unit = ctx.settings.units.temperature
+        self._gauges_dirty = True
+
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.hide()
+        self.cycle_label = QLabel("No active cycle")
+        self.cycle_label.setTextFormat(Qt.TextFormat.RichText)
+        self.link_label = QLabel()
+        self.rejected_label = QLabel("0 messages rejected")
+        self.rejected_label.setToolTip("Malformed or impossible messages are counted, not shown")
+        header = QHBoxLayout()
+        header.addWidget(self.cycle_label, 1)
+        header.addWidget(self.link_label)
+        header.addWidget(_separator())
+        header.addWidget(self.rejected_label)
+
+        self.gauge_grid = GaugeGrid()
+        self.gauge_grid.unit = self.unit
+        gauge_scroll = QScrollArea()
+        gauge_scroll.setWidgetResizable(True)
+        gauge_scroll.setWidget(self.gauge_grid)
+        gauge_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.plots = PlotPanel(self.hub)
+        self.plots.set_unit(self.unit)
+        self.devices = DeviceTable(self.hub)
+        self.alarms = AlarmPanel(self.hub)
+        devices_box = QWidget()
+        devices_layout = QVBoxLayout(devices_box)
+        devices_layout.setContentsMargins(0, 0, 0, 0)
+        devices_layout.addWidget(QLabel("<b>Devices</b>"))
+        devices_layout.addWidget(self.devices, 1)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(gauge_scroll)
+        top.addWidget(self.plots)
+        top.setStretchFactor(0, 1)
+        top.setStretchFactor(1, 1)
+        top.setSizes([600, 680])
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(devices_box)
+        bottom.addWidget(self.alarms)
+        bottom.setStretchFactor(0, 1)
+        bottom.setStretchFactor(1, 2)
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(top)
+        body.addWidget(bottom)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 1)
+        body.setSizes([560, 220])
+
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("Monitoring — coming in this release"))
+        layout.addWidget(self.banner)
+        layout.addLayout(header)
+        layout.addWidget(body, 1)
+
+        self.gauge_timer = QTimer(self)
+        self.gauge_timer.setInterval(GAUGE_REFRESH_MS)
+        self.gauge_timer.timeout.connect(self.on_gauge_refresh_due)
+        self.gauge_timer.start()
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(STATUS_REFRESH_MS)
+        self.status_timer.timeout.connect(self.on_status_refresh_due)
+        self.status_timer.start()
+        self.hub.readings_drained.connect(self.on_readings_drained)
+        self.hub.link_changed.connect(self.on_link_changed)
+        self.hub.source_changed.connect(self.on_source_changed)
+        self.hub.cycle_changed.connect(self.on_cycle_changed)
+        ctx.settings_changed.connect(self.on_settings_changed)
+        self.on_source_changed(self.hub.source)
+        self.on_link_changed(self.hub.link_state, self.hub.link_detail)
+
+    def start(self) -> None:
+        """Start monitoring now (the app calls this so recording runs all day)."""
+        self.hub.start()
+        self.on_source_changed(self.hub.source)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Start on first show, so building the window alone opens no connection."""
+        super().showEvent(event)
+        if self.autostart and not self.hub.started:
+            self.start()
+        self.on_gauge_refresh_due()
+        self.on_status_refresh_due()
+
+    # -- slots --
+
+    def on_readings_drained(self, count: int) -> None:
+        """Values changed; the gauge timer picks them up."""
+        self._gauges_dirty = True
+        if count == 0:  # the hub cleared its buffers
+            self.gauge_grid.clear()
+            self.plots.clear()
+
+    def on_gauge_refresh_due(self) -> None:
+        """Move the gauges to the latest values, in the user's unit."""
+        if not self._gauges_dirty:
+            return
+        self._gauges_dirty = False
+        now = self.hub.now()
+        for (device, quantity), reading in list(self.hub.latest.items()):
+            if quantity not in GAUGE_QUANTITIES:
+                continue
+            value = reading.value
+            if quantity == TEMPERATURE:
+                value = celsius_to(value, self.unit)
+            info = self.hub.devices.get(device)
+            stale = info is not None and self.hub.is_stale(info, now)
+            self.gauge_grid.gauge(device, quantity).set_value(value, stale)
+
+    def on_status_refresh_due(self) -> None:
+        """Device table, stale gauges, link state, rejected count and cycle header."""
+        self.devices.refresh()
+        self._gauges_dirty = True
+        self.on_gauge_refresh_due()
+        rejected = self.hub.rejected
+        self.rejected_label.setText(
+            f"{rejected} message{'s' if rejected != 1 else ''} rejected"
+            + (f", {self.hub.dropped} dropped" if self.hub.dropped else "")
+        )
+        self.on_cycle_changed()
+        self.on_link_changed(self.hub.link_state, self.hub.link_detail)
+
+    def on_link_changed(self, state: str, detail: str) -> None:
+        """Connected / reconnecting / offline since HH:MM."""
+        since = self.hub.link_since.astimezone().strftime("%H:%M")
+        where = "the demo broker" if self.hub.source == "demo" else self.hub.broker_label()
+        if self.hub.source == "none":
+            text, color = "Not connected", "#7a1010"
+            if not self.ctx.settings.mqtt.host.strip():
+                text = "No broker configured"
+        elif state == "connected":
+            text, color = f"● Connected to {where}", "#2d7a36"
+        elif state == "connecting":
+            text, color = f"Connecting to {where}…", "#8a6d00"
+        elif state == "reconnecting":
+            text, color = f"Reconnecting since {since}", "#8a6d00"
+        else:
+            text, color = f"Offline since {since}", "#7a1010"
+        self.link_label.setText(text)
+        self.link_label.setStyleSheet(f"color:{color};")
+        self.link_label.setToolTip(detail)
+
+    def on_source_changed(self, source: str) -> None:
+        """Say plainly when the values are simulated."""
+        hub = self.hub
+        kind = "Mosquitto" if hub.demo_kind == "mosquitto" else "embedded amqtt"
+        if hub.demo_error:
+            self.banner.setText(
+                f"Demo broker could not start ({hub.demo_error}). "
+                "Configure your broker in Settings."
+            )
+            self.banner.setStyleSheet(ERROR_STYLE)
+            self.banner.show()
+        elif source == "demo":
+            unreachable = self.ctx.settings.mqtt.host.strip()
+            prefix = (
+                f"Demo: cannot reach the broker {hub.broker_label()}, showing simulated "
+                f"readings from a local broker ({kind}) meanwhile"
+                if unreachable
+                else f"Demo: simulated readings from a local broker ({kind})"
+            )
+            self.banner.setText(
+                f"{prefix} — configure your broker in Settings. Nothing is recorded."
+            )
+            self.banner.setStyleSheet(DEMO_STYLE)
+            self.banner.show()
+        else:
+            self.banner.hide()
+
+    def on_cycle_changed(self) -> None:
+        """Name, day and phase of the active cycle."""
+        cycle = self.hub.cycle
+        phase = self.hub.phase()
+        phase_text = f" — <b>{phase}</b>" if phase else ""
+        if cycle is None:
+            self.cycle_label.setText(f"No active cycle{phase_text}")
+            return
+        day = self.hub.day_number()
+        day_text = f" — day {day}" if day is not None else ""
+        self.cycle_label.setText(f"Cycle <b>{cycle.name or '(unnamed)'}</b>{day_text}{phase_text}")
+
+    def on_settings_changed(self) -> None:
+        """Units may have changed; the hub handles broker and thresholds."""
+        unit = self.ctx.settings.units.temperature
+        if unit != self.unit:
+            self.unit = unit
+            self.gauge_grid.set_unit(unit)
+            self.plots.set_unit(unit)
+            self._gauges_dirty = True
+            self.on_gauge_refresh_due()
+        self.on_source_changed(self.hub.source)
+
+
+def _separator() -> QFrame:
+    line = QFrame()
+    line.setFrameShape(QFrame.Shape.VLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line

@@ -1,0 +1,155 @@
+"""Live plots of the last hours, repainted by a 2 Hz timer from the hub's ring buffers."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from compost_desktop.domain.units import TemperatureUnit
+from compost_desktop.gui.monitoring.hub import MonitoringHub
+from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
+
+REPAINT_INTERVAL_MS: Final = 500
+WINDOWS: Final = (("Last hour", 3_600.0), ("Last 6 hours", 21_600.0), ("Last 24 hours", 86_400.0))
+# Humidity and CO2 have gauges only: three plots is what fits beside the gauges.
+PLOTTED: Final = (TEMPERATURE, MOISTURE, O2)
+TITLES: Final = {
+    TEMPERATURE: "Temperature",
+    MOISTURE: "Moisture (%)",
+    HUMIDITY: "Humidity (% RH)",
+    O2: "Oxygen (%)",
+    CO2: "CO₂ (ppm)",
+}
+COLORS: Final = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
+
+
+class PlotPanel(QWidget):
+    """One plot per quantity present (temperature and moisture always), a curve per device."""
+
+    def __init__(self, hub: MonitoringHub, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.window_s = WINDOWS[0][1]
+        self.unit = hub.ctx.settings.units.temperature
+        self.repaints = 0
+        self._dirty = True
+        self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
+        self.plots: dict[str, pg.PlotWidget] = {}
+
+        self.window_combo = QComboBox()
+        for label, seconds in WINDOWS:
+            self.window_combo.addItem(label, seconds)
+        self.window_combo.currentIndexChanged.connect(self.on_window_chosen)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("<b>History</b>"))
+        header.addStretch(1)
+        header.addWidget(QLabel("Show:"))
+        header.addWidget(self.window_combo)
+
+        self._plots_layout = QVBoxLayout()
+        self._plots_layout.setSpacing(2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addLayout(self._plots_layout, 1)
+        for quantity in (TEMPERATURE, MOISTURE):
+            self._plot_for(quantity)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(REPAINT_INTERVAL_MS)
+        self.timer.timeout.connect(self.on_repaint_due)
+        self.timer.start()
+        hub.readings_drained.connect(self.on_readings_drained)
+
+    def set_unit(self, unit: TemperatureUnit) -> None:
+        """Show temperatures in °C or °F."""
+        self.unit = unit
+        self.plots[TEMPERATURE].setLabel("left", f"{TITLES[TEMPERATURE]} ({unit})")
+        self._dirty = True
+
+    def on_readings_drained(self, count: int) -> None:
+        """Mark for the next repaint; never repaint per batch."""
+        self._dirty = True
+
+    def on_window_chosen(self, index: int) -> None:
+        """1 h, 6 h or 24 h."""
+        self.window_s = float(self.window_combo.itemData(index))
+        self._dirty = True
+        self.on_repaint_due()
+
+    def on_repaint_due(self) -> None:
+        """Copy the visible part of each ring buffer into its curve."""
+        if not self._dirty or not self.isVisible():
+            return
+        self._dirty = False
+        self.repaints += 1
+        newest = self.hub.newest_time()
+        if newest is None:
+            for curve in self._curves.values():
+                curve.setData([], [])
+            return
+        t0 = newest - self.window_s
+        fahrenheit = self.unit is TemperatureUnit.FAHRENHEIT
+        for (device, quantity), series in list(self.hub.series.items()):
+            if quantity not in PLOTTED:
+                continue
+            curve = self._curves.get((device, quantity)) or self._curve_for(device, quantity)
+            times, values = series.since(t0)
+            if quantity == TEMPERATURE and fahrenheit:
+                values = values * 9.0 / 5.0 + 32.0
+            curve.setData(times, values)
+        self._show_time_axis_on_bottom_plot_only()
+        for plot in self.plots.values():
+            plot.setXRange(t0, newest, padding=0.01)
+
+    def _show_time_axis_on_bottom_plot_only(self) -> None:
+        """Date ticks are the costliest part of a repaint; the plots share one x range."""
+        bottom = max(self.plots, key=PLOTTED.index)
+        for quantity, plot in self.plots.items():
+            plot.getPlotItem().showAxis("bottom", quantity == bottom)
+
+    def _plot_for(self, quantity: str) -> pg.PlotWidget:
+        plot = self.plots.get(quantity)
+        if plot is not None:
+            return plot
+        plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
+        plot.setMinimumHeight(110)
+        label = TITLES[quantity]
+        if quantity == TEMPERATURE:
+            label = f"{label} ({self.unit})"
+        plot.setLabel("left", label)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.setMouseEnabled(x=False, y=True)
+        plot.getPlotItem().setDownsampling(auto=True, mode="peak")
+        plot.getPlotItem().setClipToView(True)
+        first = next(iter(self.plots.values()), None)
+        if first is None:
+            plot.addLegend(offset=(-8, 4), labelTextSize="8pt")  # one legend is enough
+        else:
+            plot.setXLink(first)
+        # Keep the plots in the order of PLOTTED whatever order quantities first arrive in.
+        position = sum(1 for q in PLOTTED[: PLOTTED.index(quantity)] if q in self.plots)
+        self._plots_layout.insertWidget(position, plot, 1)
+        self.plots[quantity] = plot
+        return plot
+
+    def _curve_for(self, device: str, quantity: str) -> pg.PlotDataItem:
+        plot = self._plot_for(quantity)
+        devices = sorted({d for d, _ in self.hub.series})
+        color = COLORS[devices.index(device) % len(COLORS)] if device in devices else COLORS[0]
+        curve = plot.plot([], [], pen=pg.mkPen(color, width=1.5), name=device)
+        curve.setDownsampling(auto=True, method="peak")
+        curve.setClipToView(True)
+        curve.setZValue(1)
+        self._curves[(device, quantity)] = curve
+        return curve
+
+    def clear(self) -> None:
+        """Drop all curves (the hub switched sources)."""
+        for (_, quantity), curve in self._curves.items():
+            self.plots[quantity].removeItem(curve)
+        self._curves.clear()
+        self._dirty = True
