@@ -1,0 +1,364 @@
+"""Sustained readings/s through the recording pipeline, against a bare paho subscriber.
+
+Both subscribers meet the same throwaway Mosquitto in the same run, in the same way: a
+persistent session (fixed client id, clean_session=False, MQTT 3.1.1) subscribes at QoS 1 and
+goes away, N farm-JSON messages are published while both are away so the broker queues them
+for each, and then each reconnects in turn. From the connect call we time until the bare
+subscriber has counted N messages, and until our pipeline (paho -> MessageParser ->
+SensorClient queue -> the drain loop of recorder.run -> ReadingWriter into a temp SQLite) has
+written all 2N readings. The publisher is not timed. Parse-only and writer-only rates on the
+same data show where the time goes.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from sqlalchemy import Engine, func, select
+
+from compost_desktop.db import migrate
+from compost_desktop.db.engine import make_engine, resolve_url
+from compost_desktop.db.models import SensorReading
+from compost_desktop.monitoring.client import BrokerConfig, SensorClient
+from compost_desktop.monitoring.parsing import (
+    DeviceStatus,
+    MessageParser,
+    Reading,
+    TopicPatterns,
+)
+from compost_desktop.monitoring.recording import ReadingWriter
+from compost_desktop.monitoring.simulator import FARM_TOPIC, PileModel
+from tests.support.servers import MosquittoServer
+
+N_MESSAGES = 40_000  # the broker queues at most 100,000 per session
+DEVICES = 8
+INFLIGHT = 100  # what SensorClient sets; the bare subscriber gets the same
+BARE_ID = "bench-bare"
+OURS_ID = "bench-ours"
+WARMUP_TOPIC = "compost/status/bench-warmup"
+SETUP_TIMEOUT_S = 10.0
+PUBLISH_TIMEOUT_S = 60.0
+RECEIVE_TIMEOUT_S = 60.0
+
+
+def _payloads(n: int) -> list[bytes]:
+    """Farm JSON, two readings each, every message with its own timestamp (1 s apart).
+
+    Values are PileModel samples per device and minute (its noise is per minute anyway),
+    which keeps generating 40,000 messages to a fraction of a second.
+    """
+    model = PileModel(seed=7, gases=False)
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=n + 60)
+    age0 = 3 * 86_400.0  # thermophilic phase
+    samples: dict[tuple[int, int], tuple[float, float]] = {}
+    out: list[bytes] = []
+    for i in range(n):
+        device = i % DEVICES
+        key = (device, i // 60)
+        if key not in samples:
+            values = model.sample(device, age0 + i)
+            samples[key] = (round(values["temperature"], 2), round(values["moisture"], 1))
+        temperature, moisture = samples[key]
+        message = {
+            "device_id": f"node-{device + 1}",
+            "temperature": temperature,
+            "moisture": moisture,
+            "timestamp": (base + timedelta(seconds=i)).isoformat().replace("+00:00", "Z"),
+        }
+        out.append(json.dumps(message).encode())
+    return out
+
+
+def _wait(predicate: Callable[[], bool], timeout: float, poll: float = 0.005) -> bool:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(poll)
+    return True
+
+
+class _Publisher:
+    """QoS 1 publisher driven from the calling thread (no paho loop thread to wake per
+    message, no inflight limit): about twice as fast as loop_start() here, and untimed."""
+
+    def __init__(self, broker: MosquittoServer) -> None:
+        self.acked = 0
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id="bench-publisher",
+            clean_session=True,
+            protocol=mqtt.MQTTv311,
+        )
+        self._client.max_inflight_messages_set(0)
+        self._client.max_queued_messages_set(0)
+        self._client.on_publish = self._on_publish
+        self._client.connect(broker.host, broker.port, keepalive=600)
+
+    def _on_publish(self, *_args: Any) -> None:
+        self.acked += 1
+
+    def publish_qos0(self, topic: str, payload: bytes) -> None:
+        self._client.publish(topic, payload, qos=0)
+        self._client.loop(0)
+
+    def publish_all(self, payloads: list[bytes]) -> float:
+        """Publish at QoS 1 and wait for every acknowledgement; returns the seconds taken."""
+        start = time.perf_counter()
+        target = self.acked + len(payloads)
+        for i, payload in enumerate(payloads):
+            self._client.publish(FARM_TOPIC, payload, qos=1)
+            if i % 200 == 0:
+                self._client.loop(0)
+        deadline = time.monotonic() + PUBLISH_TIMEOUT_S
+        while self.acked < target:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"broker acknowledged {len(payloads) - target + self.acked}")
+            self._client.loop(0.01)
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self._client.disconnect()
+
+
+class _BareSubscriber:
+    """paho with the same session settings as SensorClient; on_message only counts."""
+
+    def __init__(self, broker: MosquittoServer, target: int = -1) -> None:
+        self.count = 0
+        self.target = target
+        self.done = threading.Event()
+        self._topics = [(t, 1) for t in TopicPatterns().subscriptions()]
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=BARE_ID,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+        )
+        self._client.max_inflight_messages_set(INFLIGHT)
+        self._client.max_queued_messages_set(0)
+        self._client.on_connect = self._on_connect
+        self._client.on_message = self._on_message
+        self._broker = broker
+
+    def _on_connect(self, client: mqtt.Client, *_args: Any) -> None:
+        client.subscribe(self._topics)
+
+    def _on_message(self, *_args: Any) -> None:
+        self.count += 1
+        if self.count == self.target:
+            self.done.set()
+
+    def start(self) -> None:
+        self._client.connect_async(self._broker.host, self._broker.port, keepalive=30)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+def _warm_up(publisher: _Publisher, received: Callable[[], bool]) -> None:
+    """Republish a status message until the subscriber sees it: its subscription is live.
+
+    QoS 0, so the broker never queues a spare copy for the session while it is away.
+    """
+    deadline = time.monotonic() + SETUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        publisher.publish_qos0(WARMUP_TOPIC, b"online")
+        if _wait(received, 0.2):
+            return
+    raise RuntimeError("subscriber never received the warm-up message")
+
+
+def _make_sessions(broker: MosquittoServer, publisher: _Publisher) -> None:
+    """Connect each subscriber once so the broker keeps a session and its subscriptions."""
+    bare = _BareSubscriber(broker)
+    bare.start()
+    try:
+        _warm_up(publisher, lambda: bare.count > 0)
+    finally:
+        bare.stop()
+    ours = SensorClient(BrokerConfig(broker.host, broker.port, client_id=OURS_ID))
+    seen: list[object] = []
+
+    def got_status() -> bool:
+        seen.extend(ours.drain())
+        return any(isinstance(i, DeviceStatus) for i in seen)
+
+    ours.start()
+    try:
+        _warm_up(publisher, got_status)
+    finally:
+        ours.stop()
+
+
+def _bare_run(broker: MosquittoServer, n: int) -> float:
+    """Seconds from connect until the queued messages all arrived."""
+    sub = _BareSubscriber(broker, target=n)
+    start = time.perf_counter()
+    sub.start()
+    try:
+        if not sub.done.wait(RECEIVE_TIMEOUT_S):
+            raise RuntimeError(f"bare subscriber got {sub.count}/{n} messages")
+        return time.perf_counter() - start
+    finally:
+        sub.stop()
+
+
+def _ours_run(broker: MosquittoServer, n: int, engine: Engine) -> tuple[float, float, SensorClient]:
+    """Seconds from connect until all readings were handed to the writer, and until written."""
+    expected = 2 * n
+    writer = ReadingWriter(engine)
+    client = SensorClient(BrokerConfig(broker.host, broker.port, client_id=OURS_ID))
+    stop = threading.Event()
+    handed = 0
+    handed_at = float("nan")
+    writer.start()
+    try:
+        start = time.perf_counter()
+        client.start()
+        deadline = time.monotonic() + RECEIVE_TIMEOUT_S
+        # The loop of recorder.run, ending when every reading is in the database.
+        while writer.written < expected:
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"pipeline wrote {writer.written}/{expected} readings (handed {handed}, "
+                    f"dropped {client.dropped}, queued {client.pending}, "
+                    f"rejected {client.parser.rejected})"
+                )
+            items = client.drain()
+            readings = [i for i in items if isinstance(i, Reading)]
+            if readings:
+                writer.add(readings)
+                handed += len(readings)
+                if handed >= expected:
+                    handed_at = time.perf_counter() - start
+            stop.wait(0.05 if not items else 0)
+        written_at = time.perf_counter() - start
+    finally:
+        client.stop()
+        writer.stop()
+    if writer.duplicates:
+        raise RuntimeError(f"{writer.duplicates} duplicates: timestamps were not unique")
+    return handed_at, written_at, client
+
+
+def _parse_only(payloads: list[bytes]) -> tuple[float, list[Reading]]:
+    parser = MessageParser()
+    for payload in payloads[:1000]:  # warm caches as a running client would have
+        parser.parse(FARM_TOPIC, payload)
+    readings: list[Reading] = []
+    start = time.perf_counter()
+    for payload in payloads:
+        readings.extend(parser.parse(FARM_TOPIC, payload))  # type: ignore[arg-type]
+    return time.perf_counter() - start, readings
+
+
+def _writer_only(engine: Engine, readings: list[Reading]) -> float:
+    writer = ReadingWriter(engine)
+    writer.add(readings)
+    start = time.perf_counter()
+    writer.flush()
+    elapsed = time.perf_counter() - start
+    if writer.written != len(readings):
+        raise RuntimeError(f"writer wrote {writer.written}/{len(readings)}")
+    return elapsed
+
+
+def _temp_db(directory: str, name: str) -> Engine:
+    url = resolve_url(f"sqlite:///{Path(directory) / name}")
+    migrate.upgrade(url)
+    return make_engine(url)
+
+
+def _count_rows(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(SensorReading)).scalar_one())
+
+
+def main() -> None:
+    began = time.perf_counter()
+    n = N_MESSAGES
+    r = 2 * n
+    payloads = _payloads(n)
+    engines: list[Engine] = []
+    publisher: _Publisher | None = None
+    broker = MosquittoServer()
+    with tempfile.TemporaryDirectory(prefix="compost-bench-") as tmp:
+        try:
+            broker.start()
+            pipeline_db = _temp_db(tmp, "pipeline.db")
+            writer_db = _temp_db(tmp, "writer.db")
+            engines += [pipeline_db, writer_db]
+            publisher = _Publisher(broker)
+            _make_sessions(broker, publisher)
+            publish_s = publisher.publish_all(payloads)  # queued once for each session
+            publisher.close()
+            publisher = None
+
+            bare_s = _bare_run(broker, n)
+            handed_s, ours_s, client = _ours_run(broker, n, pipeline_db)
+            rows = _count_rows(pipeline_db)
+            parse_s, readings = _parse_only(payloads)
+            write_s = _writer_only(writer_db, readings)
+        finally:
+            if publisher is not None:
+                publisher.close()
+            for engine in engines:
+                engine.dispose()
+            broker.cleanup()
+
+    print(
+        f"{n} QoS 1 messages ({r} readings, {DEVICES} devices) queued by Mosquitto for an "
+        "offline persistent session, timed from reconnect"
+    )
+    print(
+        f"bare paho subscriber (baseline):  {bare_s:6.2f} s  "
+        f"{n / bare_s:7.0f} messages/s  {r / bare_s:7.0f} readings/s"
+    )
+    print(
+        f"our pipeline, all rows written:   {ours_s:6.2f} s  "
+        f"{n / ours_s:7.0f} messages/s  {r / ours_s:7.0f} readings/s  "
+        f"({rows} rows in the database)"
+    )
+    print(
+        f"  all readings received, parsed and handed to the writer after {handed_s:.2f} s; "
+        f"queue drops {client.dropped}, callback errors {client.callback_errors}, "
+        f"rejected {client.parser.rejected}"
+    )
+    print(
+        f"parse only (MessageParser.parse):           {n / parse_s:7.0f} messages/s  "
+        f"{r / parse_s:7.0f} readings/s"
+    )
+    print(
+        f"writer only (ReadingWriter.flush, {r} rows):                "
+        f"{r / write_s:7.0f} readings/s  ({write_s:.2f} s)"
+    )
+    # If paho, the parser and the writer simply take turns on one GIL, the costs add up.
+    serial_s = bare_s + parse_s + write_s
+    print(
+        f"sum of bare + parse + write times: {serial_s:.2f} s "
+        f"({n / serial_s:.0f} messages/s if the stages ran one after another)"
+    )
+    print(f"ratio ours / bare (messages/s): {bare_s / ours_s:.2f}")
+    print(
+        f"fairness: both subscribers use MQTT 3.1.1, clean_session=False, QoS 1, the same "
+        f"{len(TopicPatterns().subscriptions())} topic filters and max_inflight_messages_set"
+        f"({INFLIGHT}) as SensorClient. paho's max_inflight only limits what a client "
+        "publishes; the incoming QoS 1 window is the broker's max_inflight_messages (not set "
+        "in the test broker's config, so Mosquitto's default 20), the same for both."
+    )
+    print(
+        f"publisher (untimed): {n / publish_s:.0f} messages/s acked; "
+        f"whole benchmark {time.perf_counter() - began:.0f} s"
+    )
