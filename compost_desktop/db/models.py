@@ -13,7 +13,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -21,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from compost_desktop.db.types import DateOnly, UtcDateTime
+from compost_desktop.db.types import Amount, DateOnly, UtcDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -45,11 +44,6 @@ def utcnow() -> datetime:
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
-def Amount(precision: int = 12, scale: int = 3) -> Numeric[float]:
-    """Exact decimal storage, handed to Python as float (the mix engine works in floats)."""
-    return Numeric(precision, scale, asdecimal=False)
 
 
 class Base(DeclarativeBase):

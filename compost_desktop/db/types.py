@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Dialect
+from sqlalchemy import Date, DateTime, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator
 
 
@@ -55,3 +55,24 @@ class DateOnly(TypeDecorator[date]):
             return value.date()
         assert isinstance(value, date)
         return value
+
+
+class Amount(TypeDecorator[float]):
+    """A decimal column handed to Python as float, rounded to its scale on the way in.
+
+    PostgreSQL rounds NUMERIC(p, s) itself and SQLite does not; rounding here keeps the
+    local store and the server holding identical values, so sync compares like with like.
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int = 12, scale: int = 3) -> None:
+        super().__init__(precision, scale, asdecimal=False)
+        self.scale = scale
+
+    def process_bind_param(self, value: float | None, dialect: Dialect) -> float | None:
+        return None if value is None else round(float(value), self.scale)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
+        return None if value is None else float(value)

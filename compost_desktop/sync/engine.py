@@ -226,7 +226,8 @@ def apply_on_server(
         assert mine is not None
         if theirs is not None and canonical(_comparable(theirs)) == canonical(_comparable(mine)):
             return Outcome("already", seq)
-        if theirs is None and base is not None and newer_by_others:
+        if theirs is None and newer_by_others:
+            # Someone else deleted it (a re-sent insert must not bring it back).
             return Outcome(
                 "conflict", None, None, "deleted on another PC while you changed it", True
             )
@@ -665,6 +666,32 @@ class SyncEngine:
         ):
             conn.execute(insert(SyncState).values(key=key, value=value))
 
+    def _yield_local_activation(self, conn: Connection, winner_uuid: str) -> None:
+        """The server's active cycle wins; a cycle activated here meanwhile becomes a conflict.
+
+        The local one goes back to planning and its unpushed version is kept in
+        sync_conflict, so the user sees it and can keep it (which makes it a switch).
+        """
+        table = ENTITIES["compost_batch"]
+        loser = conn.execute(
+            select(table.c.uuid).where(table.c.status == "active", table.c.uuid != winner_uuid)
+        ).scalar()
+        if loser is None:
+            return
+        mine, _ = read_payload(conn, "compost_batch", loser)
+        conn.execute(
+            insert(SyncConflict).values(
+                entity="compost_batch",
+                uuid=loser,
+                reason="another cycle was made active on another PC; the server keeps that one active",
+                mine=canonical(mine),
+                theirs=None,
+                detected_at=datetime.now(UTC),
+            )
+        )
+        conn.execute(delete(SyncOutbox).where(SyncOutbox.uuid == loser))
+        conn.execute(update(table).where(table.c.uuid == loser).values(status="planning"))
+
     def _delete_local(self, conn: Connection, entity: str, row_uuid: str) -> None:
         before, _ = read_payload(conn, entity, row_uuid)
         table = ENTITIES[entity]
@@ -674,6 +701,8 @@ class SyncEngine:
     def _write_local(
         self, conn: Connection, entity: str, payload: Payload, seq: int | None
     ) -> None:
+        if entity == "compost_batch" and payload.get("status") == "active":
+            self._yield_local_activation(conn, payload["uuid"])
         write_payload(conn, entity, payload, seq)
         _refresh_parent_totals(conn, entity, payload)
 
