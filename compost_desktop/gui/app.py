@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from compost_desktop import APP_ID, APP_NAME, __version__
 from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.main_window import MainWindow
+from compost_desktop.gui.sync_service import SyncService
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
 from compost_desktop.logs import setup
 
@@ -27,26 +31,47 @@ log = logging.getLogger(__name__)
 PING_INTERVAL_MS = 15_000
 
 
-def open_database(url_text: str | None) -> tuple[Store, str]:
-    """Runs on the database thread: resolve, upgrade or adopt, and hand back a store."""
+@dataclass(frozen=True)
+class OpenedDatabase:
+    store: Store
+    label: str
+    recovered_from: str | None = None  # a damaged local store that was moved aside
+
+
+def open_database(url_text: str | None) -> OpenedDatabase:
+    """Runs on the database thread: check, upgrade or adopt, and hand back a store.
+
+    Without an explicit URL this is the PC's local store, which the screens always use;
+    a damaged one is moved aside and rebuilt (from the server when one is configured).
+    """
     # Imported here: SQLAlchemy and Alembic take most of a second to load, and the window
     # should not wait for them.
-    from compost_desktop.db import migrate
+    # Loaded here, once, before other threads need them (see run_gui).
+    import compost_desktop.monitoring.recording
+    import compost_desktop.sync.engine  # noqa: F401
+    from compost_desktop.db import health, migrate
     from compost_desktop.db.engine import describe, make_engine, resolve_url
     from compost_desktop.services.store import Store
 
     url = resolve_url(url_text)
+    recovered = None
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        problem = health.check_sqlite_file(path)
+        if problem is not None:
+            recovered = f"{health.move_aside(path)} ({problem})"
     status = migrate.ensure_current(url)
     log.info("Database ready: %s", status.summary())
-    return Store(make_engine(url)), describe(url)
+    return OpenedDatabase(Store(make_engine(url)), describe(url), recovered)
 
 
-def database_url_from(settings: Settings, explicit: str | None) -> str | None:
-    if explicit:
-        return explicit
+def server_url_from(settings: Settings) -> str | None:
+    """The farm server to sync with, with its password from the keyring; None when embedded."""
     from compost_desktop import secrets
 
     db = settings.database
+    if not db.url.strip() and not db.host.strip():
+        return None
     return db.effective_url(secrets.get_password(db.secret_key) if db.host else None)
 
 
@@ -61,6 +86,12 @@ class DatabaseConnector:
         self._timer.setInterval(PING_INTERVAL_MS)
         self._timer.timeout.connect(self.on_tick)
         self._reachable: bool | None = None
+        self.first_attempt_done: Callable[[], None] | None = None
+
+    def _first_attempt(self) -> None:
+        if self.first_attempt_done is not None:
+            done, self.first_attempt_done = self.first_attempt_done, None
+            done()
 
     def start(self) -> None:
         self.ctx.runner.submit(
@@ -68,11 +99,23 @@ class DatabaseConnector:
         )
         self._timer.start()
 
-    def on_opened(self, result: tuple[Store, str]) -> None:
-        store, label = result
+    def on_opened(self, result: OpenedDatabase) -> None:
         self._reachable = True
-        self.ctx.set_store(store, label)
-        self.window.on_database_state(f"{label} — ready", True)
+        self.ctx.set_store(result.store, result.label)
+        self.window.on_database_state(f"{result.label} — ready", True)
+        self._first_attempt()
+        if result.recovered_from:
+            QMessageBox.warning(
+                self.window,
+                "Local database rebuilt",
+                "This PC's database file was damaged and could not be used. It was moved "
+                f"aside to {result.recovered_from} and a new one was started"
+                + (
+                    "; your data is being copied back from the farm server."
+                    if self.ctx.settings.database.host or self.ctx.settings.database.url
+                    else ". Restore a backup if you have one."
+                ),
+            )
 
     def on_open_failed(self, exc: BaseException) -> None:
         log.error("Database not opened: %s", exc)
@@ -80,6 +123,7 @@ class DatabaseConnector:
         self.window.on_database_state(
             f"Database not available — {exc} Retrying every {PING_INTERVAL_MS // 1000} s.", False
         )
+        self._first_attempt()
 
     def on_tick(self) -> None:
         store = self.ctx.store
@@ -115,16 +159,32 @@ def create_app(argv: list[str]) -> QApplication:
 
 def build_window(ctx: AppContext, log_path: str) -> MainWindow:
     """The main window with every screen; screens load their data once the store is ready."""
-    from compost_desktop.gui.cycles.page import CyclesPage
-    from compost_desktop.gui.materials.page import MaterialsPage
-    from compost_desktop.gui.monitoring.page import MonitoringPage
-    from compost_desktop.gui.settings_page import SettingsPage
-
     window = MainWindow("Database", log_path)
-    window.add_page("cycles", "Cycles", CyclesPage(ctx))
-    window.add_page("monitoring", "Monitoring", MonitoringPage(ctx))
-    window.add_page("materials", "Materials", MaterialsPage(ctx))
-    window.add_page("settings", "Settings", SettingsPage(ctx))
+
+    def cycles() -> QWidget:
+        from compost_desktop.gui.cycles.page import CyclesPage
+
+        return CyclesPage(ctx)
+
+    def monitoring() -> QWidget:
+        from compost_desktop.gui.monitoring.page import MonitoringPage
+
+        return MonitoringPage(ctx)
+
+    def materials() -> QWidget:
+        from compost_desktop.gui.materials.page import MaterialsPage
+
+        return MaterialsPage(ctx)
+
+    def settings() -> QWidget:
+        from compost_desktop.gui.settings_page import SettingsPage
+
+        return SettingsPage(ctx)
+
+    window.add_page("cycles", "Cycles", cycles)
+    window.add_page("monitoring", "Monitoring", monitoring)
+    window.add_page("materials", "Materials", materials)
+    window.add_page("settings", "Settings", settings)
     return window
 
 
@@ -139,14 +199,91 @@ def run_gui(database_url: str | None) -> int:
     runner = DatabaseRunner(bus)
     ctx = AppContext(settings, runner, bus)
     window = build_window(ctx, str(log_path))
-    connector = DatabaseConnector(ctx, window, database_url_from(settings, database_url))
+    connector = DatabaseConnector(ctx, window, database_url)
+    sync = SyncLink(ctx, window, None if database_url else server_url_from(settings))
     window.show()
     # Start the database work once the event loop runs, so the first paint comes first.
     QTimer.singleShot(0, connector.start)
     quit_after = os.environ.get("COMPOST_QUIT_AFTER_SHOWN_MS")
     if quit_after is not None:  # start-up measurements and smoke tests
         QTimer.singleShot(0, lambda: print("main-window-shown", flush=True))
-        QTimer.singleShot(int(quit_after), app.quit)
+    # Once the database thread has opened the store (and so imported SQLAlchemy: importing
+    # it from two threads at once fails), build the visible page, then the others;
+    # monitoring (and so recording) starts whether or not its page is ever opened.
+    connector.first_attempt_done = lambda: _finish_start(window, quit_after is None)
+    if quit_after is not None:
+        # Quit a while after the first page is up, so smoke tests exercise the real start.
+        def on_page_built(key: str) -> None:
+            if key == "cycles":
+                print("first-page-ready", flush=True)
+                QTimer.singleShot(int(quit_after), app.quit)
+
+        window.page_built.connect(on_page_built)
     code = app.exec()
+    sync.stop()
+    if window.is_built("monitoring"):
+        window.page("monitoring").hub.stop()  # type: ignore[attr-defined]
     runner.shutdown()
     return code
+
+
+def _finish_start(window: MainWindow, monitor: bool) -> None:
+    window.page("cycles")
+    if monitor:
+        window.build_all_pages()
+        window.page("monitoring").start()  # type: ignore[attr-defined]
+
+
+class SyncLink:
+    """Connects the sync service to the window once the local store is open."""
+
+    def __init__(self, ctx: AppContext, window: MainWindow, server_url: str | None) -> None:
+        self.ctx = ctx
+        self.window = window
+        self.server_url = server_url
+        self.service: SyncService | None = None
+        self.button = QPushButton("Embedded database — no server configured")
+        self.button.setFlat(True)
+        self.button.setToolTip("Configure the farm's server in Settings to sync with it")
+        self.button.clicked.connect(self.on_clicked)
+        window.statusBar().addWidget(self.button)
+        self.sync_action = window.file_menu.addAction("&Sync now")
+        self.sync_action.setShortcut("F5")
+        self.sync_action.setEnabled(False)
+        self.sync_action.triggered.connect(self.on_clicked)
+        if server_url:
+            ctx.store_ready.connect(self.on_store_ready)
+
+    def on_store_ready(self) -> None:
+        if self.service is not None or self.ctx.store is None:
+            return
+        assert self.server_url is not None
+        self.service = SyncService(self.ctx, self.ctx.store.engine, self.server_url)
+        self.service.state_changed.connect(self.on_state)
+        self.sync_action.setEnabled(True)
+        self.service.start()
+
+    def on_state(self, text: str, level: str) -> None:
+        colours = {"ok": "", "busy": "color: #555;", "offline": "color: #b00020;"}
+        self.button.setText(f"Sync: {text}")
+        self.button.setStyleSheet(colours.get(level, "color: #b06000; font-weight: bold;"))
+        self.button.setToolTip(
+            "Click to review conflicts" if level == "conflict" else "Click to sync now (F5)"
+        )
+        self._level = level
+
+    def on_clicked(self) -> None:
+        if self.service is None:
+            return
+        if getattr(self, "_level", "") == "conflict" and self.service.engine is not None:
+            from compost_desktop.gui.conflicts import ConflictDialog
+
+            dialog = ConflictDialog(self.ctx, self.service.engine, self.window)
+            dialog.finished.connect(lambda _: self.service.sync_now() if self.service else None)
+            dialog.open()
+        else:
+            self.service.sync_now()
+
+    def stop(self) -> None:
+        if self.service is not None:
+            self.service.stop()

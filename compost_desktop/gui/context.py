@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
 from compost_desktop.gui.tasks import ChangeBus, Runner
-from compost_desktop.services.store import Store
-from compost_desktop.settings import Settings
+
+if TYPE_CHECKING:
+    from compost_desktop.services.store import Store
+    from compost_desktop.settings import Settings
 
 # Kinds of change announced on the bus; screens refresh on the ones they show.
 CYCLES = "cycles"

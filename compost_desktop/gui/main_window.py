@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, QUrl, Slot
+from collections.abc import Callable
+
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -18,10 +20,13 @@ from compost_desktop import APP_NAME, __version__
 
 
 class MainWindow(QMainWindow):
+    page_built = Signal(str)
+
     def __init__(self, database_label: str, log_path: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._log_path = log_path
         self._pages: dict[str, int] = {}
+        self._factories: dict[str, Callable[[], QWidget]] = {}
         self.setWindowTitle(APP_NAME)
         self.setMinimumSize(800, 560)
 
@@ -36,16 +41,23 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.navigation)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.navigation.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.navigation.currentRowChanged.connect(self.on_navigation_changed)
 
         self.database_status = QLabel(f"{database_label} — opening…")
         self.statusBar().addPermanentWidget(self.database_status)
         self._build_menus()
         self._restore_geometry()
 
-    def add_page(self, key: str, title: str, widget: QWidget) -> None:
-        """Pages are reachable by click and by Ctrl+1…Ctrl+9 in the order added."""
-        index = self.stack.addWidget(widget)
+    def add_page(self, key: str, title: str, factory: Callable[[], QWidget]) -> None:
+        """Pages are reachable by click and by Ctrl+1…Ctrl+9 in the order added.
+
+        Each page is built the first time it is needed, so the window can show before the
+        heavier libraries behind the pages (SQLAlchemy, pyqtgraph) have loaded.
+        """
+        placeholder = QLabel("Loading…")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        index = self.stack.addWidget(placeholder)
+        self._factories[key] = factory
         self.navigation.addItem(title)
         self._pages[key] = index
         if index < 9:
@@ -54,13 +66,42 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, k=key: self.show_page(k))
             self.view_menu.addAction(action)
         if self.navigation.currentRow() < 0:
+            # Select without building: the first page is built after the window shows.
+            self.navigation.blockSignals(True)
             self.navigation.setCurrentRow(0)
+            self.navigation.blockSignals(False)
 
     def show_page(self, key: str) -> None:
         self.navigation.setCurrentRow(self._pages[key])
 
     def page(self, key: str) -> QWidget:
-        return self.stack.widget(self._pages[key])
+        """The page widget, built now if it was not yet."""
+        factory = self._factories.pop(key, None)
+        index = self._pages[key]
+        if factory is not None:
+            current = self.stack.currentIndex()
+            placeholder = self.stack.widget(index)
+            page = factory()
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.stack.setCurrentIndex(current)
+            self.page_built.emit(key)
+        return self.stack.widget(index)
+
+    def is_built(self, key: str) -> bool:
+        return key not in self._factories
+
+    def build_all_pages(self) -> None:
+        for key in list(self._factories):
+            self.page(key)
+
+    @Slot(int)
+    def on_navigation_changed(self, row: int) -> None:
+        key = next((k for k, i in self._pages.items() if i == row), None)
+        if key is not None:
+            self.page(key)
+        self.stack.setCurrentIndex(row)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")

@@ -79,6 +79,7 @@ class SyncReport:
     pulled: int = 0
     readings_pushed: int = 0
     waiting: int = 0
+    open_conflicts: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -311,14 +312,7 @@ class SyncEngine:
     # --- status ---
 
     def waiting(self) -> int:
-        with self.local.connect() as conn:
-            changes = conn.execute(select(func.count(func.distinct(SyncOutbox.uuid)))).scalar_one()
-            readings = conn.execute(
-                select(func.count())
-                .select_from(SensorReading)
-                .where(SensorReading.id > self._state_int(conn, "readings_pushed_id"))
-            ).scalar_one()
-        return int(changes) + int(readings)
+        return waiting_changes(self.local)
 
     def conflicts(self) -> list[ConflictRecord]:
         with self.local.connect() as conn:
@@ -360,6 +354,7 @@ class SyncEngine:
             except OperationalError as exc:
                 raise ServerUnreachable(str(exc.orig or exc).splitlines()[0]) from exc
         report.waiting = self.waiting()
+        report.open_conflicts = len(self.conflicts())
         return report
 
     def _check(self, cancel: threading.Event | None) -> None:
@@ -711,6 +706,21 @@ class SyncEngine:
             conn.execute(select(SyncOutbox.id).where(SyncOutbox.uuid == row_uuid).limit(1)).first()
             is not None
         )
+
+
+def waiting_changes(local: Engine) -> int:
+    """Rows changed here and readings recorded here that the server has not accepted yet."""
+    with local.connect() as conn:
+        changes = conn.execute(select(func.count(func.distinct(SyncOutbox.uuid)))).scalar_one()
+        pushed = conn.execute(
+            select(SyncState.value).where(SyncState.key == "readings_pushed_id")
+        ).scalar()
+        readings = conn.execute(
+            select(func.count())
+            .select_from(SensorReading)
+            .where(SensorReading.id > int(pushed or 0))
+        ).scalar_one()
+    return int(changes) + int(readings)
 
 
 def _applying(conn: Connection, on: bool) -> None:

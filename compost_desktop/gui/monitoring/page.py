@@ -175,7 +175,7 @@ class MonitoringPage(QWidget):
         top.addWidget(self.plots)
         top.setStretchFactor(0, 1)
         top.setStretchFactor(1, 1)
-        top.setSizes([600, 680])
+        top.setSizes([640, 480])  # five gauges fit without a scrollbar at 1280 px
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(devices_box)
         bottom.addWidget(self.alarms)

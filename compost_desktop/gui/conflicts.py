@@ -1,0 +1,155 @@
+"""Sync conflicts, shown side by side so the user chooses: keep mine, keep theirs, or merge."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compost_desktop.gui.context import CYCLES, MATERIALS, AppContext
+
+if TYPE_CHECKING:
+    from compost_desktop.sync.engine import ConflictRecord, SyncEngine
+
+ENTITY_LABELS = {
+    "compost_batch": "Cycle",
+    "compost_materials": "Material",
+    "cycle_waste_input": "Input",
+    "cycle_turning": "Turning",
+    "alarm_event": "Alarm",
+}
+HIDDEN_FIELDS = {"uuid", "updated_at", "created_at"}
+
+
+def describe(conflict: ConflictRecord) -> str:
+    version = conflict.mine or conflict.theirs or {}
+    name = version.get("name") or version.get("material_name") or conflict.uuid[:8]
+    return f"{ENTITY_LABELS.get(conflict.entity, conflict.entity)} “{name}”: {conflict.reason}"
+
+
+class ConflictDialog(QDialog):
+    """One conflict at a time; the table marks each field that differs, ticked = keep mine."""
+
+    resolved = Signal(int)
+
+    def __init__(self, ctx: AppContext, engine: SyncEngine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.engine = engine
+        self.conflicts: list[ConflictRecord] = []
+        self.setWindowTitle("Sync conflicts")
+        self.resize(820, 480)
+        self.list = QListWidget()
+        self.explanation = QLabel(
+            "While apart, this PC and another one changed the same record. The server kept "
+            "the other version, which is what you see now; yours is kept here until you choose."
+        )
+        self.explanation.setWordWrap(True)
+        self.fields = QTableWidget(0, 3)
+        self.fields.setHorizontalHeaderLabels(["Field", "Mine (this PC)", "Theirs (server)"])
+        self.fields.horizontalHeader().setStretchLastSection(True)
+        self.fields.verticalHeader().hide()
+        self.keep_mine = QPushButton("Keep &mine")
+        self.keep_theirs = QPushButton("Keep &theirs")
+        self.merge = QPushButton("&Merge ticked fields")
+        self.merge.setToolTip("Ticked fields take my value, the others the server's")
+        buttons = QHBoxLayout()
+        for b in (self.keep_mine, self.keep_theirs, self.merge):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        right = QVBoxLayout()
+        right.addWidget(self.explanation)
+        right.addWidget(self.fields, 1)
+        right.addLayout(buttons)
+        body = QHBoxLayout()
+        body.addWidget(self.list, 1)
+        body.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(body, 1)
+        layout.addWidget(close)
+        self.list.currentRowChanged.connect(self.on_conflict_selected)
+        self.keep_mine.clicked.connect(lambda: self.on_choice("mine"))
+        self.keep_theirs.clicked.connect(lambda: self.on_choice("theirs"))
+        self.merge.clicked.connect(lambda: self.on_choice("merge"))
+        self.reload()
+
+    def reload(self) -> None:
+        self.ctx.runner.submit(self.engine.conflicts, self.on_loaded)
+
+    def on_loaded(self, conflicts: list[ConflictRecord]) -> None:
+        self.conflicts = conflicts
+        self.list.clear()
+        for c in conflicts:
+            self.list.addItem(describe(c))
+        if conflicts:
+            self.list.setCurrentRow(0)
+        else:
+            self.fields.setRowCount(0)
+        for b in (self.keep_mine, self.keep_theirs, self.merge):
+            b.setEnabled(bool(conflicts))
+
+    @Slot(int)
+    def on_conflict_selected(self, row: int) -> None:
+        if row < 0 or row >= len(self.conflicts):
+            return
+        c = self.conflicts[row]
+        mine, theirs = c.mine or {}, c.theirs or {}
+        names = [k for k in sorted(set(mine) | set(theirs)) if k not in HIDDEN_FIELDS]
+        self.fields.setRowCount(len(names))
+        for i, name in enumerate(names):
+            a, b = mine.get(name), theirs.get(name)
+            field = QTableWidgetItem(name.replace("_", " "))
+            field.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
+            field.setCheckState(Qt.CheckState.Checked if a != b else Qt.CheckState.Unchecked)
+            field.setData(Qt.ItemDataRole.UserRole, name)
+            self.fields.setItem(i, 0, field)
+            self.fields.setItem(i, 1, QTableWidgetItem(_show(a, c.mine is None)))
+            self.fields.setItem(i, 2, QTableWidgetItem(_show(b, c.theirs is None)))
+            if a != b:
+                for col in (1, 2):
+                    item = self.fields.item(i, col)
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+        self.fields.resizeColumnsToContents()
+        self.merge.setEnabled(c.mine is not None and c.theirs is not None)
+
+    def on_choice(self, choice: str) -> None:
+        row = self.list.currentRow()
+        if row < 0:
+            return
+        c = self.conflicts[row]
+        merged: dict[str, Any] | None = None
+        if choice == "merge":
+            merged = dict(c.theirs or {})
+            for i in range(self.fields.rowCount()):
+                item = self.fields.item(i, 0)
+                if item.checkState() == Qt.CheckState.Checked:
+                    name = item.data(Qt.ItemDataRole.UserRole)
+                    merged[name] = (c.mine or {}).get(name)
+        self.ctx.runner.submit(
+            lambda: self.engine.resolve(c.id, choice, merged),
+            lambda _: (self.resolved.emit(c.id), self.reload()),
+            lambda exc: self.explanation.setText(f"Could not apply your choice: {exc}"),
+            changes=frozenset({CYCLES, MATERIALS}),
+        )
+
+
+def _show(value: Any, missing: bool) -> str:
+    if missing:
+        return "(deleted)"
+    return "" if value is None else str(value)
