@@ -1,0 +1,115 @@
+"""The sync status and the conflict dialog, against a real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from compost_desktop.db import migrate
+from compost_desktop.db.engine import make_engine, resolve_url
+from compost_desktop.gui.conflicts import ConflictDialog
+from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.sync_service import SyncService
+from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
+from compost_desktop.services.records import CycleDraft
+from compost_desktop.services.store import Store
+from compost_desktop.settings import Settings
+from compost_desktop.sync.engine import SyncEngine
+from tests.support.servers import PostgresServer
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def local(tmp_path: Path) -> Iterator[sa.Engine]:
+    url = resolve_url(f"sqlite:///{tmp_path / 'local.db'}")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def ctx(local: sa.Engine) -> AppContext:
+    bus = ChangeBus()
+    context = AppContext(Settings(), ImmediateRunner(bus), bus)
+    context.set_store(Store(local), "test")
+    return context
+
+
+def test_status_goes_from_offline_to_synced(
+    qtbot: QtBot, ctx: AppContext, local: sa.Engine, pg_server: PostgresServer, pg_url: str
+) -> None:
+    Store(local).save_cycle(CycleDraft("Made offline", date(2026, 6, 1)))
+    pg_server.stop()
+    service = SyncService(ctx, local, pg_url)
+    try:
+        with qtbot.waitSignal(service.state_changed, timeout=30_000) as first:
+            service.sync_now()
+        while first.args and first.args[1] == "busy":  # "Syncing…" comes first
+            with qtbot.waitSignal(service.state_changed, timeout=30_000) as first:
+                pass
+        assert first.args is not None and first.args[1] == "offline"
+        assert "1 change(s) waiting" in first.args[0]
+        pg_server.start()
+        states: list[tuple[str, str]] = []
+        service.state_changed.connect(lambda text, level: states.append((text, level)))
+        service.sync_now()
+        qtbot.waitUntil(lambda: any(level == "ok" for _, level in states), timeout=30_000)
+        assert states[-1][0].startswith("Synced at")
+    finally:
+        service.stop()
+        if service.engine is not None:
+            service.engine.server.dispose()
+
+
+def test_conflict_dialog_keeps_mine(
+    qtbot: QtBot, ctx: AppContext, local: sa.Engine, pg_url: str, tmp_path: Path
+) -> None:
+    server_url = resolve_url(pg_url)
+    migrate.upgrade(server_url)
+    server = make_engine(server_url)
+    other_url = resolve_url(f"sqlite:///{tmp_path / 'other.db'}")
+    migrate.upgrade(other_url)
+    other_local = make_engine(other_url)
+    mine, theirs = SyncEngine(local, server, "me"), SyncEngine(other_local, server, "other")
+    store, other = Store(local), Store(other_local)
+    cycle = store.save_cycle(CycleDraft("Bay 5", date(2026, 6, 1), notes="start"))
+    mine.sync()
+    theirs.sync()
+    other_id = next(c.id for c in other.cycles() if c.name == "Bay 5")
+    other.save_cycle(CycleDraft("Bay 5", date(2026, 6, 1), notes="theirs"), other_id)
+    store.save_cycle(CycleDraft("Bay 5", date(2026, 6, 1), notes="mine"), cycle.id)
+    theirs.sync()
+    mine.sync()
+
+    dialog = ConflictDialog(ctx, mine)
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() == 1
+    assert "Bay 5" in dialog.list.item(0).text()
+    rows = {
+        dialog.fields.item(i, 0).text(): (
+            dialog.fields.item(i, 1).text(),
+            dialog.fields.item(i, 2).text(),
+        )
+        for i in range(dialog.fields.rowCount())
+    }
+    assert rows["notes"] == ("mine", "theirs")
+    notes_row = next(
+        i for i in range(dialog.fields.rowCount()) if dialog.fields.item(i, 0).text() == "notes"
+    )
+    assert dialog.fields.item(notes_row, 0).checkState() == Qt.CheckState.Checked
+    with qtbot.waitSignal(dialog.resolved):
+        dialog.keep_mine.click()
+    assert dialog.list.count() == 0
+    mine.sync()
+    theirs.sync()
+    assert other.cycle(other_id).notes == "mine"
+    server.dispose()
+    other_local.dispose()
