@@ -122,6 +122,7 @@ def _record(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     import signal
     import threading
+    from datetime import UTC, datetime, timedelta
 
     from compost_desktop.logs import setup
     from compost_desktop.monitoring.client import BrokerConfig
@@ -130,6 +131,9 @@ def _simulate(args: argparse.Namespace) -> int:
     setup(to_stderr=True)
     try:
         broker = BrokerConfig.from_url(args.broker)
+        # Sped-up timestamps run ahead of the clock; starting 60 simulated days back keeps
+        # them in the past (receivers refuse readings from the future) for 60 d / speed.
+        start = datetime.now(UTC) - timedelta(days=60) if args.speed > 1 else None
         sim = Simulator(
             broker.host,
             broker.port,
@@ -137,6 +141,7 @@ def _simulate(args: argparse.Namespace) -> int:
             rate_hz=args.rate,
             speed=args.speed,
             seed=args.seed,
+            start=start,
             username=broker.username,
             password=broker.password,
         )
