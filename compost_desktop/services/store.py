@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from compost_desktop.db.models import Cycle, Input, Material, Turning
 from compost_desktop.domain import validation as v
@@ -159,22 +159,90 @@ class Store:
 
     def cycles(self) -> list[CycleRecord]:
         """All cycles with their inputs, for lists that show a C:N per row."""
-        with self._session() as s:
-            rows = s.scalars(
-                select(Cycle).options(
-                    selectinload(Cycle.inputs).selectinload(Input.material),
+        return self._load_cycles()
+
+    def _load_cycles(self, cycle_id: int | None = None) -> list[CycleRecord]:
+        """Cycles (all, or one) with their inputs, and turnings when it is one.
+
+        Two plain queries rather than ORM loading: 10,000 cycles with 30,000 inputs load
+        several times faster, and the list is what a user waits for at start.
+        """
+        i, m = Input.__table__.c, Material.__table__.c
+        cycles_q = select(Cycle.__table__)
+        inputs_where = []
+        if cycle_id is not None:
+            cycles_q = cycles_q.where(Cycle.__table__.c.id == cycle_id)
+            inputs_where.append(i.batch_id == cycle_id)
+        with self.engine.connect() as conn:
+            cycle_rows = conn.execute(cycles_q).mappings().all()
+            turnings = (
+                conn.execute(
+                    select(Turning).where(Turning.cycle_id == cycle_id).order_by(Turning.turned_at)
+                ).all()
+                if cycle_id is not None
+                else []
+            )
+            input_rows = conn.execute(
+                select(
+                    i.id,
+                    i.batch_id,
+                    i.material_id,
+                    i.material_name,
+                    i.material_type,
+                    i.amount_kg,
+                    i.volume_liters,
+                    i.carbon_nitrogen_ratio,
+                    i.nitrogen_pct_override,
+                    i.moisture_pct_override,
+                    i.timestamp,
+                    i.notes,
+                    m.name.label("library_name"),
+                    m.carbon_nitrogen_ratio.label("library_cn"),
+                    m.nitrogen_pct.label("library_n"),
+                    m.moisture_pct.label("library_m"),
                 )
+                .outerjoin(Material.__table__, m.id == i.material_id)
+                .where(*inputs_where)
+                .order_by(i.timestamp)
             ).all()
-            return [_cycle(c, with_turnings=False) for c in rows]
+        by_cycle: dict[int, list[InputRecord]] = {}
+        for r in input_rows:
+            by_cycle.setdefault(r.batch_id, []).append(
+                InputRecord(
+                    id=r.id,
+                    cycle_id=r.batch_id or 0,
+                    material_id=r.material_id,
+                    material_name=r.material_name or r.library_name or "unknown material",
+                    kind=MaterialKind(r.material_type),
+                    mass_kg=r.amount_kg,
+                    volume_l=r.volume_liters,
+                    cn_ratio=_first(r.carbon_nitrogen_ratio, r.library_cn),
+                    nitrogen_pct=_first(r.nitrogen_pct_override, r.library_n),
+                    moisture_pct=_first(r.moisture_pct_override, r.library_m),
+                    added_at=r.timestamp,
+                    notes=r.notes,
+                )
+            )
+        turning_records = tuple(
+            TurningRecord(t.id, t.batch_id, t.turned_at, t.operator, t.notes) for t in turnings
+        )
+        return [
+            _cycle_from_row(row, tuple(by_cycle.get(row["id"], ())), turning_records)
+            for row in cycle_rows
+        ]
 
     def cycle(self, cycle_id: int) -> CycleRecord:
-        with self._session() as s:
-            return _cycle(_get(s, Cycle, cycle_id))
+        found = self._load_cycles(cycle_id)
+        if not found:
+            raise NotFoundError(f"Cycle {cycle_id} no longer exists; it may have been deleted.")
+        return found[0]
 
     def active_cycle(self) -> CycleRecord | None:
-        with self._session() as s:
-            c = s.scalar(select(Cycle).where(Cycle.status == CycleStatus.ACTIVE.value))
-            return None if c is None else _cycle(c)
+        with self.engine.connect() as conn:
+            active = conn.execute(
+                select(Cycle.id).where(Cycle.status == CycleStatus.ACTIVE.value)
+            ).scalar()
+        return None if active is None else self.cycle(active)
 
     def save_cycle(self, draft: CycleDraft, cycle_id: int | None = None) -> CycleRecord:
         check_dates(draft.start_date, draft.projected_end_date)
@@ -200,7 +268,8 @@ class Store:
             c.current_volume_liters = draft.current_volume_l
             s.add(c)
             s.flush()
-            return _cycle(c)
+            saved = c.id
+        return self.cycle(saved)
 
     def delete_cycle(self, cycle_id: int) -> None:
         with self._session() as s:
@@ -257,8 +326,7 @@ class Store:
             c.status = new.value
             if new is CycleStatus.COMPLETED:
                 c.completed_at = _now()
-            s.flush()
-            return _cycle(c)
+        return self.cycle(cycle_id)
 
     # --- inputs and turnings ---------------------------------------------------------
 
@@ -413,30 +481,35 @@ def _input(i: Input) -> InputRecord:
     )
 
 
-def _turning(t: Turning) -> TurningRecord:
-    return TurningRecord(t.id, t.cycle_id, t.turned_at, t.operator, t.notes)
+def _first(*values: float | None) -> float | None:
+    return next((v for v in values if v is not None), None)
 
 
-def _cycle(c: Cycle, with_turnings: bool = True) -> CycleRecord:
-    inputs = tuple(_input(i) for i in c.inputs)
+def _cycle_from_row(
+    row: Any, inputs: tuple[InputRecord, ...], turnings: tuple[TurningRecord, ...] = ()
+) -> CycleRecord:
     volumes = [i.volume_l for i in inputs if i.volume_l is not None]
     return CycleRecord(
-        id=c.id,
-        uuid=c.uuid,
-        name=c.display_name,
-        status=CycleStatus(c.status),
-        start_date=c.start_date,
-        projected_end_date=c.projected_end_date,
-        green_kg=c.green_waste_kg or 0.0,
-        brown_kg=c.brown_waste_kg or 0.0,
-        cn_ratio=c.cn_ratio,
-        initial_volume_l=c.initial_volume_liters,
-        current_volume_l=c.current_volume_liters,
-        capacity_l=c.capacity_liters,
-        estimated_volume_l=sum(volumes) if volumes else c.total_volume_liters,
-        notes=c.notes,
-        activated_at=c.activated_at,
-        completed_at=c.completed_at,
+        id=row["id"],
+        uuid=row["uuid"],
+        name=row["name"] or f"Cycle #{row['id']}",
+        status=CycleStatus(row["status"]),
+        start_date=row["start_date"],
+        projected_end_date=row["projected_end_date"],
+        green_kg=row["green_waste_kg"] or 0.0,
+        brown_kg=row["brown_waste_kg"] or 0.0,
+        cn_ratio=row["cn_ratio"],
+        initial_volume_l=row["initial_volume_liters"],
+        current_volume_l=row["current_volume_liters"],
+        capacity_l=row["capacity_liters"],
+        estimated_volume_l=sum(volumes) if volumes else row["total_volume_liters"],
+        notes=row["notes"],
+        activated_at=row["activated_at"],
+        completed_at=row["completed_at"],
         inputs=inputs,
-        turnings=tuple(_turning(t) for t in c.turnings) if with_turnings else (),
+        turnings=turnings,
     )
+
+
+def _turning(t: Turning) -> TurningRecord:
+    return TurningRecord(t.id, t.cycle_id, t.turned_at, t.operator, t.notes)
