@@ -260,6 +260,7 @@ class SyncLink:
         assert self.server_url is not None
         self.service = SyncService(self.ctx, self.ctx.store.engine, self.server_url)
         self.service.state_changed.connect(self.on_state)
+        self.service.progressed.connect(self.on_progress)
         self.sync_action.setEnabled(True)
         self.service.start()
 
@@ -271,6 +272,11 @@ class SyncLink:
             "Click to review conflicts" if level == "conflict" else "Click to sync now (F5)"
         )
         self._level = level
+
+    def on_progress(self, stage: str, done: int, total: int) -> None:
+        verb = {"push": "sending changes", "readings": "sending readings", "pull": "receiving"}
+        if total > 200:  # only large backlogs are worth a running count
+            self.button.setText(f"Sync: {verb.get(stage, stage)} {done:,} of {total:,}…")
 
     def on_clicked(self) -> None:
         if self.service is None:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop import APP_NAME, __version__
+from compost_desktop.gui import view_state
 
 
 class MainWindow(QMainWindow):
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
             self.stack.setCurrentIndex(current)
+            view_state.restore(page, key)
             self.page_built.emit(key)
         return self.stack.widget(index)
 
@@ -148,4 +150,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings().setValue("main_window/geometry", self.saveGeometry())
+        for key in self._pages:
+            if self.is_built(key):
+                view_state.save(self.page(key), key)
         super().closeEvent(event)

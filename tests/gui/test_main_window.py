@@ -92,3 +92,30 @@ def test_window_geometry_is_restored(qtbot: QtBot) -> None:
     qtbot.addWidget(second)
     assert (second.width(), second.height()) == (800, 610)
     QTimer.singleShot(0, second.close)
+
+
+def test_splitters_and_column_widths_are_restored(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QSplitter, QTableWidget, QVBoxLayout, QWidget
+
+    def page() -> QWidget:
+        w = QWidget()
+        splitter = QSplitter(w)
+        table = QTableWidget(2, 3)
+        splitter.addWidget(table)
+        splitter.addWidget(QWidget())
+        QVBoxLayout(w).addWidget(splitter)
+        return w
+
+    first = MainWindow("x", "/tmp/log")
+    qtbot.addWidget(first)
+    first.add_page("p", "Page", page)
+    table = first.page("p").findChild(QTableWidget)
+    table.horizontalHeader().resizeSection(1, 321)
+    first.show()
+    first.close()
+
+    second = MainWindow("x", "/tmp/log")
+    qtbot.addWidget(second)
+    second.add_page("p", "Page", page)
+    restored = second.page("p").findChild(QTableWidget)
+    assert restored.horizontalHeader().sectionSize(1) == 321
