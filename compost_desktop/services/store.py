@@ -206,21 +206,40 @@ class Store:
                 .order_by(i.timestamp)
             ).all()
         by_cycle: dict[int, list[InputRecord]] = {}
-        for r in input_rows:
-            by_cycle.setdefault(r.batch_id, []).append(
+        kinds = {k.value: k for k in MaterialKind}
+        # Unpacked tuples, not Row attributes: this loop runs once per input of every cycle.
+        for (
+            input_id,
+            batch_id,
+            material_id,
+            name,
+            kind,
+            mass,
+            volume,
+            cn,
+            n,
+            moisture,
+            added_at,
+            notes,
+            library_name,
+            library_cn,
+            library_n,
+            library_m,
+        ) in input_rows:
+            by_cycle.setdefault(batch_id, []).append(
                 InputRecord(
-                    id=r.id,
-                    cycle_id=r.batch_id or 0,
-                    material_id=r.material_id,
-                    material_name=r.material_name or r.library_name or "unknown material",
-                    kind=MaterialKind(r.material_type),
-                    mass_kg=r.amount_kg,
-                    volume_l=r.volume_liters,
-                    cn_ratio=_first(r.carbon_nitrogen_ratio, r.library_cn),
-                    nitrogen_pct=_first(r.nitrogen_pct_override, r.library_n),
-                    moisture_pct=_first(r.moisture_pct_override, r.library_m),
-                    added_at=r.timestamp,
-                    notes=r.notes,
+                    input_id,
+                    batch_id or 0,
+                    material_id,
+                    name or library_name or "unknown material",
+                    kinds[kind],
+                    mass,
+                    volume,
+                    cn if cn is not None else library_cn,
+                    n if n is not None else library_n,
+                    moisture if moisture is not None else library_m,
+                    added_at,
+                    notes,
                 )
             )
         turning_records = tuple(
@@ -479,10 +498,6 @@ def _input(i: Input) -> InputRecord:
         added_at=i.added_at,
         notes=i.notes,
     )
-
-
-def _first(*values: float | None) -> float | None:
-    return next((v for v in values if v is not None), None)
 
 
 def _cycle_from_row(
