@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+import numpy as np
+import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -12,7 +14,9 @@ from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 
-REPAINT_INTERVAL_MS: Final = 500
+REPAINT_INTERVAL_MS: Final = 1000
+# A plot a few hundred pixels wide cannot show more; the rest only costs repaint time.
+MAX_POINTS_PER_CURVE: Final = 1500
 WINDOWS: Final = (("Last hour", 3_600.0), ("Last 6 hours", 21_600.0), ("Last 24 hours", 86_400.0))
 # Humidity and CO2 have gauges only: three plots is what fits beside the gauges.
 PLOTTED: Final = (TEMPERATURE, MOISTURE, O2)
@@ -100,7 +104,8 @@ class PlotPanel(QWidget):
             times, values = series.since(t0)
             if quantity == TEMPERATURE and fahrenheit:
                 values = values * 9.0 / 5.0 + 32.0
-            curve.setData(times, values)
+            times, values = decimate(times, values, MAX_POINTS_PER_CURVE)
+            curve.setData(times, values, skipFiniteCheck=True)
         self._show_time_axis_on_bottom_plot_only()
         for plot in self.plots.values():
             plot.setXRange(t0, newest, padding=0.01)
@@ -153,3 +158,23 @@ class PlotPanel(QWidget):
             self.plots[quantity].removeItem(curve)
         self._curves.clear()
         self._dirty = True
+
+
+def decimate(
+    times: npt.NDArray[np.float64], values: npt.NDArray[np.float64], max_points: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Keep each bucket's minimum and maximum, so peaks and dips survive the thinning."""
+    n = len(values)
+    if n <= max_points:
+        return times, values
+    buckets = max_points // 2
+    size = n // buckets
+    used = buckets * size
+    v = values[n - used :].reshape(buckets, size)
+    t = times[n - used :].reshape(buckets, size)
+    rows = np.arange(buckets)
+    lo, hi = v.argmin(axis=1), v.argmax(axis=1)
+    first, second = np.minimum(lo, hi), np.maximum(lo, hi)  # keep time order within a bucket
+    out_t = np.column_stack((t[rows, first], t[rows, second])).ravel()
+    out_v = np.column_stack((v[rows, first], v[rows, second])).ravel()
+    return out_t, out_v
