@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint ui bench system-deps-run system-deps-test clean
+.PHONY: run test lint ui bench dist system-deps-run system-deps-test clean
 
 run: system-deps-run $(STAMP)
 	$(BIN)/compost-desktop
@@ -20,6 +20,9 @@ lint: $(STAMP)
 ui: $(STAMP)
 	$(BIN)/python scripts/compile_ui.py
 
+dist: system-deps-run $(STAMP)
+	bash build/make_dist.sh
+
 bench: system-deps-test $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks
 
@@ -33,8 +36,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,dist]"
 	@touch $(STAMP)
 
 clean:
-	rm -rf $(VENV) dist build/.work .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) dist .pyinstaller-work .pytest_cache .mypy_cache .ruff_cache

@@ -86,6 +86,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--seed", type=int, default=0)
     simulate.add_argument("--count", type=int, default=None, help="stop after this many messages")
+
+    from compost_desktop.selftest import add_arguments as add_selftest_arguments
+
+    selftest = commands.add_parser(
+        "self-test",
+        help="check that this installation works: database, window, mix, libraries, broker",
+        description="Creates a throwaway SQLite database through the migrations, opens the main "
+        "window offscreen, computes a mix and loads the PostgreSQL and MQTT libraries; with "
+        "--broker also connects to a broker. Exits 0 when every check passed.",
+    )
+    add_selftest_arguments(selftest)
     return parser
 
 
@@ -103,6 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _record(args)
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "self-test":
+        from compost_desktop import selftest
+
+        return selftest.run(args.broker, args.verbose)
     raise AssertionError(args.command)
 
 

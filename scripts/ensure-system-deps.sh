@@ -109,6 +109,8 @@ if [[ "$mode" == test ]]; then
     if ! command -v mosquitto >/dev/null 2>&1 && [[ ! -x /usr/sbin/mosquitto ]]; then
         need mosquitto "the test harness needs the mosquitto broker"
     fi
+    command -v Xvfb >/dev/null 2>&1 || need xvfb "the installer test opens the installed app on a virtual screen"
+    command -v dpkg-deb >/dev/null 2>&1 || need dpkg-dev "the installer test builds a .deb"
 fi
 
 ((${#missing[@]} == 0)) && exit 0
