@@ -18,3 +18,12 @@ def data_dir() -> Path:
     path = Path(override) if override else user_data_path(APP_ID, appauthor=False)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def resource_path(relative: str) -> Path:
+    """A file under resources/: beside the package in a checkout, inside the frozen bundle."""
+    import sys
+
+    bundle = getattr(sys, "_MEIPASS", None)
+    base = Path(bundle) if bundle else Path(__file__).resolve().parents[1]
+    return base / "resources" / relative

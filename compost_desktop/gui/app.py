@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from compost_desktop import APP_ID, APP_NAME, __version__
@@ -21,6 +22,7 @@ from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.gui.sync_service import SyncService
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
 from compost_desktop.logs import setup
+from compost_desktop.paths import resource_path
 
 if TYPE_CHECKING:
     from compost_desktop.services.store import Store
@@ -154,6 +156,9 @@ def create_app(argv: list[str]) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)
+    icon = resource_path("icons/compost-desktop.png")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
     return app
 
 
