@@ -15,10 +15,11 @@ import json
 import logging
 import threading
 import uuid as uuid_module
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql
@@ -56,6 +57,7 @@ FOREIGN: dict[str, dict[str, str]] = {
     "alarm_event": {"batch_id": "compost_batch"},
 }
 SKIP = {"id", "sync_seq"}
+FK_CACHE = "compost_sync_fk_cache"
 PUSH_BATCH = 500
 PULL_BATCH = 2000
 READING_BATCH = 5000
@@ -123,15 +125,46 @@ def canonical(payload: Payload | None) -> str:
 def _uuid_of(conn: Connection, entity: str, row_id: int | None) -> str | None:
     if row_id is None:
         return None
+    cache = conn.info.get(FK_CACHE)
+    if cache is not None and (entity, row_id) in cache:
+        return cast(str | None, cache[(entity, row_id)])
     table = ENTITIES[entity]
-    return conn.execute(select(table.c.uuid).where(table.c.id == row_id)).scalar()
+    found = conn.execute(select(table.c.uuid).where(table.c.id == row_id)).scalar()
+    if cache is not None and found is not None:
+        cache[(entity, row_id)] = found
+        cache[(entity, found)] = row_id
+    return found
 
 
 def _id_of(conn: Connection, entity: str, row_uuid: str | None) -> int | None:
     if row_uuid is None:
         return None
+    cache = conn.info.get(FK_CACHE)
+    if cache is not None and (entity, row_uuid) in cache:
+        return cast(int | None, cache[(entity, row_uuid)])
     table = ENTITIES[entity]
-    return conn.execute(select(table.c.id).where(table.c.uuid == row_uuid)).scalar()
+    found = conn.execute(select(table.c.id).where(table.c.uuid == row_uuid)).scalar()
+    if cache is not None and found is not None:
+        cache[(entity, row_uuid)] = found
+        cache[(entity, found)] = row_uuid
+    return found
+
+
+@contextmanager
+def fk_cache(conn: Connection) -> Iterator[None]:
+    """Parent id↔uuid lookups remembered for one batch: most inputs share a few cycles."""
+    conn.info[FK_CACHE] = {}
+    try:
+        yield
+    finally:
+        conn.info.pop(FK_CACHE, None)
+
+
+def _forget(conn: Connection, entity: str, row_uuid: str) -> None:
+    cache = conn.info.get(FK_CACHE)
+    if cache is not None:
+        row_id = cache.pop((entity, row_uuid), None)
+        cache.pop((entity, row_id), None)
 
 
 def read_payload(conn: Connection, entity: str, row_uuid: str) -> tuple[Payload | None, int | None]:
@@ -209,16 +242,19 @@ def apply_on_server(
     op: str,
     mine: Payload | None,
     base: int | None,
+    others_latest: int | None = None,
+    deferred_totals: set[int] | None = None,
 ) -> Outcome:
-    """Apply one row's change inside the caller's transaction (its own savepoint)."""
+    """Apply one row's change inside the caller's transaction (its own savepoint).
+
+    `others_latest` is the newest change number other origins made to this row (looked up
+    for a whole batch at once); `deferred_totals` collects cycles whose totals the caller
+    recomputes once at the end of the batch.
+    """
     theirs, seq = read_payload(conn, entity, row_uuid)
-    newer_by_others = conn.execute(
-        text(
-            "SELECT count(*) FROM sync_log WHERE uuid = :u AND seq > :base "
-            "AND (origin IS NULL OR origin <> :me)"
-        ),
-        {"u": row_uuid, "base": base or 0, "me": origin},
-    ).scalar_one()
+    if others_latest is None:
+        others_latest = _others_latest(conn, origin, [row_uuid]).get(row_uuid)
+    newer_by_others = (others_latest or 0) > (base or 0)
     if op == "delete":
         if theirs is None:
             return Outcome("already")
@@ -240,11 +276,12 @@ def apply_on_server(
         if op == "delete":
             table = ENTITIES[entity]
             conn.execute(delete(table).where(table.c.uuid == row_uuid))
-            _refresh_parent_totals(conn, entity, theirs)
+            _forget(conn, entity, row_uuid)
+            _refresh_parent_totals(conn, entity, theirs, deferred_totals)
         else:
             assert mine is not None
             write_payload(conn, entity, mine)
-            _refresh_parent_totals(conn, entity, mine)
+            _refresh_parent_totals(conn, entity, mine, deferred_totals)
         savepoint.commit()
     except MissingParent as exc:
         savepoint.rollback()
@@ -254,8 +291,23 @@ def apply_on_server(
     except IntegrityError as exc:
         savepoint.rollback()
         return Outcome("conflict", seq, theirs, _constraint_reason(entity, exc))
-    _, new_seq = read_payload(conn, entity, row_uuid)
+    table = ENTITIES[entity]
+    new_seq = conn.execute(select(table.c.sync_seq).where(table.c.uuid == row_uuid)).scalar()
     return Outcome("applied", new_seq)
+
+
+def _others_latest(conn: Connection, origin: str, uuids: list[str]) -> dict[str, int]:
+    """Per row, the newest change number made by anyone but `origin` (the old system too)."""
+    if not uuids:
+        return {}
+    rows = conn.execute(
+        text(
+            "SELECT uuid, max(seq) FROM sync_log WHERE uuid = ANY(:u) "
+            "AND (origin IS NULL OR origin <> :me) GROUP BY uuid"
+        ),
+        {"u": uuids, "me": origin},
+    ).all()
+    return {row_uuid: seq for row_uuid, seq in rows}
 
 
 def _comparable(payload: Payload) -> Payload:
@@ -267,12 +319,18 @@ def _comparable(payload: Payload) -> Payload:
     }
 
 
-def _refresh_parent_totals(conn: Connection, entity: str, payload: Payload | None) -> None:
+def _refresh_parent_totals(
+    conn: Connection, entity: str, payload: Payload | None, deferred: set[int] | None = None
+) -> None:
     """After an input arrives or leaves, its cycle's totals follow, on either side."""
     if entity == "cycle_waste_input" and payload and payload.get("batch_id"):
         cycle_id = _id_of(conn, "compost_batch", payload["batch_id"])
-        if cycle_id is not None:
+        if cycle_id is None:
+            return
+        if deferred is None:
             totals.refresh(conn, cycle_id)
+        else:
+            deferred.add(cycle_id)
 
 
 def _constraint_reason(entity: str, exc: IntegrityError) -> str:
@@ -410,12 +468,26 @@ class SyncEngine:
     def _push_batch(self, batch: list[dict[str, Any]]) -> list[Outcome]:
         conn, tx = self._server_tx()
         try:
-            results = [
-                apply_on_server(
-                    conn, self.client_id, g["entity"], g["uuid"], g["op"], g["payload"], g["base"]
-                )
-                for g in batch
-            ]
+            others = _others_latest(conn, self.client_id, [g["uuid"] for g in batch])
+            cycles_touched: set[int] = set()
+            with fk_cache(conn):
+                results = [
+                    apply_on_server(
+                        conn,
+                        self.client_id,
+                        g["entity"],
+                        g["uuid"],
+                        g["op"],
+                        g["payload"],
+                        g["base"],
+                        others.get(g["uuid"], 0),
+                        cycles_touched,
+                    )
+                    for g in batch
+                ]
+                # Once per cycle, not per input: one new version of each cycle per batch.
+                for cycle_id in sorted(cycles_touched):
+                    totals.refresh(conn, cycle_id)
             self.fault("before_server_commit")
             tx.commit()
             return results
@@ -549,7 +621,7 @@ class SyncEngine:
         with self.local.connect() as conn:
             if self._state(conn, "pulled_seq") is not None:
                 return
-        with self.server.connect() as sconn, sconn.begin():
+        with self.server.connect() as sconn, sconn.begin(), fk_cache(sconn):
             sconn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             top = sconn.execute(text("SELECT coalesce(max(seq), 0) FROM sync_log")).scalar_one()
             snapshot = [
@@ -561,13 +633,17 @@ class SyncEngine:
                 )
                 if payload is not None
             ]
-        with self.local.begin() as conn:
+        with self.local.begin() as conn, fk_cache(conn):
             _applying(conn, True)
+            pending = set(conn.execute(select(SyncOutbox.uuid)).scalars())
+            cycles_touched: set[int] = set()
             for i, (entity, payload, seq) in enumerate(snapshot):
-                if not self._pending(conn, payload["uuid"]):
-                    self._write_local(conn, entity, payload, seq)
+                if payload["uuid"] not in pending:
+                    self._write_local(conn, entity, payload, seq, cycles_touched)
                 if progress and i % 500 == 0:
                     progress("pull", i, len(snapshot))
+            for cycle_id in sorted(cycles_touched):
+                totals.refresh(conn, cycle_id)
             self._set_state(conn, "pulled_seq", str(top))
             _applying(conn, False)
         report.pulled += len(snapshot)
@@ -603,7 +679,7 @@ class SyncEngine:
                 fetched = {u: read_payload(sconn, c["entity"], u)[0] for u, c in latest.items()}
             top = changes[-1]["seq"]
             ordered = sorted(latest.values(), key=lambda c: (ORDER.get(c["entity"], 99), c["seq"]))
-            with self.local.begin() as conn:
+            with self.local.begin() as conn, fk_cache(conn):
                 _applying(conn, True)
                 for c in ordered:
                     if c["entity"] not in ENTITIES or self._pending(conn, c["uuid"]):
@@ -729,15 +805,21 @@ class SyncEngine:
         before, _ = read_payload(conn, entity, row_uuid)
         table = ENTITIES[entity]
         conn.execute(delete(table).where(table.c.uuid == row_uuid))
+        _forget(conn, entity, row_uuid)
         _refresh_parent_totals(conn, entity, before)
 
     def _write_local(
-        self, conn: Connection, entity: str, payload: Payload, seq: int | None
+        self,
+        conn: Connection,
+        entity: str,
+        payload: Payload,
+        seq: int | None,
+        deferred_totals: set[int] | None = None,
     ) -> None:
         if entity == "compost_batch" and payload.get("status") == "active":
             self._yield_local_activation(conn, payload["uuid"])
         write_payload(conn, entity, payload, seq)
-        _refresh_parent_totals(conn, entity, payload)
+        _refresh_parent_totals(conn, entity, payload, deferred_totals)
 
     def _pending(self, conn: Connection, row_uuid: str) -> bool:
         return (
