@@ -32,6 +32,7 @@ from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
 from compost_desktop.gui.cycles.input_form import InputForm
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
+from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
 from compost_desktop.services.records import (
     CycleRecord,
@@ -140,6 +141,10 @@ class CycleDetail(QWidget):
         self.ui.setupUi(self)
         self.indicator = CnIndicator(self.ui.mix_box)
         self.ui.mix_layout.addWidget(self.indicator)
+        self.pathogen = PathogenPanel(ctx, self)
+        self.ui.left_column.insertWidget(
+            self.ui.left_column.indexOf(self.ui.mix_box) + 1, self.pathogen
+        )
         self.undo_stack = QUndoStack(self)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -255,6 +260,7 @@ class CycleDetail(QWidget):
         self.indicator.set_components(cycle.mix_components())
         self._fill_inputs(cycle, loc)
         self._fill_turnings(cycle, loc)
+        self.pathogen.show_cycle(cycle)
         self._update_actions()
 
     def _volume(self, litres: float | None) -> str:
