@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 from compost_desktop import __version__
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
     from compost_desktop import mixcli
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,34 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = db_commands.add_parser(name, help=text, description=text)
         sub.add_argument("--database", metavar="URL", help="database URL (see the main --help)")
+    backup_cmd = db_commands.add_parser(
+        "backup",
+        help="write a consistent copy of the database (SQLite or PostgreSQL) to a file",
+        description="Copies every Compost Desktop table into one SQLite backup file.",
+    )
+    backup_cmd.add_argument("--database", metavar="URL", help="database URL (see the main --help)")
+    backup_cmd.add_argument("--out", metavar="FILE", required=True, help="backup file to write")
+    restore_cmd = db_commands.add_parser(
+        "restore",
+        help="replace the database's data with a backup (all or nothing)",
+        description="Refuses files that are not Compost Desktop backups and backups from a "
+        "newer app. A SQLite database is kept beside it as <name>.before-restore-<time>.",
+    )
+    restore_cmd.add_argument("--database", metavar="URL", help="database URL (see the main --help)")
+    restore_cmd.add_argument("file", metavar="FILE", help="backup file made by `db backup`")
+
+    export = commands.add_parser(
+        "export",
+        help="export cycles, inputs or sensor readings as CSV",
+        description="Writes a CSV with units in the headers and UTC ISO 8601 times. "
+        "--from/--to are inclusive dates (UTC) on the start date (cycles), the time added "
+        "(inputs) or the time measured (readings).",
+    )
+    export.add_argument("kind", choices=("cycles", "inputs", "readings"))
+    export.add_argument("--database", metavar="URL", help="database URL (see the main --help)")
+    export.add_argument("--out", metavar="FILE", required=True, help="CSV file to write")
+    export.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD")
+    export.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD")
 
     mix = commands.add_parser(
         "mix",
@@ -110,6 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(args)
     if args.command == "mix":
         return _mix(args)
+    if args.command == "export":
+        return _export(args)
     if args.command == "record":
         return _record(args)
     if args.command == "simulate":
@@ -178,6 +210,8 @@ def _db(args: argparse.Namespace) -> int:
     setup(to_stderr=False)
     try:
         url = resolve_url(args.database)
+        if args.db_command in ("backup", "restore"):
+            return _backup_or_restore(args, url)
         if args.db_command == "status":
             result = migrate.status(url)
             print(result.summary())
@@ -190,6 +224,55 @@ def _db(args: argparse.Namespace) -> int:
     print(result.summary())
     if result.backup:
         print(f"A copy of the database before the upgrade is at {result.backup}")
+    return 0
+
+
+def _backup_or_restore(args: argparse.Namespace, url: URL) -> int:
+    from pathlib import Path
+
+    from compost_desktop.db import migrate
+    from compost_desktop.records.backup import BackupError, backup, restore
+
+    try:
+        if args.db_command == "backup":
+            path = backup(url, Path(args.out))
+            print(f"Backup written to {path}")
+        else:
+            restore(Path(args.file), url)
+            print(f"Restored {args.file}")
+    except (BackupError, migrate.MigrationError, OSError) as exc:
+        log.error("db %s failed: %s", args.db_command, exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import DatabaseUrlError, make_engine, resolve_url
+    from compost_desktop.records.export import ExportError, export_csv
+
+    try:
+        start = date.fromisoformat(args.start) if args.start else None
+        end = date.fromisoformat(args.end) if args.end else None
+        url = resolve_url(args.database)
+        state = migrate.status(url).state
+        if state is not migrate.SchemaState.CURRENT:
+            raise ExportError(
+                f"the database is {state.value}; run `compost-desktop db upgrade` first"
+            )
+        engine = make_engine(url)
+        try:
+            rows = export_csv(engine, args.kind, Path(args.out), start, end)
+        finally:
+            engine.dispose()
+    except (ValueError, DatabaseUrlError, migrate.MigrationError, ExportError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"{rows} {args.kind} written to {args.out}")
     return 0
 
 

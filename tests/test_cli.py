@@ -155,3 +155,19 @@ def test_gui_starts_and_closes_cleanly(tmp_path: Path) -> None:
     assert "main-window-shown" in result.stdout
     assert (tmp_path / "compost.db").exists()  # the embedded default was created
     assert (tmp_path / "logs" / "compost-desktop.log").exists()
+
+
+def test_export_backup_and_restore_commands(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'farm.db'}"
+    assert run("db", "upgrade", "--database", url).returncode == 0
+    exported = run("export", "cycles", "--database", url, "--out", str(tmp_path / "c.csv"))
+    assert exported.returncode == 0, exported.stderr
+    assert (tmp_path / "c.csv").read_text().startswith("cycle_id,cycle_name,status")
+    backup = run("db", "backup", "--database", url, "--out", str(tmp_path / "b.sqlite"))
+    assert backup.returncode == 0, backup.stderr
+    restored = run("db", "restore", "--database", url, str(tmp_path / "b.sqlite"))
+    assert restored.returncode == 0, restored.stderr
+    refused = run("db", "restore", "--database", url, str(tmp_path / "c.csv"))
+    assert refused.returncode == 1 and "error:" in refused.stderr
+    bad_date = run("export", "readings", "--database", url, "--out", "x.csv", "--from", "June")
+    assert bad_date.returncode == 1 and "Traceback" not in bad_date.stderr

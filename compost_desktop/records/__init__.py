@@ -1,0 +1,1 @@
+"""Records leaving the app: CSV exports, backups and restores."""
