@@ -290,28 +290,7 @@ class AlarmEngine:
         hysteresis: float,
         advice: str,
     ) -> None:
-        key = (reading.device_id, kind)
-        raised = self._raised.get(key)
-        q = reading.quantity
-        if raised is None and reading.value > threshold:
-            events.append(
-                self._raise(
-                    reading,
-                    kind,
-                    threshold,
-                    f"{reading.device_id} is {_TITLES[kind]}: {_fmt(reading.value, q)} "
-                    f"(above {_fmt(threshold, q)}). {advice}",
-                )
-            )
-        elif raised is not None and reading.value < threshold - hysteresis:
-            events.append(
-                self._clear(
-                    raised,
-                    reading.value,
-                    reading.received_at,
-                    f"{reading.device_id} is back to {_fmt(reading.value, q)}.",
-                )
-            )
+        self._check(events, reading, kind, threshold, hysteresis, advice, above=True)
 
     def _check_low(
         self,
@@ -322,20 +301,35 @@ class AlarmEngine:
         hysteresis: float,
         advice: str,
     ) -> None:
+        self._check(events, reading, kind, threshold, hysteresis, advice, above=False)
+
+    def _check(
+        self,
+        events: list[AlarmEvent],
+        reading: Reading,
+        kind: AlarmKind,
+        threshold: float,
+        hysteresis: float,
+        advice: str,
+        above: bool,
+    ) -> None:
+        """Raise past the threshold; clear only once back beyond it by the hysteresis."""
         key = (reading.device_id, kind)
         raised = self._raised.get(key)
         q = reading.quantity
-        if raised is None and reading.value < threshold:
+        sign = 1.0 if above else -1.0
+        beyond = sign * (reading.value - threshold)
+        if raised is None and beyond > 0:
             events.append(
                 self._raise(
                     reading,
                     kind,
                     threshold,
                     f"{reading.device_id} is {_TITLES[kind]}: {_fmt(reading.value, q)} "
-                    f"(below {_fmt(threshold, q)}). {advice}",
+                    f"({'above' if above else 'below'} {_fmt(threshold, q)}). {advice}",
                 )
             )
-        elif raised is not None and reading.value > threshold + hysteresis:
+        elif raised is not None and beyond < -hysteresis:
             events.append(
                 self._clear(
                     raised,
