@@ -18,7 +18,7 @@ from compost_desktop.domain.mix import (
     analyse,
 )
 from compost_desktop.domain.validation import ValidationError, require_number
-from compost_desktop.services.records import MaterialRecord
+from compost_desktop.services.records import MaterialRecord, match_material
 
 Library = Callable[[str], MaterialRecord | None]
 
@@ -35,10 +35,7 @@ def builtin_library(name: str) -> MaterialRecord | None:
         )
         for i, d in enumerate(DEFAULT_MATERIALS, start=1)
     ]
-    wanted = name.strip().lower()
-    exact = [m for m in records if m.name.lower() == wanted]
-    prefixed = [m for m in records if m.name.lower().startswith(wanted)]
-    return exact[0] if exact else (prefixed[0] if len(prefixed) == 1 else None)
+    return match_material(name, records)
 
 
 def run(text: str, library: Library = builtin_library) -> dict[str, Any]:

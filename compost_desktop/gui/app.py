@@ -97,9 +97,7 @@ class DatabaseConnector:
             done()
 
     def start(self) -> None:
-        self.ctx.runner.submit(
-            lambda: open_database(self.url_text), self.on_opened, self.on_open_failed
-        )
+        self._open()
         self._timer.start()
 
     def on_opened(self, result: OpenedDatabase) -> None:
@@ -131,11 +129,11 @@ class DatabaseConnector:
     def on_tick(self) -> None:
         store = self.ctx.store
         if store is None:
-            self.start_retry()
+            self._open()  # not open yet: keep trying
             return
         self.ctx.runner.submit(store.ping, self.on_ping, self.on_ping)
 
-    def start_retry(self) -> None:
+    def _open(self) -> None:
         self.ctx.runner.submit(
             lambda: open_database(self.url_text), self.on_opened, self.on_open_failed
         )

@@ -8,6 +8,8 @@ import threading
 import time
 from types import FrameType
 
+from sqlalchemy.engine import URL
+
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import describe, make_engine, resolve_url
 from compost_desktop.monitoring.client import BrokerConfig, LinkEvent, SensorClient
@@ -70,12 +72,12 @@ def run(
     return 0 if not writer.pending else 1
 
 
-def _wait_for_schema(url: object, stop: threading.Event) -> None:
+def _wait_for_schema(url: URL, stop: threading.Event) -> None:
     """A server restarting with the database is normal: wait for it rather than exit."""
     delay = 1.0
     while not stop.is_set():
         try:
-            migrate.ensure_current(url)  # type: ignore[arg-type]
+            migrate.ensure_current(url)
             return
         except migrate.DatabaseUnreachableError as exc:
             log.warning("%s Retrying in %.0f s.", exc, delay)

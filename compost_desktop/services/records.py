@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -120,3 +121,14 @@ class MaterialDraft:
     density_kg_per_l: float | None = None
     source: str | None = None
     description: str | None = None
+
+
+def match_material(name: str, records: Iterable[MaterialRecord]) -> MaterialRecord | None:
+    """Exact name (any case), else the only material whose name starts with what was typed."""
+    wanted = name.strip().lower()
+    candidates = list(records)
+    for m in candidates:
+        if m.name.lower() == wanted:
+            return m
+    prefixed = [m for m in candidates if m.name.lower().startswith(wanted)]
+    return prefixed[0] if len(prefixed) == 1 else None

@@ -34,6 +34,7 @@ from compost_desktop.services.records import (
     MaterialDraft,
     MaterialRecord,
     TurningRecord,
+    match_material,
 )
 
 
@@ -99,14 +100,7 @@ class Store:
             return _material(_get(s, Material, material_id))
 
     def find_material(self, name: str) -> MaterialRecord | None:
-        """Exact name (any case), else the only material whose name starts with it."""
-        wanted = name.strip().lower()
-        candidates = self.materials()
-        for m in candidates:
-            if m.name.lower() == wanted:
-                return m
-        prefixed = [m for m in candidates if m.name.lower().startswith(wanted)]
-        return prefixed[0] if len(prefixed) == 1 else None
+        return match_material(name, self.materials())
 
     def save_material(self, draft: MaterialDraft, material_id: int | None = None) -> MaterialRecord:
         name = v.check_name(draft.name)
@@ -206,42 +200,8 @@ class Store:
                 .order_by(i.timestamp)
             ).all()
         by_cycle: dict[int, list[InputRecord]] = {}
-        kinds = {k.value: k for k in MaterialKind}
-        # Unpacked tuples, not Row attributes: this loop runs once per input of every cycle.
-        for (
-            input_id,
-            batch_id,
-            material_id,
-            name,
-            kind,
-            mass,
-            volume,
-            cn,
-            n,
-            moisture,
-            added_at,
-            notes,
-            library_name,
-            library_cn,
-            library_n,
-            library_m,
-        ) in input_rows:
-            by_cycle.setdefault(batch_id, []).append(
-                InputRecord(
-                    input_id,
-                    batch_id or 0,
-                    material_id,
-                    name or library_name or "unknown material",
-                    kinds[kind],
-                    mass,
-                    volume,
-                    cn if cn is not None else library_cn,
-                    n if n is not None else library_n,
-                    moisture if moisture is not None else library_m,
-                    added_at,
-                    notes,
-                )
-            )
+        for row in input_rows:
+            by_cycle.setdefault(row[1], []).append(_input_record(*row))
         turning_records = tuple(
             TurningRecord(t.id, t.batch_id, t.turned_at, t.operator, t.notes) for t in turnings
         )
@@ -476,27 +436,49 @@ def _material(m: Material) -> MaterialRecord:
 
 def _input(i: Input) -> InputRecord:
     m = i.material
+    return _input_record(
+        i.id, i.cycle_id, i.material_id, i.material_name, i.kind, i.mass_kg, i.volume_l,
+        i.cn_override, i.nitrogen_pct_override, i.moisture_pct_override, i.added_at, i.notes,
+        m.name if m else None, m.cn_ratio if m else None,
+        m.nitrogen_pct if m else None, m.moisture_pct if m else None,
+    )  # fmt: skip
+
+
+_KINDS = {k.value: k for k in MaterialKind}
+
+
+def _input_record(
+    input_id: int,
+    cycle_id: int | None,
+    material_id: int | None,
+    name: str | None,
+    kind: str,
+    mass_kg: float,
+    volume_l: float | None,
+    cn: float | None,
+    n_pct: float | None,
+    moisture_pct: float | None,
+    added_at: datetime | None,
+    notes: str | None,
+    library_name: str | None,
+    library_cn: float | None,
+    library_n: float | None,
+    library_m: float | None,
+) -> InputRecord:
+    """A delivery's effective values: its own overrides, else the library's."""
     return InputRecord(
-        id=i.id,
-        cycle_id=i.cycle_id or 0,
-        material_id=i.material_id,
-        material_name=i.material_name or (m.name if m else "unknown material"),
-        kind=MaterialKind(i.kind),
-        mass_kg=i.mass_kg,
-        volume_l=i.volume_l,
-        cn_ratio=i.cn_override if i.cn_override is not None else (m.cn_ratio if m else None),
-        nitrogen_pct=(
-            i.nitrogen_pct_override
-            if i.nitrogen_pct_override is not None
-            else (m.nitrogen_pct if m else None)
-        ),
-        moisture_pct=(
-            i.moisture_pct_override
-            if i.moisture_pct_override is not None
-            else (m.moisture_pct if m else None)
-        ),
-        added_at=i.added_at,
-        notes=i.notes,
+        input_id,
+        cycle_id or 0,
+        material_id,
+        name or library_name or "unknown material",
+        _KINDS[kind],
+        mass_kg,
+        volume_l,
+        cn if cn is not None else library_cn,
+        n_pct if n_pct is not None else library_n,
+        moisture_pct if moisture_pct is not None else library_m,
+        added_at,
+        notes,
     )
 
 

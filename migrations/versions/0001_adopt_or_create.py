@@ -95,6 +95,8 @@ WIDEN = [
     ("cycle_waste_input", "carbon_nitrogen_ratio", 8, 2),
 ]
 
+# A frozen copy of domain/defaults.py on purpose: what this revision seeds must not change
+# when the app's defaults do later (a migration describes history).
 DEFAULT_MATERIALS = [
     # name, kind, %N of dry matter, C:N, moisture % of wet mass, bulk density kg/L, note
     ("Kitchen scraps", "green", 2.4, 15, 70, 0.420, ""),
