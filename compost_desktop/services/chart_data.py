@@ -1,0 +1,339 @@
+"""A cycle's readings reduced for charts: min, mean and max per time bucket, per series.
+
+A cycle can hold a million readings; a chart a few thousand pixels wide needs no more than a
+few thousand points per line. The reduction runs in the database (one GROUP BY over the
+``(batch_id, measured_at)`` index), so neither Python nor the widget ever holds the raw rows.
+Zooming in asks again for the visible range only, with buckets as fine as the screen needs.
+No Qt here: the history chart, the report and the comparison all read through this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.elements import ColumnElement
+
+from compost_desktop.db.models import Cycle, Input, SensorReading, Turning
+from compost_desktop.domain.phases import PhaseSpan, phase_spans
+from compost_desktop.monitoring.parsing import TEMPERATURE
+from compost_desktop.services.history import CycleNotFound
+
+MANUAL = "manual"
+DEFAULT_BUCKETS = 1500
+_JULIAN_UNIX_EPOCH = 2440587.5
+_EDGE_NUDGE = 0.001  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One device's quantity, bucketed; times are bucket means in seconds since the epoch."""
+
+    device_id: str
+    quantity: str
+    source: str
+    bucket: list[int]
+    times: list[float]
+    mean: list[float]
+    low: list[float]
+    high: list[float]
+    points: int  # raw readings the buckets stand for
+
+    @property
+    def manual(self) -> bool:
+        return self.source == MANUAL
+
+
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """Something that happened to the pile: a turning or a delivery."""
+
+    at: float  # seconds since the epoch, UTC
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extent:
+    """Where a cycle's readings start and end, and how many there are."""
+
+    first: datetime | None
+    last: datetime | None
+    points: int
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Bucketed readings of one cycle between `start` and `end`."""
+
+    cycle_id: int
+    start: float
+    end: float
+    bucket_seconds: float
+    series: list[Series]
+
+    def of(self, quantity: str) -> list[Series]:
+        return [s for s in self.series if s.quantity == quantity]
+
+    @property
+    def quantities(self) -> list[str]:
+        return sorted({s.quantity for s in self.series}, key=_quantity_order)
+
+    @property
+    def points(self) -> int:
+        return sum(s.points for s in self.series)
+
+
+@dataclass(frozen=True, slots=True)
+class CycleHistory:
+    """What the history chart shows first: the whole cycle, its markers and phases."""
+
+    cycle_id: int
+    extent: Extent
+    window: Window | None
+    turnings: list[Marker] = field(default_factory=list)
+    inputs: list[Marker] = field(default_factory=list)
+    lowest: Series | None = None
+    phases: list[PhaseSpan] = field(default_factory=list)
+
+
+def _quantity_order(quantity: str) -> tuple[int, str]:
+    """Temperature first (it is what the pile is judged on), the rest alphabetically."""
+    return (0 if quantity == TEMPERATURE else 1, quantity)
+
+
+def epoch(value: datetime) -> float:
+    """Seconds since the epoch of an aware datetime."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given where a UTC time is expected")
+    return value.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _epoch_sql(conn: Connection) -> ColumnElement[float]:
+    """measured_at as seconds since the epoch, in the dialect's own arithmetic."""
+    column = SensorReading.__table__.c.measured_at
+    if conn.dialect.name == "sqlite":
+        # Stored as naive UTC text; julianday() reads it, with or without fractions.
+        return (sa.func.julianday(column) - _JULIAN_UNIX_EPOCH) * 86400.0
+    return sa.cast(sa.extract("epoch", column), sa.Float)
+
+
+def extent(engine: Engine, cycle_id: int) -> Extent:
+    """First and last reading time of a cycle, and the number of readings."""
+    with engine.connect() as conn:
+        return _extent(conn, cycle_id)
+
+
+def _extent(conn: Connection, cycle_id: int) -> Extent:
+    r = SensorReading
+    first, last, count = conn.execute(
+        sa.select(sa.func.min(r.measured_at), sa.func.max(r.measured_at), sa.func.count())
+        .select_from(r)
+        .where(r.cycle_id == cycle_id)
+    ).one()
+    # min()/max() lose the column type on some dialects; normalise to aware UTC.
+    return Extent(_aware(first), _aware(last), int(count))
+
+
+def _aware(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def window(
+    engine: Engine,
+    cycle_id: int,
+    start: datetime,
+    end: datetime,
+    buckets: int = DEFAULT_BUCKETS,
+    quantities: Sequence[str] | None = None,
+) -> Window:
+    """Readings of a cycle in [start, end] reduced to at most `buckets` buckets per series."""
+    with engine.connect() as conn:
+        return _window(conn, cycle_id, start, end, buckets, quantities)
+
+
+def _window(
+    conn: Connection,
+    cycle_id: int,
+    start: datetime,
+    end: datetime,
+    buckets: int,
+    quantities: Sequence[str] | None,
+) -> Window:
+    if buckets < 1:
+        raise ValueError("at least one bucket is needed")
+    t0, t1 = epoch(start), epoch(end)
+    if t1 < t0:
+        raise ValueError("the window ends before it starts")
+    width = max((t1 - t0) / buckets, 1.0)
+    r = SensorReading.__table__.c
+    seconds = _epoch_sql(conn)
+    # julianday() arithmetic is a few microseconds off; without the nudge a reading exactly on
+    # a bucket edge lands on either side of it at random.
+    offset = (seconds - t0 + _EDGE_NUDGE) / width
+    index: ColumnElement[int] = (
+        sa.cast(offset, sa.Integer)
+        if conn.dialect.name == "sqlite"
+        else sa.cast(sa.func.floor(offset), sa.BigInteger)
+    )
+    bucket = index.label("bucket")
+    conditions = [
+        r.batch_id == cycle_id,
+        SensorReading.measured_at >= start,
+        SensorReading.measured_at <= end,
+    ]
+    if quantities is not None:
+        conditions.append(r.quantity.in_(list(quantities)))
+    query = (
+        sa.select(
+            r.device_id,
+            r.quantity,
+            r.source,
+            bucket,
+            sa.func.avg(seconds),
+            sa.func.avg(r.value),
+            sa.func.min(r.value),
+            sa.func.max(r.value),
+            sa.func.count(),
+        )
+        .where(*conditions)
+        .group_by(r.device_id, r.quantity, r.source, bucket)
+        .order_by(r.device_id, r.quantity, r.source, bucket)
+    )
+    grouped: dict[tuple[str, str, str], list[tuple[int, float, float, float, float, int]]] = {}
+    for device, quantity, source, b, at, mean, low, high, count in conn.execute(query):
+        grouped.setdefault((device, quantity, source or "mqtt"), []).append(
+            (min(int(b), buckets - 1), float(at), float(mean), float(low), float(high), int(count))
+        )
+    series = [
+        Series(
+            device_id=device,
+            quantity=quantity,
+            source=source,
+            bucket=[row[0] for row in rows],
+            times=[row[1] for row in rows],
+            mean=[row[2] for row in rows],
+            low=[row[3] for row in rows],
+            high=[row[4] for row in rows],
+            points=sum(row[5] for row in rows),
+        )
+        for (device, quantity, source), rows in grouped.items()
+    ]
+    series.sort(key=lambda s: (_quantity_order(s.quantity), s.manual, s.device_id))
+    return Window(cycle_id, t0, t1, width, series)
+
+
+def lowest_probe(series: Sequence[Series], quantity: str = TEMPERATURE) -> Series | None:
+    """Per bucket, the coldest probe's mean: the curve pathogen rules are judged on.
+
+    Hand readings are left out: a spot check every few days is not a probe that is "current"
+    between visits, and would turn the line into a saw-tooth.
+    """
+    probes = [s for s in series if s.quantity == quantity and not s.manual]
+    if not probes:
+        return None
+    by_bucket: dict[int, tuple[float, float, float, float]] = {}
+    for s in probes:
+        for b, t, mean, low in zip(s.bucket, s.times, s.mean, s.low, strict=True):
+            seen = by_bucket.get(b)
+            if seen is None or mean < seen[1]:
+                by_bucket[b] = (t, mean, low, mean)
+    ordered = sorted(by_bucket.items())
+    return Series(
+        device_id="lowest probe",
+        quantity=quantity,
+        source="derived",
+        bucket=[b for b, _ in ordered],
+        times=[v[0] for _, v in ordered],
+        mean=[v[1] for _, v in ordered],
+        low=[v[2] for _, v in ordered],
+        high=[v[3] for _, v in ordered],
+        points=sum(s.points for s in probes),
+    )
+
+
+def pile_temperature(series: Sequence[Series]) -> tuple[list[float], list[float]]:
+    """Per bucket, the mean over probes: the pile's temperature, for telling phases apart."""
+    sums: dict[int, tuple[float, float, int]] = {}
+    for s in series:
+        if s.quantity != TEMPERATURE or s.manual:
+            continue
+        for b, t, mean in zip(s.bucket, s.times, s.mean, strict=True):
+            ts, vs, n = sums.get(b, (0.0, 0.0, 0))
+            sums[b] = (ts + t, vs + mean, n + 1)
+    ordered = sorted(sums.items())
+    return [v[0] / v[2] for _, v in ordered], [v[1] / v[2] for _, v in ordered]
+
+
+def markers(engine: Engine, cycle_id: int) -> tuple[list[Marker], list[Marker]]:
+    """The cycle's turnings and deliveries, oldest first."""
+    with engine.connect() as conn:
+        return _markers(conn, cycle_id)
+
+
+def _markers(conn: Connection, cycle_id: int) -> tuple[list[Marker], list[Marker]]:
+    turnings = [
+        Marker(epoch(at), f"Turned{f' by {who}' if who else ''}")
+        for at, who in conn.execute(
+            sa.select(Turning.turned_at, Turning.operator)
+            .where(Turning.cycle_id == cycle_id)
+            .order_by(Turning.turned_at)
+        )
+    ]
+    inputs = [
+        Marker(epoch(at), f"{name or 'Material'} {mass:g} kg")
+        for at, name, mass in conn.execute(
+            sa.select(Input.added_at, Input.material_name, Input.mass_kg)
+            .where(Input.cycle_id == cycle_id, Input.added_at.is_not(None))
+            .order_by(Input.added_at)
+        )
+        if at is not None
+    ]
+    return turnings, inputs
+
+
+def cycle_history(engine: Engine, cycle_id: int, buckets: int = DEFAULT_BUCKETS) -> CycleHistory:
+    """The whole cycle at chart resolution, with turnings, deliveries and phases.
+
+    The window spans the readings, widened to the cycle's start and the markers so that a
+    delivery before the first reading is still on the axis.
+    """
+    with engine.connect() as conn, conn.begin():
+        exists = conn.execute(sa.select(Cycle.id).where(Cycle.id == cycle_id)).scalar()
+        if exists is None:
+            raise CycleNotFound(f"Cycle {cycle_id} is not in the database.")
+        span = _extent(conn, cycle_id)
+        turnings, inputs = _markers(conn, cycle_id)
+        times = [m.at for m in turnings + inputs]
+        if span.first is not None and span.last is not None:
+            times += [epoch(span.first), epoch(span.last)]
+        if not times:
+            return CycleHistory(cycle_id, span, None, turnings, inputs)
+        start, end = from_epoch(min(times)), from_epoch(max(times))
+        data = (
+            _window(conn, cycle_id, start, end, buckets, None)
+            if span.points
+            else Window(cycle_id, epoch(start), epoch(end), 1.0, [])
+        )
+    lowest = lowest_probe(data.series)
+    pile_times, pile_values = pile_temperature(data.series)
+    return CycleHistory(
+        cycle_id=cycle_id,
+        extent=span,
+        window=data,
+        turnings=turnings,
+        inputs=inputs,
+        lowest=lowest,
+        phases=phase_spans(pile_times, pile_values),
+    )
