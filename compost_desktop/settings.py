@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from compost_desktop.domain.mix import TargetBand
+from compost_desktop.domain.pathogen import PathogenRule, available_rules, rules_from_json
 from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
+from compost_desktop.domain.validation import ValidationError
 
 
 @dataclass
@@ -78,11 +81,20 @@ class UnitSettings:
 
 
 @dataclass
+class PathogenSettings:
+    """The rule the detail view judges by, and the farm's own rules (JSON, see domain.pathogen)."""
+
+    rule: str = "epa-pfrp-in-vessel"
+    custom_rules_json: str = "[]"
+
+
+@dataclass
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     mqtt: MqttSettings = field(default_factory=MqttSettings)
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     units: UnitSettings = field(default_factory=UnitSettings)
+    pathogen: PathogenSettings = field(default_factory=PathogenSettings)
     cn_low: float = 25.0
     cn_high: float = 30.0
     cn_target: float = 27.5
@@ -90,3 +102,15 @@ class Settings:
     @property
     def band(self) -> TargetBand:
         return TargetBand(self.cn_low, self.cn_high, self.cn_target)
+
+    def custom_rules(self) -> list[PathogenRule]:
+        """The farm's own rules; a damaged stored list is logged and read as none."""
+        try:
+            return rules_from_json(self.pathogen.custom_rules_json)
+        except ValidationError as exc:
+            logging.getLogger(__name__).warning("Ignoring stored pathogen rules: %s", exc)
+            return []
+
+    def rules(self) -> dict[str, PathogenRule]:
+        """Every rule the user can choose: the presets, then their own."""
+        return available_rules(self.custom_rules())

@@ -32,6 +32,7 @@ How readings are judged (the decisions an inspector may ask about):
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from bisect import bisect_left, bisect_right
@@ -892,3 +893,51 @@ PRESETS: dict[str, PathogenRule] = {
     rule.key: rule
     for rule in (EPA_PFRP_IN_VESSEL, EPA_PFRP_WINDROW, PAS_100, UK_ABPR_HOUSED_WINDROW)
 }
+
+
+def rules_to_json(rules: Iterable[PathogenRule]) -> str:
+    """User-defined rules as a JSON document, for the settings and for sharing between PCs."""
+    return json.dumps([rule.to_dict() for rule in rules], ensure_ascii=False, indent=1)
+
+
+def rules_from_json(text: str) -> list[PathogenRule]:
+    """Rules from `rules_to_json` output; any bad entry fails the whole read, naming it."""
+    try:
+        data = json.loads(text or "[]")
+    except json.JSONDecodeError as exc:
+        raise ValidationError("rules", f"The rules file is not valid JSON ({exc.msg}).") from exc
+    if isinstance(data, dict):
+        data = [data]
+    if not isinstance(data, list):
+        raise ValidationError("rules", "The rules file must hold a list of rules.")
+    rules: list[PathogenRule] = []
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            raise ValidationError("rules", f"Rule {number} in the file is not a rule.")
+        try:
+            rules.append(PathogenRule.from_dict(item))
+        except ValidationError as exc:
+            raise ValidationError(exc.field, f"Rule {number}: {exc.message}") from exc
+    keys = [rule.key for rule in rules]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicated:
+        raise ValidationError("rules", f"Rule keys appear twice: {', '.join(duplicated)}.")
+    return rules
+
+
+def available_rules(custom: Iterable[PathogenRule]) -> dict[str, PathogenRule]:
+    """Presets first, then the user's rules; a custom rule never replaces a preset."""
+    rules = dict(PRESETS)
+    for rule in custom:
+        rules.setdefault(rule.key, rule)
+    return rules
+
+
+def unique_key(name: str, taken: Iterable[str]) -> str:
+    """A rule key made from its name that no other rule (or preset) uses yet."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "rule"
+    used = set(taken) | set(PRESETS)
+    key, n = base, 2
+    while key in used:
+        key, n = f"{base}-{n}", n + 1
+    return key

@@ -606,3 +606,27 @@ def test_a_million_points_smoke(capsys: pytest.CaptureFixture[str]) -> None:
         print(f"\n{len(readings):,} readings evaluated in {elapsed:.2f} s: {result.status}")
     assert len(readings) > 1_000_000
     assert result.status in set(PathogenStatus)
+
+
+def test_rule_sets_round_trip_and_bad_files_name_the_rule() -> None:
+    from compost_desktop.domain.pathogen import (
+        available_rules,
+        rules_from_json,
+        rules_to_json,
+        unique_key,
+    )
+
+    mine = PathogenRule("qa-1", "QA one", 50.0, timedelta(days=2), min_moisture_pct=45.0)
+    assert rules_from_json(rules_to_json([mine])) == [mine]
+    assert rules_from_json("") == []
+    with pytest.raises(ValidationError, match="not valid JSON"):
+        rules_from_json("{")
+    with pytest.raises(ValidationError, match="appear twice: qa-1"):
+        rules_from_json(rules_to_json([mine, mine]))
+    bad = {"key": "b", "name": "B", "min_temp_c": 50, "duration_s": -1}
+    with pytest.raises(ValidationError, match=r"^Rule 2: "):
+        rules_from_json(json.dumps([mine.to_dict(), bad]))
+    impostor = PathogenRule("uk-pas-100", "Not PAS", 40.0, timedelta(days=1))
+    assert available_rules([impostor])["uk-pas-100"].name != "Not PAS"
+    assert unique_key("UK PAS 100", []) == "uk-pas-100-2"
+    assert unique_key("   ", ["rule"]) == "rule-2"

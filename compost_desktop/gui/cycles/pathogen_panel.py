@@ -9,15 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from PySide6.QtCore import QDateTime, QLocale, Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
+    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,8 +35,13 @@ from compost_desktop.domain.pathogen import (
     PathogenRule,
     PathogenStatus,
     format_duration,
+    rules_from_json,
+    rules_to_json,
 )
+from compost_desktop.domain.validation import ValidationError
+from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.cycles.rule_dialog import RuleDialog
 from compost_desktop.services.history import evaluate_series, load_series
 from compost_desktop.services.records import CycleRecord
 
@@ -72,12 +83,22 @@ class PathogenPanel(QGroupBox):
         self._request = 0
 
         self.rule_combo = QComboBox(self)
-        for rule in PRESETS.values():
-            self.rule_combo.addItem(rule.name, rule.key)
-            self.rule_combo.setItemData(
-                self.rule_combo.count() - 1, rule.notes, Qt.ItemDataRole.ToolTipRole
-            )
         self.rule_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.rules_button = QToolButton(self)
+        self.rules_button.setText("Rules")
+        self.rules_button.setToolTip("Define the farm's own rules, or share them as a file")
+        self.rules_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(self.rules_button)
+        self.new_rule_action = menu.addAction("&New rule…", self.on_new_rule)
+        self.edit_rule_action = menu.addAction("&Edit this rule…", self.on_edit_rule)
+        self.delete_rule_action = menu.addAction("&Delete this rule", self.on_delete_rule)
+        menu.addSeparator()
+        menu.addAction("&Import rules…", self.on_import_rules)
+        self.export_rules_action = menu.addAction("E&xport my rules…", self.on_export_rules)
+        self.rules_button.setMenu(menu)
+        # Replaceable in tests, where native file dialogs would block.
+        self.choose_open_file = _choose_open_file
+        self.choose_save_file = _choose_save_file
         self.refresh_button = QPushButton("Re&check", self)
         self.refresh_button.setToolTip("Judge the cycle again with the latest readings")
         self.summary_label = QLabel(self)
@@ -97,6 +118,7 @@ class PathogenPanel(QGroupBox):
         rule_caption.setBuddy(self.rule_combo)
         chooser.addWidget(rule_caption)
         chooser.addWidget(self.rule_combo, 1)
+        chooser.addWidget(self.rules_button)
         chooser.addWidget(self.refresh_button)
         layout = QVBoxLayout(self)
         layout.addLayout(chooser)
@@ -105,6 +127,7 @@ class PathogenPanel(QGroupBox):
         layout.addWidget(self.reasons_label)
         layout.addWidget(self.disclaimer_label)
 
+        self._fill_rules(ctx.settings.pathogen.rule)
         self.rule_combo.currentIndexChanged.connect(self.on_rule_changed)
         self.refresh_button.clicked.connect(self.evaluate)
         self._show_summary()
@@ -114,7 +137,117 @@ class PathogenPanel(QGroupBox):
 
     @property
     def rule(self) -> PathogenRule:
-        return PRESETS[self.rule_combo.currentData()]
+        return self._rules.get(self.rule_combo.currentData(), PRESETS["epa-pfrp-in-vessel"])
+
+    def custom_rules(self) -> list[PathogenRule]:
+        return [rule for key, rule in self._rules.items() if key not in PRESETS]
+
+    def _fill_rules(self, selected: str) -> None:
+        """Presets, a separator, then the farm's rules; keeps `selected` if it still exists."""
+        self._rules = self.ctx.settings.rules()
+        self.rule_combo.blockSignals(True)
+        self.rule_combo.clear()
+        for key, rule in self._rules.items():
+            if key not in PRESETS and self.rule_combo.count() == len(PRESETS):
+                self.rule_combo.insertSeparator(self.rule_combo.count())
+            self.rule_combo.addItem(rule.name, key)
+            self.rule_combo.setItemData(
+                self.rule_combo.count() - 1, rule.notes or rule.summary, Qt.ItemDataRole.ToolTipRole
+            )
+        index = self.rule_combo.findData(selected)
+        self.rule_combo.setCurrentIndex(max(index, 0))
+        self.rule_combo.blockSignals(False)
+        self._update_rule_actions()
+
+    def _update_rule_actions(self) -> None:
+        custom = self.rule_combo.currentData() not in PRESETS
+        self.edit_rule_action.setEnabled(custom)
+        self.delete_rule_action.setEnabled(custom)
+        self.export_rules_action.setEnabled(bool(self.custom_rules()))
+
+    def _store_rules(self, rules: list[PathogenRule], selected: str) -> None:
+        """Persist the farm's rules and the chosen one, then show them."""
+        settings = self.ctx.settings
+        settings.pathogen.custom_rules_json = rules_to_json(rules)
+        settings.pathogen.rule = selected
+        settings_store.save(settings)
+        self._fill_rules(selected)
+        self.on_rule_changed(self.rule_combo.currentIndex())
+
+    # --- the farm's own rules ----------------------------------------------------
+
+    def _edit(self, rule: PathogenRule | None) -> PathogenRule | None:
+        dialog = RuleDialog(self._rules.keys(), rule, self)
+        return dialog.rule() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    @Slot()
+    def on_new_rule(self) -> None:
+        rule = self._edit(None)
+        if rule is not None:
+            self._store_rules([*self.custom_rules(), rule], rule.key)
+
+    @Slot()
+    def on_edit_rule(self) -> None:
+        current = self.rule
+        if current.key in PRESETS:
+            return
+        rule = self._edit(current)
+        if rule is not None:
+            rules = [rule if r.key == current.key else r for r in self.custom_rules()]
+            self._store_rules(rules, rule.key)
+
+    @Slot()
+    def on_delete_rule(self) -> None:
+        current = self.rule
+        if current.key in PRESETS:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete rule",
+            f"Delete the rule “{current.name}”? Cycles are not changed; the tracker shows "
+            "the first preset instead.",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            rules = [r for r in self.custom_rules() if r.key != current.key]
+            self._store_rules(rules, next(iter(PRESETS)))
+
+    @Slot()
+    def on_import_rules(self) -> None:
+        path = self.choose_open_file(self)
+        if not path:
+            return
+        try:
+            imported = rules_from_json(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValidationError) as exc:
+            QMessageBox.warning(self, "Import rules", f"Could not import {path}:\n{exc}")
+            return
+        presets = [rule.name for rule in imported if rule.key in PRESETS]
+        mine = {rule.key: rule for rule in self.custom_rules()}
+        mine.update({rule.key: rule for rule in imported if rule.key not in PRESETS})
+        added = [rule for rule in imported if rule.key not in PRESETS]
+        if not added:
+            QMessageBox.information(
+                self, "Import rules", "The file holds no rules besides the built-in presets."
+            )
+            return
+        self._store_rules(list(mine.values()), added[0].key)
+        skipped = f" Skipped the built-in {', '.join(presets)}." if presets else ""
+        QMessageBox.information(
+            self, "Import rules", f"Imported {len(added)} rule(s) from {path}.{skipped}"
+        )
+
+    @Slot()
+    def on_export_rules(self) -> None:
+        rules = self.custom_rules()
+        if not rules:
+            return
+        path = self.choose_save_file(self)
+        if not path:
+            return
+        try:
+            Path(path).write_text(rules_to_json(rules), encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "Export rules", f"Could not write {path}:\n{exc}")
 
     def set_rule(self, key: str) -> None:
         index = self.rule_combo.findData(key)
@@ -181,6 +314,10 @@ class PathogenPanel(QGroupBox):
 
     @Slot(int)
     def on_rule_changed(self, _index: int) -> None:
+        if self.ctx.settings.pathogen.rule != self.rule.key:
+            self.ctx.settings.pathogen.rule = self.rule.key
+            settings_store.save(self.ctx.settings)
+        self._update_rule_actions()
         self._show_summary()
         self.evaluate()
 
@@ -228,3 +365,17 @@ def _when(value: datetime) -> str:
     return QLocale().toString(
         QDateTime.fromSecsSinceEpoch(int(value.timestamp())), QLocale.FormatType.ShortFormat
     )
+
+
+def _choose_open_file(parent: QWidget) -> str:
+    path, _ = QFileDialog.getOpenFileName(
+        parent, "Import pathogen-reduction rules", "", "Rules (*.json);;All files (*)"
+    )
+    return path
+
+
+def _choose_save_file(parent: QWidget) -> str:
+    path, _ = QFileDialog.getSaveFileName(
+        parent, "Export pathogen-reduction rules", "compost-rules.json", "Rules (*.json)"
+    )
+    return path

@@ -142,3 +142,89 @@ def test_the_detail_view_shows_the_tracker(qtbot: QtBot, ctx: AppContext, store:
     tracker = page.detail.pathogen
     assert tracker.isVisible()
     assert tracker.status_label.text().startswith("Met since ")
+
+
+def test_a_farm_rule_is_defined_chosen_judged_and_remembered(
+    panel: PathogenPanel, store: Store, ctx: AppContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two days at 50 °C is not EPA, but it is the farm's own QA rule."""
+    from PySide6.QtWidgets import QDialog
+
+    from compost_desktop.gui import settings_store
+    from compost_desktop.gui.cycles.rule_dialog import RuleDialog
+
+    def fill(dialog: RuleDialog) -> QDialog.DialogCode:
+        dialog.name_edit.setText("Farm QA – 50 °C for 2 days")
+        dialog.temp_spin.setValue(50)
+        dialog.days_spin.setValue(2)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(RuleDialog, "exec", fill)
+    cid = make_cycle(store, "Bay 1")
+    store.activate(cid)
+    add_readings(store, cid, {"probe-1": 51.0, "probe-2": 52.0})
+    panel.show_cycle(store.cycle(cid))
+    assert panel.result is not None and panel.result.status is PathogenStatus.NOT_YET
+
+    panel.new_rule_action.trigger()
+    assert panel.rule.name == "Farm QA – 50 °C for 2 days"
+    assert panel.result is not None and panel.result.status is PathogenStatus.MET
+    assert panel.edit_rule_action.isEnabled() and panel.delete_rule_action.isEnabled()
+    # Stored: a new panel (another day, another window) offers and selects it again.
+    again = PathogenPanel(ctx, clock=lambda: NOW)
+    assert again.rule.key == panel.rule.key
+    assert settings_store.load().custom_rules()[0].min_temp_c == 50.0
+
+
+def test_rules_are_shared_as_a_file_and_a_bad_file_is_refused(
+    panel: PathogenPanel, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta as td
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from compost_desktop.domain.pathogen import PathogenRule, rules_to_json
+
+    messages: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: messages.append(a[2]))
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: messages.append(a[2]))
+    shared = tmp_path / "rules.json"
+    rule = PathogenRule("permit-7", "County permit 7", 57.0, td(days=4), min_turnings=2)
+    shared.write_text(rules_to_json([rule, PRESETS["uk-pas-100"]]), encoding="utf-8")
+    panel.choose_open_file = lambda _parent: str(shared)
+    panel.on_import_rules()
+    assert panel.rule == rule
+    assert "Imported 1 rule(s)" in messages[-1] and "Skipped the built-in" in messages[-1]
+
+    out = tmp_path / "out.json"
+    panel.choose_save_file = lambda _parent: str(out)
+    panel.export_rules_action.trigger()
+    assert "County permit 7" in out.read_text(encoding="utf-8")
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('[{"key": "x", "name": "Too hot", "min_temp_c": 120, "duration_s": 60}]')
+    panel.choose_open_file = lambda _parent: str(bad)
+    panel.on_import_rules()
+    assert "Rule 1: The minimum temperature must be above 0 and below 100" in messages[-1]
+    assert panel.custom_rules() == [rule]
+
+
+def test_the_rule_dialog_explains_what_is_wrong(qtbot: QtBot) -> None:
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from compost_desktop.gui.cycles.rule_dialog import RuleDialog
+
+    dialog = RuleDialog(PRESETS)
+    qtbot.addWidget(dialog)
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    assert not save.isEnabled() and "name" in dialog.error_label.text()
+    dialog.name_edit.setText("Windrow plus")
+    dialog.turnings_spin.setValue(1)
+    dialog.interval_spin.setValue(2)
+    assert not save.isEnabled()
+    assert "at least 2 turnings" in dialog.error_label.text()
+    dialog.turnings_spin.setValue(4)
+    assert save.isEnabled()
+    rule = dialog.rule()
+    assert rule is not None and rule.key == "windrow-plus"
+    assert "at least 4 turnings 2 d or more apart" in dialog.error_label.text()
