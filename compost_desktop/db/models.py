@@ -223,6 +223,7 @@ class SensorReading(Base):
     measured_at: Mapped[datetime] = mapped_column(UtcDateTime())
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     source: Mapped[str] = mapped_column(String(20), server_default="mqtt")
+    notes: Mapped[str | None] = mapped_column(Text)  # what the operator noted at a hand reading
 
 
 class AlarmRecord(Base):

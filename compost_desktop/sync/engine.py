@@ -602,6 +602,7 @@ class SyncEngine:
                         "measured_at": r["measured_at"],
                         "received_at": r["received_at"],
                         "source": r["source"],
+                        "notes": r["notes"],
                     }
                     for r in rows
                 ]
