@@ -12,12 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
 from compost_desktop.db.models import Cycle, Input, SensorReading, Turning
+from compost_desktop.db.rollup import SLOT_SECONDS, reading_rollup
 from compost_desktop.domain.phases import PhaseSpan, phase_spans
 from compost_desktop.monitoring.parsing import TEMPERATURE
 from compost_desktop.services.history import CycleNotFound
@@ -177,45 +179,19 @@ def _window(
     if t1 < t0:
         raise ValueError("the window ends before it starts")
     width = max((t1 - t0) / buckets, 1.0)
-    r = SensorReading.__table__.c
-    seconds = _epoch_sql(conn)
-    # julianday() arithmetic is a few microseconds off; without the nudge a reading exactly on
-    # a bucket edge lands on either side of it at random.
-    offset = (seconds - t0 + _EDGE_NUDGE) / width
-    index: ColumnElement[int] = (
-        sa.cast(offset, sa.Integer)
-        if conn.dialect.name == "sqlite"
-        else sa.cast(sa.func.floor(offset), sa.BigInteger)
-    )
-    bucket = index.label("bucket")
-    conditions = [
-        r.batch_id == cycle_id,
-        SensorReading.measured_at >= start,
-        SensorReading.measured_at <= end,
-    ]
-    if quantities is not None:
-        conditions.append(r.quantity.in_(list(quantities)))
     query = (
-        sa.select(
-            r.device_id,
-            r.quantity,
-            r.source,
-            bucket,
-            sa.func.avg(seconds),
-            sa.func.avg(r.value),
-            sa.func.min(r.value),
-            sa.func.max(r.value),
-            sa.func.count(),
-        )
-        .where(*conditions)
-        .group_by(r.device_id, r.quantity, r.source, bucket)
-        .order_by(r.device_id, r.quantity, r.source, bucket)
+        _rollup_query(conn, cycle_id, t0, t1, width, quantities)
+        if width >= SLOT_SECONDS
+        else _raw_query(conn, cycle_id, start, end, t0, width, quantities)
     )
-    grouped: dict[tuple[str, str, str], list[tuple[int, float, float, float, float, int]]] = {}
+    grouped: dict[tuple[str, str, str], list[_Bucket]] = {}
     for device, quantity, source, b, at, mean, low, high, count in conn.execute(query):
-        grouped.setdefault((device, quantity, source or "mqtt"), []).append(
-            (min(int(b), buckets - 1), float(at), float(mean), float(low), float(high), int(count))
-        )
+        rows = grouped.setdefault((device, quantity, source or "mqtt"), [])
+        row = (min(max(int(b), 0), buckets - 1), float(at), float(mean), low, high, int(count))
+        if rows and rows[-1][0] == row[0]:
+            rows[-1] = _merge(rows[-1], row)  # readings on the window's very edge
+        else:
+            rows.append(row)
     series = [
         Series(
             device_id=device,
@@ -232,6 +208,105 @@ def _window(
     ]
     series.sort(key=lambda s: (_quantity_order(s.quantity), s.manual, s.device_id))
     return Window(cycle_id, t0, t1, width, series)
+
+
+_Bucket = tuple[int, float, float, float, float, int]
+
+
+def _merge(a: _Bucket, b: _Bucket) -> _Bucket:
+    n = a[5] + b[5]
+    return (
+        a[0],
+        (a[1] * a[5] + b[1] * b[5]) / n,
+        (a[2] * a[5] + b[2] * b[5]) / n,
+        min(a[3], b[3]),
+        max(a[4], b[4]),
+        n,
+    )
+
+
+def _index(conn: Connection, offset: ColumnElement[Any]) -> ColumnElement[int]:
+    if conn.dialect.name == "sqlite":
+        return sa.cast(offset, sa.Integer)
+    return sa.cast(sa.func.floor(offset), sa.BigInteger)
+
+
+def _raw_query(
+    conn: Connection,
+    cycle_id: int,
+    start: datetime,
+    end: datetime,
+    t0: float,
+    width: float,
+    quantities: Sequence[str] | None,
+) -> sa.Select[Any]:
+    """Buckets straight from the readings: for windows narrower than a rollup slot allows."""
+    r = SensorReading.__table__.c
+    seconds = _epoch_sql(conn)
+    # julianday() arithmetic is a few microseconds off; without the nudge a reading exactly on
+    # a bucket edge lands on either side of it at random.
+    bucket = _index(conn, (seconds - t0 + _EDGE_NUDGE) / width).label("bucket")
+    conditions = [
+        r.batch_id == cycle_id,
+        SensorReading.measured_at >= start,
+        SensorReading.measured_at <= end,
+    ]
+    if quantities is not None:
+        conditions.append(r.quantity.in_(list(quantities)))
+    return (
+        sa.select(
+            r.device_id,
+            r.quantity,
+            r.source,
+            bucket,
+            sa.func.avg(seconds),
+            sa.func.avg(r.value),
+            sa.func.min(r.value),
+            sa.func.max(r.value),
+            sa.func.count(),
+        )
+        .where(*conditions)
+        .group_by(r.device_id, r.quantity, r.source, bucket)
+        .order_by(r.device_id, r.quantity, r.source, bucket)
+    )
+
+
+def _rollup_query(
+    conn: Connection,
+    cycle_id: int,
+    t0: float,
+    t1: float,
+    width: float,
+    quantities: Sequence[str] | None,
+) -> sa.Select[Any]:
+    """Buckets from the ten-minute rollup; a bucket is at least one slot wide here."""
+    r = reading_rollup.c
+    # Slots are placed by their middle, so the window's edges are exact to half a slot.
+    bucket = _index(conn, (r.slot + SLOT_SECONDS / 2 - t0) / width).label("bucket")
+    conditions = [
+        r.batch_id == cycle_id,
+        r.slot >= int(t0 // SLOT_SECONDS) * SLOT_SECONDS,
+        r.slot <= t1,
+    ]
+    if quantities is not None:
+        conditions.append(r.quantity.in_(list(quantities)))
+    n = sa.func.sum(r.n)
+    return (
+        sa.select(
+            r.device_id,
+            r.quantity,
+            r.source,
+            bucket,
+            sa.func.sum(r.t_total) / n,
+            sa.func.sum(r.total) / n,
+            sa.func.min(r.low),
+            sa.func.max(r.high),
+            n,
+        )
+        .where(*conditions)
+        .group_by(r.device_id, r.quantity, r.source, bucket)
+        .order_by(r.device_id, r.quantity, r.source, bucket)
+    )
 
 
 def lowest_probe(series: Sequence[Series], quantity: str = TEMPERATURE) -> Series | None:

@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import Base
+from compost_desktop.db.rollup import with_rollup
 from compost_desktop.domain.defaults import DEFAULT_MATERIALS
 from tests.db import legacy
 
@@ -49,7 +50,7 @@ def test_new_database_gets_the_full_schema_matching_the_models(any_url: str) -> 
     assert after.backup is None  # nothing to back up in a new file
     engine = make_engine(url)
     with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn), with_rollup(Base.metadata))
         names = [r[0] for r in conn.execute(sa.text("SELECT name FROM compost_materials"))]
     engine.dispose()
     assert diffs == []
