@@ -40,7 +40,7 @@ from compost_desktop.domain.pathogen import (
 )
 from compost_desktop.domain.validation import ValidationError
 from compost_desktop.gui import settings_store
-from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.rule_dialog import RuleDialog
 from compost_desktop.services.history import evaluate_series, load_series
 from compost_desktop.services.records import CycleRecord
@@ -130,6 +130,7 @@ class PathogenPanel(QGroupBox):
         self._fill_rules(ctx.settings.pathogen.rule)
         self.rule_combo.currentIndexChanged.connect(self.on_rule_changed)
         self.refresh_button.clicked.connect(self.evaluate)
+        ctx.bus.changed.connect(self.on_data_changed)
         self._show_summary()
         self._show_message("No cycle shown.", _GREY)
 
@@ -311,6 +312,12 @@ class PathogenPanel(QGroupBox):
         self._show_message(
             f"Could not judge the readings: {exc}", STATUS_COLOURS[PathogenStatus.FAILED]
         )
+
+    @Slot(object)
+    def on_data_changed(self, kinds: frozenset[str]) -> None:
+        """A hand reading can move the verdict; the live recorder does not announce itself."""
+        if READINGS in kinds and self.cycle is not None:
+            self.evaluate()
 
     @Slot(int)
     def on_rule_changed(self, _index: int) -> None:

@@ -228,3 +228,17 @@ def test_the_rule_dialog_explains_what_is_wrong(qtbot: QtBot) -> None:
     rule = dialog.rule()
     assert rule is not None and rule.key == "windrow-plus"
     assert "at least 4 turnings 2 d or more apart" in dialog.error_label.text()
+
+
+def test_a_hand_reading_saved_elsewhere_rejudges_the_cycle(
+    panel: PathogenPanel, store: Store, ctx: AppContext
+) -> None:
+    from compost_desktop.gui.context import READINGS
+
+    cid = make_cycle(store, "Bay 1")
+    store.activate(cid)
+    panel.show_cycle(store.cycle(cid))
+    assert panel.result is None
+    add_readings(store, cid, {"probe-1": 56.0})
+    ctx.bus.changed.emit(frozenset({READINGS}))
+    assert panel.result is not None and panel.result.status is PathogenStatus.MET
