@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.gui.context import CYCLES, MATERIALS, SETTINGS, AppContext
+from compost_desktop.gui.cycles.compare_view import MAX_CYCLES, CompareDialog
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
 from compost_desktop.gui.cycles.detail import CycleDetail
 from compost_desktop.gui.cycles.models import (
@@ -110,6 +112,17 @@ class CyclesPage(QWidget):
         self.new_button.setToolTip("Plan a new cycle (Ctrl+N)")
         self.new_button.setShortcut(QKeySequence.StandardKey.New)
         filters.addWidget(self.new_button)
+        self.compare_action = QAction("&Compare selected cycles…", page)
+        self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        self.compare_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.compare_action.setToolTip(
+            "Overlay the temperature curves of the selected cycles by day since start "
+            "(Ctrl+Shift+C); select two or more with Ctrl or Shift"
+        )
+        page.addAction(self.compare_action)
+        self.compare_button = QPushButton("Compare…", page)
+        self.compare_button.setToolTip(self.compare_action.toolTip())
+        filters.addWidget(self.compare_button)
 
         self.model = CycleTableModel(self)
         self.model.set_mass_unit(self.ctx.settings.units.mass)
@@ -120,7 +133,13 @@ class CyclesPage(QWidget):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(CycleColumn.START, Qt.SortOrder.DescendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Several rows at once, for comparing cycles; Enter still opens the current one.
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.open_action = QAction("&Open", self.table)
+        self.open_action.triggered.connect(self.on_open_triggered)
+        self.table.addAction(self.open_action)
+        self.table.addAction(self.compare_action)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
@@ -164,11 +183,21 @@ class CyclesPage(QWidget):
         self.table.doubleClicked.connect(self.on_row_activated)
         self.table.open_requested.connect(self.on_row_activated)
         self.new_button.clicked.connect(self.on_new_clicked)
+        self.compare_button.clicked.connect(self.compare_action.trigger)
+        self.compare_action.triggered.connect(self.on_compare_triggered)
+        self.table.selectionModel().selectionChanged.connect(self._update_compare)
         self.proxy.modelReset.connect(self._update_count)
         self.proxy.layoutChanged.connect(self._update_count)
         self.proxy.rowsInserted.connect(self._update_count)
         self.proxy.rowsRemoved.connect(self._update_count)
+        for signal in (
+            self.proxy.modelReset,
+            self.proxy.layoutChanged,
+            self.proxy.rowsRemoved,
+        ):
+            signal.connect(self._update_compare)
         self._update_count()
+        self._update_compare()
 
     # --- loading ---------------------------------------------------------------------
 
@@ -195,11 +224,13 @@ class CyclesPage(QWidget):
         self._loading = False
         self.error_label.setText("")
         current = self.selected_cycle_id()
+        chosen = self.selected_cycle_ids()
         self.model.set_rows(rows)
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         if current is not None:
             self.select_cycle(current)
+        self._reselect(c for c in chosen if c != current)
         if self._reload_pending:
             self._reload_pending = False
             self.reload()
@@ -272,6 +303,54 @@ class CyclesPage(QWidget):
                 | QItemSelectionModel.SelectionFlag.Rows,
             )
             self.table.scrollTo(index)
+
+    def selected_cycle_ids(self) -> list[int]:
+        """The selected cycles, top to bottom as the list shows them."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda i: i.row())
+        return [self.model.row_at(self.proxy.mapToSource(i).row()).id for i in rows]
+
+    def _reselect(self, cycle_ids: Iterable[int]) -> None:
+        """Add cycles back to the selection after a reload, keeping the current row."""
+        selection = self.table.selectionModel()
+        for cycle_id in cycle_ids:
+            row = self.model.row_of(cycle_id)
+            if row is None:
+                continue
+            index = self.proxy.mapFromSource(self.model.index(row, CycleColumn.NAME))
+            if index.isValid():
+                selection.select(
+                    index,
+                    QItemSelectionModel.SelectionFlag.Select
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+
+    @Slot()
+    def _update_compare(self) -> None:
+        count = len(self.table.selectionModel().selectedRows())
+        usable = 2 <= count <= MAX_CYCLES
+        self.compare_action.setEnabled(usable)
+        self.compare_button.setEnabled(usable)
+        self.compare_button.setToolTip(
+            f"{count} cycles selected: at most {MAX_CYCLES} fit in one comparison"
+            if count > MAX_CYCLES
+            else self.compare_action.toolTip()
+        )
+
+    @Slot()
+    def on_compare_triggered(self) -> None:
+        """Open the comparison of the selected cycles beside the list (not modal)."""
+        chosen = self.selected_cycle_ids()
+        if not 2 <= len(chosen) <= MAX_CYCLES:
+            return
+        dialog = CompareDialog(self.ctx, chosen, parent=self)
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+
+    @Slot()
+    def on_open_triggered(self) -> None:
+        if self.table.currentIndex().isValid():
+            self.on_row_activated(self.table.currentIndex())
 
     @Slot(QModelIndex)
     def on_row_activated(self, index: QModelIndex) -> None:
