@@ -1,4 +1,5 @@
-"""Cycle detail: fields, inputs with undoable delete, the mix, progress, turnings, actions.
+"""Cycle detail: fields, inputs with undoable delete, the mix, progress, turnings, actions,
+and on a second tab the history charts of the cycle's readings.
 
 Every store call goes through the runner; the view only ever holds plain records.
 """
@@ -30,6 +31,7 @@ from compost_desktop.domain.units import kg_to, litres_to
 from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
+from compost_desktop.gui.cycles.history_chart import HistoryChart
 from compost_desktop.gui.cycles.input_form import InputForm
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
@@ -145,6 +147,12 @@ class CycleDetail(QWidget):
         self.ui.left_column.insertWidget(
             self.ui.left_column.indexOf(self.ui.mix_box) + 1, self.pathogen
         )
+        # Built now (cheap), filled the first time the tab is shown: opening a cycle never
+        # waits for a million readings to be reduced.
+        self.history = HistoryChart(ctx, self.ui.history_tab)
+        self.ui.history_layout.setContentsMargins(4, 6, 4, 4)
+        self.ui.history_layout.addWidget(self.history)
+        self.history_toolbar = self.history.toolbar
         self.undo_stack = QUndoStack(self)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -180,6 +188,7 @@ class CycleDetail(QWidget):
         self.ui.inputs_table.doubleClicked.connect(self.on_edit_input_clicked)
         self.ui.add_turning_button.clicked.connect(self.on_add_turning_clicked)
         self.indicator.suggestion_accepted.connect(self.on_suggestion_accepted)
+        self.ui.tabs.currentChanged.connect(self.on_tab_changed)
         self._update_actions()
 
     # --- plumbing --------------------------------------------------------------------
@@ -214,6 +223,24 @@ class CycleDetail(QWidget):
         self._cycle_id = cycle_id
         self.ui.error_label.setText("")
         self.reload()
+        if self.history.cycle_id == cycle_id:
+            self.history.refresh()  # readings may have arrived since it was last open
+        elif self.history.cycle_id is not None:
+            self.history.clear_cycle()  # not another cycle's chart when the tab is next shown
+        self._load_history_if_shown()
+
+    @Slot(int)
+    def on_tab_changed(self, _index: int) -> None:
+        self._load_history_if_shown()
+
+    def _load_history_if_shown(self) -> None:
+        cycle_id = self._cycle_id
+        if (
+            cycle_id is not None
+            and self.ui.tabs.currentWidget() is self.ui.history_tab
+            and self.history.cycle_id != cycle_id
+        ):
+            self.history.show_cycle(cycle_id)
 
     def reload(self) -> None:
         cycle_id = self._cycle_id

@@ -16,10 +16,11 @@ from PySide6.QtGui import (QBrush, QColor, QConicalGradient, QCursor,
     QFont, QFontDatabase, QGradient, QIcon,
     QImage, QKeySequence, QLinearGradient, QPainter,
     QPalette, QPixmap, QRadialGradient, QTransform)
-from PySide6.QtWidgets import (QApplication, QDateTimeEdit, QFormLayout, QGroupBox,
-    QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QProgressBar, QPushButton, QSizePolicy, QSpacerItem,
-    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QDateTimeEdit, QFormLayout, QFrame,
+    QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+    QLineEdit, QProgressBar, QPushButton, QScrollArea,
+    QSizePolicy, QSpacerItem, QTabWidget, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget)
 
 class Ui_CycleDetail(object):
     def setupUi(self, CycleDetail):
@@ -80,11 +81,25 @@ class Ui_CycleDetail(object):
 
         self.main_layout.addWidget(self.error_label)
 
-        self.columns_layout = QHBoxLayout()
+        self.tabs = QTabWidget(CycleDetail)
+        self.tabs.setObjectName(u"tabs")
+        self.tabs.setDocumentMode(True)
+        self.overview_tab = QWidget()
+        self.overview_tab.setObjectName(u"overview_tab")
+        self.overview_layout = QVBoxLayout(self.overview_tab)
+        self.overview_layout.setObjectName(u"overview_layout")
+        self.overview_layout.setContentsMargins(0, 0, 0, 0)
+        self.overview_scroll = QScrollArea(self.overview_tab)
+        self.overview_scroll.setObjectName(u"overview_scroll")
+        self.overview_scroll.setFrameShape(QFrame.NoFrame)
+        self.overview_scroll.setWidgetResizable(True)
+        self.overview_content = QWidget()
+        self.overview_content.setObjectName(u"overview_content")
+        self.columns_layout = QHBoxLayout(self.overview_content)
         self.columns_layout.setObjectName(u"columns_layout")
         self.left_column = QVBoxLayout()
         self.left_column.setObjectName(u"left_column")
-        self.fields_box = QGroupBox(CycleDetail)
+        self.fields_box = QGroupBox(self.overview_content)
         self.fields_box.setObjectName(u"fields_box")
         self.fields_form = QFormLayout(self.fields_box)
         self.fields_form.setObjectName(u"fields_form")
@@ -174,7 +189,7 @@ class Ui_CycleDetail(object):
 
         self.left_column.addWidget(self.fields_box)
 
-        self.progress_box = QGroupBox(CycleDetail)
+        self.progress_box = QGroupBox(self.overview_content)
         self.progress_box.setObjectName(u"progress_box")
         self.progress_form = QFormLayout(self.progress_box)
         self.progress_form.setObjectName(u"progress_form")
@@ -207,7 +222,7 @@ class Ui_CycleDetail(object):
 
         self.left_column.addWidget(self.progress_box)
 
-        self.mix_box = QGroupBox(CycleDetail)
+        self.mix_box = QGroupBox(self.overview_content)
         self.mix_box.setObjectName(u"mix_box")
         self.mix_layout = QVBoxLayout(self.mix_box)
         self.mix_layout.setObjectName(u"mix_layout")
@@ -223,7 +238,7 @@ class Ui_CycleDetail(object):
 
         self.right_column = QVBoxLayout()
         self.right_column.setObjectName(u"right_column")
-        self.inputs_box = QGroupBox(CycleDetail)
+        self.inputs_box = QGroupBox(self.overview_content)
         self.inputs_box.setObjectName(u"inputs_box")
         self.inputs_layout = QVBoxLayout(self.inputs_box)
         self.inputs_layout.setObjectName(u"inputs_layout")
@@ -264,7 +279,7 @@ class Ui_CycleDetail(object):
 
         self.right_column.addWidget(self.inputs_box)
 
-        self.turnings_box = QGroupBox(CycleDetail)
+        self.turnings_box = QGroupBox(self.overview_content)
         self.turnings_box.setObjectName(u"turnings_box")
         self.turnings_layout = QVBoxLayout(self.turnings_box)
         self.turnings_layout.setObjectName(u"turnings_layout")
@@ -309,11 +324,24 @@ class Ui_CycleDetail(object):
 
         self.columns_layout.setStretch(0, 2)
         self.columns_layout.setStretch(1, 3)
+        self.overview_scroll.setWidget(self.overview_content)
 
-        self.main_layout.addLayout(self.columns_layout)
+        self.overview_layout.addWidget(self.overview_scroll)
+
+        self.tabs.addTab(self.overview_tab, "")
+        self.history_tab = QWidget()
+        self.history_tab.setObjectName(u"history_tab")
+        self.history_layout = QVBoxLayout(self.history_tab)
+        self.history_layout.setObjectName(u"history_layout")
+        self.tabs.addTab(self.history_tab, "")
+
+        self.main_layout.addWidget(self.tabs)
 
 
         self.retranslateUi(CycleDetail)
+
+        self.tabs.setCurrentIndex(0)
+
     # setupUi
 
     def retranslateUi(self, CycleDetail):
@@ -347,6 +375,14 @@ class Ui_CycleDetail(object):
         self.operator_edit.setPlaceholderText(QCoreApplication.translate("CycleDetail", u"who", None))
         self.turning_notes.setPlaceholderText(QCoreApplication.translate("CycleDetail", u"notes", None))
         self.add_turning_button.setText(QCoreApplication.translate("CycleDetail", u"Add &turning", None))
+        self.tabs.setTabText(self.tabs.indexOf(self.overview_tab), QCoreApplication.translate("CycleDetail", u"Overview", None))
+#if QT_CONFIG(tooltip)
+        self.tabs.setTabToolTip(self.tabs.indexOf(self.overview_tab), QCoreApplication.translate("CycleDetail", u"Fields, mix, progress, inputs and turnings (Ctrl+Tab to switch)", None))
+#endif // QT_CONFIG(tooltip)
+        self.tabs.setTabText(self.tabs.indexOf(self.history_tab), QCoreApplication.translate("CycleDetail", u"History", None))
+#if QT_CONFIG(tooltip)
+        self.tabs.setTabToolTip(self.tabs.indexOf(self.history_tab), QCoreApplication.translate("CycleDetail", u"Temperature, moisture and the other readings over the whole cycle (Ctrl+Tab to switch)", None))
+#endif // QT_CONFIG(tooltip)
         pass
     # retranslateUi
 

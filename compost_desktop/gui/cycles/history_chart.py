@@ -1,0 +1,1090 @@
+"""History charts of one cycle: every probe, the lowest probe, moisture and the rest, over time.
+
+The widget never holds raw readings. The database thread reduces the whole cycle to about one
+point per pixel (`chart_data.cycle_history`); when the user zooms or pans, a throttled request
+re-reads only the visible range (plus a margin for panning) at screen resolution, and the
+answer is spliced into the whole-cycle curves, so a cycle of a million readings costs a few
+thousand points on the GUI thread whatever the zoom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+import pyqtgraph as pg
+from pyqtgraph.graphicsItems.DateAxisItem import (
+    DAY_SPACING,
+    HOUR_SPACING,
+    MINUTE_SPACING,
+    MONTH_SPACING,
+    TickSpec,
+    ZoomLevel,
+    makeMStepper,
+    makeSStepper,
+)
+from PySide6.QtCore import QDateTime, QLocale, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap, QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.engine import Engine
+
+from compost_desktop.domain.phases import Phase, PhaseSpan
+from compost_desktop.domain.units import TemperatureUnit
+from compost_desktop.gui.context import CYCLES, READINGS, AppContext
+from compost_desktop.gui.cycles.cycle_dialog import explain
+from compost_desktop.gui.monitoring.plots import COLORS, TITLES
+from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
+from compost_desktop.services import chart_data
+from compost_desktop.services.chart_data import Marker, Series
+
+NO_READINGS: Final = "No readings recorded for this cycle yet"
+LOADING: Final = "Loading…"
+LOWEST: Final = "lowest probe"
+DAY: Final = 86_400.0
+# Re-read the visible range once the user has stopped zooming for this long.
+SETTLE_MS: Final = 200
+# Readings arrive in bursts; one reload per burst is enough.
+RELOAD_DELAY_MS: Final = 500
+# Read this much beyond each side of the visible range, so a short pan needs no new query.
+MARGIN: Final = 0.5
+MIN_BUCKETS: Final = 200
+MAX_BUCKETS: Final = 4000
+MIN_X_RANGE_S: Final = 15 * 60.0
+MIN_SPAN_S: Final = 3600.0
+PLOT_ORDER: Final = (TEMPERATURE, MOISTURE, O2, CO2, HUMIDITY)
+REFERENCE_C: Final = (45.0, 55.0, 65.0, 70.0)
+# Eight probes is a common rig; the monitoring palette has seven.
+PALETTE: Final = (*COLORS, "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939")
+LOWEST_COLOR: Final = "#212121"
+# Under the probe lines and see-through, so the probe that is the lowest still shows on top.
+LOWEST_PEN: Final = (33, 33, 33, 150)
+TURNING_COLOR: Final = "#6d4c41"
+INPUT_COLOR: Final = "#2e7d32"
+PHASE_BRUSHES: Final = {
+    Phase.MESOPHILIC: (66, 165, 245, 26),
+    Phase.THERMOPHILIC: (239, 83, 80, 26),
+    Phase.COOLING: (255, 179, 0, 30),
+    Phase.CURING: (102, 187, 106, 30),
+}
+PHASE_TEXT: Final = {
+    Phase.MESOPHILIC: "#1565c0",
+    Phase.THERMOPHILIC: "#c62828",
+    Phase.COOLING: "#b26a00",
+    Phase.CURING: "#2e7d32",
+}
+_GREY: Final = "#6b6b6b"
+_AXIS_WIDTH: Final = 64
+
+Array = npt.NDArray[np.float64]
+
+
+# --- plain data, built on the database thread ---------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    """One series as arrays for a curve; `key` is the device (or the lowest probe)."""
+
+    key: str
+    quantity: str
+    manual: bool
+    times: Array
+    mean: Array
+    low: Array
+    high: Array
+    gap_s: float  # a longer silence between two points is drawn as a break in the line
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        return (self.key, self.quantity)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Bucketed readings of one cycle between `start` and `end`."""
+
+    cycle_id: int
+    start: float
+    end: float
+    bucket_seconds: float
+    traces: list[Trace]
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The whole cycle: the snapshot, its markers and phases, and how many readings it has."""
+
+    snapshot: Snapshot | None
+    readings: int
+    turnings: list[Marker] = field(default_factory=list)
+    inputs: list[Marker] = field(default_factory=list)
+    phases: list[PhaseSpan] = field(default_factory=list)
+
+
+def trace_of(series: Series, bucket_seconds: float, key: str | None = None) -> Trace:
+    """Arrays for a curve, with a break wherever the series went silent."""
+    times = np.asarray(series.times, dtype=np.float64)
+    spacing = float(np.median(np.diff(times))) if len(times) > 2 else bucket_seconds
+    gap_s = max(3.0 * spacing, 2.5 * bucket_seconds)
+    values = [np.asarray(v, dtype=np.float64) for v in (series.mean, series.low, series.high)]
+    if not series.manual:
+        times, values = _with_breaks(times, values, gap_s)
+    return Trace(
+        key=key or series.device_id,
+        quantity=series.quantity,
+        manual=series.manual,
+        times=times,
+        mean=values[0],
+        low=values[1],
+        high=values[2],
+        gap_s=gap_s,
+    )
+
+
+def snapshot_of(window: chart_data.Window, lowest: Series | None) -> Snapshot:
+    traces = [trace_of(s, window.bucket_seconds) for s in window.series]
+    if lowest is not None:
+        traces.insert(0, trace_of(lowest, window.bucket_seconds, LOWEST))
+    return Snapshot(window.cycle_id, window.start, window.end, window.bucket_seconds, traces)
+
+
+def load_overview(engine: Engine, cycle_id: int, buckets: int) -> Overview:
+    """The database-thread half of opening the chart."""
+    history = chart_data.cycle_history(engine, cycle_id, buckets)
+    window = history.window
+    if window is None or not window.series:
+        return Overview(None, history.extent.points, history.turnings, history.inputs)
+    return Overview(
+        snapshot_of(window, history.lowest),
+        history.extent.points,
+        history.turnings,
+        history.inputs,
+        history.phases,
+    )
+
+
+def load_snapshot(
+    engine: Engine, cycle_id: int, start: float, end: float, buckets: int
+) -> Snapshot:
+    """The database-thread half of a zoom: the range at finer buckets, lowest probe included."""
+    window = chart_data.window(
+        engine,
+        cycle_id,
+        chart_data.from_epoch(start),
+        chart_data.from_epoch(end),
+        buckets,
+    )
+    return snapshot_of(window, chart_data.lowest_probe(window.series))
+
+
+def _with_breaks(times: Array, values: list[Array], gap_s: float) -> tuple[Array, list[Array]]:
+    """NaN between two points further apart than `gap_s`: a silent sensor is not a flat line."""
+    if len(times) < 2:
+        return times, values
+    at = np.flatnonzero(np.diff(times) > gap_s) + 1
+    if not len(at):
+        return times, values
+    middle = (times[at - 1] + times[at]) / 2.0
+    return np.insert(times, at, middle), [np.insert(v, at, np.nan) for v in values]
+
+
+def spliced(outer: Trace | None, inner: Trace | None, start: float, end: float) -> Trace | None:
+    """`outer` outside [start, end], `inner` inside: a fine zoom inside a coarse whole cycle."""
+    base = outer or inner
+    if base is None:
+        return None
+    parts: list[tuple[Array, list[Array], float]] = []
+    if outer is not None:
+        before = outer.times < start
+        parts.append(
+            (
+                outer.times[before],
+                [outer.mean[before], outer.low[before], outer.high[before]],
+                outer.gap_s,
+            )
+        )
+    if inner is not None:
+        parts.append((inner.times, [inner.mean, inner.low, inner.high], inner.gap_s))
+    if outer is not None:
+        after = outer.times > end
+        parts.append(
+            (
+                outer.times[after],
+                [outer.mean[after], outer.low[after], outer.high[after]],
+                outer.gap_s,
+            )
+        )
+    times_parts: list[Array] = []
+    value_parts: list[list[Array]] = [[], [], []]
+    last: float | None = None
+    last_gap = 0.0
+    for times, values, gap_s in parts:
+        if not len(times):
+            continue
+        if not base.manual and last is not None and times[0] - last > max(gap_s, last_gap):
+            times_parts.append(np.array([(last + times[0]) / 2.0]))
+            for bucket in value_parts:
+                bucket.append(np.array([np.nan]))
+        times_parts.append(times)
+        for bucket, v in zip(value_parts, values, strict=True):
+            bucket.append(v)
+        last, last_gap = float(times[-1]), gap_s
+    empty = np.empty(0, dtype=np.float64)
+    joined = [np.concatenate(p) if p else empty for p in value_parts]
+    return Trace(
+        key=base.key,
+        quantity=base.quantity,
+        manual=base.manual,
+        times=np.concatenate(times_parts) if times_parts else empty,
+        mean=joined[0],
+        low=joined[1],
+        high=joined[2],
+        gap_s=base.gap_s,
+    )
+
+
+# --- the widget ----------------------------------------------------------------------------
+
+
+class DateAxis(pg.DateAxisItem):
+    """Local-time date axis whose day ticks say the month too ("3 Nov", not "03")."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="bottom")
+        day = "%d %b"
+        self.zoomLevels[5 * 86_400] = ZoomLevel(
+            [
+                TickSpec(MONTH_SPACING, makeMStepper(1), day),
+                TickSpec(DAY_SPACING, makeSStepper(DAY_SPACING), day, autoSkip=[1, 2, 5, 7]),
+            ],
+            "00 MMM",
+        )
+        self.zoomLevels[6 * 3600] = ZoomLevel(
+            [
+                TickSpec(DAY_SPACING, makeSStepper(DAY_SPACING), day),
+                TickSpec(HOUR_SPACING, makeSStepper(HOUR_SPACING), "%H:%M", autoSkip=[1, 3, 6]),
+            ],
+            "00 MMM",
+        )
+        self.zoomLevels[15 * 60] = ZoomLevel(
+            [
+                TickSpec(DAY_SPACING, makeSStepper(DAY_SPACING), day),
+                TickSpec(
+                    MINUTE_SPACING, makeSStepper(MINUTE_SPACING), "%H:%M", autoSkip=[1, 5, 15]
+                ),
+            ],
+            "00 MMM",
+        )
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().tickStrings(values, scale, spacing)
+        spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
+        if spec is None or not spec.format.startswith("%d"):
+            return strings
+        return [s[1:] if s.startswith("0") else s for s in strings]
+
+
+class MarkerLine(pg.InfiniteLine):
+    """A turning or a delivery on the time axis; the tooltip says what and when."""
+
+    def __init__(self, marker: Marker, kind: str, pen: QPen, glyph: str | None) -> None:
+        super().__init__(
+            pos=marker.at,
+            angle=90,
+            pen=pen,
+            movable=False,
+            label=glyph,
+            labelOpts={
+                "position": 0.04 if kind == "turning" else 0.1,
+                "color": pen.color(),
+                "anchors": [(0.5, 1.0), (0.5, 1.0)],
+            }
+            if glyph
+            else None,
+        )
+        if glyph:
+            font = QFont()
+            font.setPointSize(12)
+            font.setBold(True)
+            self.label.setFont(font)
+        self.marker = marker
+        self.kind = kind
+        self.setToolTip(f"{marker.label}\n{_when(marker.at)}")
+
+
+@dataclass
+class _Items:
+    """The graphics items that draw one trace."""
+
+    curve: pg.PlotDataItem | pg.ScatterPlotItem
+    plot: pg.PlotItem
+    color: str
+    banded: bool = False  # a probe gets a min–max band, the lowest and hand readings do not
+    low: pg.PlotCurveItem | None = None
+    high: pg.PlotCurveItem | None = None
+    band: pg.FillBetweenItem | None = None
+
+
+class HistoryChart(QWidget):
+    """A cycle's history: temperature per probe and lowest, then one plot per other quantity.
+
+    `history_loaded` fires once the whole cycle is drawn, `window_loaded` after a zoom's finer
+    data has been spliced in; tests and the benchmark wait on them.
+    """
+
+    history_loaded = Signal()
+    window_loaded = Signal()
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.cycle_id: int | None = None
+        self.overview: Overview | None = None
+        self.detail: Snapshot | None = None
+        self.plots: dict[str, pg.PlotItem] = {}
+        self.items: dict[tuple[str, str], _Items] = {}
+        self.phase_regions: list[pg.LinearRegionItem] = []
+        self.turning_lines: list[MarkerLine] = []
+        self.input_lines: list[MarkerLine] = []
+        self.reference_lines: list[pg.InfiniteLine] = []
+        self.hidden: set[str] = set()
+        self.window_requests = 0  # zoom queries sent, for tests and the benchmark
+        self._history_token = 0
+        self._window_token = 0
+        self._zoomed = False
+        self._stale = False
+        self._colors: dict[str, str] = {}
+        self._traces: list[Trace] = []
+
+        self.whole_button = QPushButton("Whole cycle", self)
+        self.whole_button.setToolTip("Show the whole cycle")
+        self.week_button = QPushButton("Last 7 days", self)
+        self.day_button = QPushButton("Last 24 h", self)
+        self.band_check = QCheckBox("Min–max band", self)
+        self.band_check.setToolTip(
+            "Shade each probe's lowest and highest reading around its mean line"
+        )
+        self.status_label = QLabel(self)
+        self.status_label.setStyleSheet(f"color: {_GREY};")
+        self.toolbar = QHBoxLayout()
+        self.toolbar.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.whole_button, self.week_button, self.day_button):
+            self.toolbar.addWidget(widget)
+        self.toolbar.addSpacing(12)
+        self.toolbar.addWidget(self.band_check)
+        self.toolbar.addSpacing(12)
+        self.toolbar.addWidget(self.status_label, 1)
+
+        self.message = QLabel(NO_READINGS, self)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {_GREY}; font-size: 12pt;")
+        self.graphics = pg.GraphicsLayoutWidget(self)
+        self.graphics.setBackground("w")
+        self.graphics.ci.layout.setVerticalSpacing(2)
+        self.series_list = QListWidget(self)
+        self.series_list.setToolTip("Tick to show, untick to hide")
+        self.series_list.setFixedWidth(172)
+        self.series_list.setIconSize(QSize(22, 12))
+        self.key_label = QLabel(_key_html(), self)
+        self.key_label.setWordWrap(True)
+        self.key_label.setFixedWidth(172)
+        self.key_label.setStyleSheet(f"color: {_GREY};")
+        side = QVBoxLayout()
+        side.setContentsMargins(0, 0, 0, 0)
+        side.addWidget(self.series_list)
+        side.addSpacing(6)
+        side.addWidget(self.key_label)
+        side.addStretch(1)
+        chart_page = QWidget(self)
+        row = QHBoxLayout(chart_page)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.graphics, 1)
+        row.addLayout(side)
+        self.body = QStackedWidget(self)
+        self.body.addWidget(self.message)
+        self.body.addWidget(chart_page)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self.toolbar)
+        layout.addWidget(self.body, 1)
+
+        self.settle_timer = QTimer(self)
+        self.settle_timer.setSingleShot(True)
+        self.settle_timer.setInterval(SETTLE_MS)
+        self.settle_timer.timeout.connect(self.on_range_settled)
+        self.reload_timer = QTimer(self)
+        self.reload_timer.setSingleShot(True)
+        self.reload_timer.setInterval(RELOAD_DELAY_MS)
+        self.reload_timer.timeout.connect(self.reload)
+
+        self.whole_button.clicked.connect(self.show_whole_cycle)
+        self.week_button.clicked.connect(self.on_last_week_clicked)
+        self.day_button.clicked.connect(self.on_last_day_clicked)
+        self.band_check.toggled.connect(self.on_band_toggled)
+        self.series_list.itemChanged.connect(self.on_series_item_changed)
+        ctx.bus.changed.connect(self.on_data_changed)
+        self._set_buttons_enabled(False)
+
+    # --- public ------------------------------------------------------------------------
+
+    def show_cycle(self, cycle_id: int) -> None:
+        """Load a cycle from scratch: whole range, every series shown."""
+        if cycle_id != self.cycle_id:
+            self.hidden.clear()
+            self._zoomed = False
+            self._clear()
+            self._show_message(LOADING)
+        self.cycle_id = cycle_id
+        self.reload()
+
+    def clear_cycle(self) -> None:
+        """Forget the shown cycle (another one is open elsewhere); nothing loads until asked."""
+        self._history_token += 1
+        self.reload_timer.stop()
+        self._stale = False
+        self.cycle_id = None
+        self.overview = None
+        self._clear()
+        self._set_buttons_enabled(False)
+        self.status_label.setText("")
+        self._show_message(LOADING)
+
+    @Slot()
+    def reload(self) -> None:
+        """Read the cycle again; a zoomed view keeps its range."""
+        cycle_id, store = self.cycle_id, self.ctx.store
+        self.reload_timer.stop()
+        self._stale = False
+        if cycle_id is None:
+            return
+        if store is None:
+            self._show_message("The database is not open yet.")
+            return
+        self._history_token += 1
+        token, engine, buckets = self._history_token, store.engine, self._buckets(1.0)
+        self.status_label.setText(LOADING)
+        self.ctx.runner.submit(
+            lambda: load_overview(engine, cycle_id, buckets),
+            lambda loaded: self.on_history_loaded(token, cycle_id, loaded),
+            lambda exc: self.on_history_failed(token, exc),
+        )
+
+    @property
+    def x_range(self) -> tuple[float, float]:
+        plot = self._top()
+        if plot is None:
+            return (0.0, 0.0)
+        x0, x1 = plot.getViewBox().viewRange()[0]
+        return (float(x0), float(x1))
+
+    @Slot()
+    def show_whole_cycle(self) -> None:
+        snap = self.overview.snapshot if self.overview else None
+        if snap is None:
+            return
+        self._zoomed = False
+        self._set_x_range(*whole_range(snap))
+
+    def show_last(self, seconds: float) -> None:
+        """The last `seconds` before the cycle's newest reading or event."""
+        snap = self.overview.snapshot if self.overview else None
+        if snap is None:
+            return
+        first, last = whole_range(snap)
+        start = max(first, last - seconds)
+        self._zoomed = start > first
+        self._set_x_range(start, last)
+
+    def trace(self, key: str, quantity: str = TEMPERATURE) -> Trace | None:
+        """What a curve holds now (its means; NaN marks a break), as plain arrays."""
+        items = self.items.get((key, quantity))
+        if items is None:
+            return None
+        curve = items.curve
+        xs, ys = curve.getData()
+        xs = np.asarray(xs if xs is not None else [], dtype=np.float64)
+        ys = np.asarray(ys if ys is not None else [], dtype=np.float64)
+        return Trace(key, quantity, isinstance(curve, pg.ScatterPlotItem), xs, ys, ys, ys, 0.0)
+
+    def points_held(self) -> int:
+        """Points in every curve and band: what the widget costs, whatever the cycle's size."""
+        total = 0
+        for items in self.items.values():
+            for item in (items.curve, items.low, items.high):
+                if item is None:
+                    continue
+                xs = item.getData()[0]
+                total += 0 if xs is None else len(xs)
+        return total
+
+    # --- answers from the database thread ------------------------------------------------
+
+    def on_history_loaded(self, token: int, cycle_id: int, overview: Overview) -> None:
+        if token != self._history_token or cycle_id != self.cycle_id:
+            return  # a newer request is on its way
+        keep = self.x_range if self._zoomed and self.overview is not None else None
+        self.overview = overview
+        self.detail = None
+        snap = overview.snapshot
+        if snap is None:
+            self._clear()
+            self._show_message(NO_READINGS)
+            self.status_label.setText("")
+            self._set_buttons_enabled(False)
+            self.history_loaded.emit()
+            return
+        self._build(overview, snap)
+        self.body.setCurrentIndex(1)
+        self._set_buttons_enabled(True)
+        self._show_traces(snap.traces)
+        if keep is not None:
+            self._set_x_range(*keep)  # and, once settled, its fine data again
+        else:
+            self._set_x_range(*whole_range(snap))
+        self._show_status()
+        self.history_loaded.emit()
+
+    def on_history_failed(self, token: int, exc: BaseException) -> None:
+        if token != self._history_token:
+            return
+        self._clear()
+        self.overview = None
+        self._set_buttons_enabled(False)
+        self.status_label.setText("")
+        self._show_message(f"Could not load the history: {explain(exc)}")
+
+    def on_window_loaded(self, token: int, snapshot: Snapshot) -> None:
+        if token != self._window_token or snapshot.cycle_id != self.cycle_id:
+            return
+        if self.overview is None or self.overview.snapshot is None:
+            return
+        self.detail = snapshot
+        outer = {t.ident: t for t in self.overview.snapshot.traces}
+        inner = {t.ident: t for t in snapshot.traces}
+        merged = [
+            t
+            for ident in outer.keys() | inner.keys()
+            if (t := spliced(outer.get(ident), inner.get(ident), snapshot.start, snapshot.end))
+            is not None
+        ]
+        self._show_traces(merged)
+        self._show_status()
+        self.window_loaded.emit()
+
+    def on_window_failed(self, token: int, exc: BaseException) -> None:
+        if token == self._window_token:
+            self.status_label.setText(f"Could not read the zoomed range: {explain(exc)}")
+
+    # --- slots ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Read again soon if on screen, else the next time it is shown."""
+        if self.cycle_id is None:
+            return
+        if self.isVisible():
+            self.reload_timer.start()
+        else:
+            self._stale = True
+
+    @Slot(frozenset)
+    def on_data_changed(self, kinds: frozenset[str]) -> None:
+        if kinds & {READINGS, CYCLES}:
+            self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    @Slot()
+    def on_last_week_clicked(self) -> None:
+        self.show_last(7 * DAY)
+
+    @Slot()
+    def on_last_day_clicked(self) -> None:
+        self.show_last(DAY)
+
+    @Slot(bool)
+    def on_band_toggled(self, _on: bool) -> None:
+        self._show_traces(self._traces)
+
+    @Slot(QListWidgetItem)
+    def on_series_item_changed(self, item: QListWidgetItem) -> None:
+        key = item.data(Qt.ItemDataRole.UserRole)
+        visible = item.checkState() == Qt.CheckState.Checked
+        if visible:
+            self.hidden.discard(key)
+        else:
+            self.hidden.add(key)
+        for (k, _), items in self.items.items():
+            if k == key:
+                items.curve.setVisible(visible)
+                if items.band is not None:
+                    items.band.setVisible(visible and self.band_check.isChecked())
+
+    def on_x_range_changed(self, *_args: object) -> None:
+        snap = self.overview.snapshot if self.overview else None
+        if snap is not None:
+            x0, x1 = self.x_range
+            first, last = whole_range(snap)
+            self._zoomed = (x1 - x0) < 0.98 * (last - first)
+        self._update_phase_labels()
+        self.settle_timer.start()
+
+    def on_y_range_changed(self, *_args: object) -> None:
+        """A reference line above or below the view keeps its label out of sight too."""
+        plot = self._top()
+        if plot is None:
+            return
+        y0, y1 = plot.getViewBox().viewRange()[1]
+        for line in self.reference_lines:
+            line.label.setVisible(y0 <= line.value() <= y1)
+
+    @Slot()
+    def on_range_settled(self) -> None:
+        """The user stopped zooming: read the visible range at screen resolution if needed."""
+        snap = self.overview.snapshot if self.overview else None
+        if snap is None or self.cycle_id is None or self.ctx.store is None:
+            return
+        x0, x1 = self.x_range
+        x0, x1 = max(x0, snap.start), min(x1, snap.end)
+        if x1 <= x0:
+            return
+        visible = x1 - x0
+        wanted = visible / self._buckets(1.0)  # seconds per pixel
+        if snap.bucket_seconds <= wanted * 1.5:
+            if self.detail is not None:  # back out to where the whole-cycle data is enough
+                self.detail = None
+                self._window_token += 1
+                self._show_traces(snap.traces)
+                self._show_status()
+            return
+        held = self.detail
+        if (
+            held is not None
+            and held.start <= x0
+            and held.end >= x1
+            and wanted * 0.4 <= held.bucket_seconds <= max(wanted * 1.5, 1.0)
+        ):
+            return  # what we hold already covers this view finely enough
+        start = max(snap.start, x0 - MARGIN * visible)
+        end = min(snap.end, x1 + MARGIN * visible)
+        buckets = max(MIN_BUCKETS, min(MAX_BUCKETS * 2, round((end - start) / wanted)))
+        self._window_token += 1
+        self.window_requests += 1
+        token, engine, cycle_id = self._window_token, self.ctx.store.engine, self.cycle_id
+        self.status_label.setText(LOADING)
+        self.ctx.runner.submit(
+            lambda: load_snapshot(engine, cycle_id, start, end, buckets),
+            lambda snapshot: self.on_window_loaded(token, snapshot),
+            lambda exc: self.on_window_failed(token, exc),
+        )
+
+    # --- building --------------------------------------------------------------------------
+
+    def _buckets(self, fraction: float) -> int:
+        """About one bucket per device pixel of plot width."""
+        width = self.graphics.width() - _AXIS_WIDTH if self.graphics.isVisible() else self.width()
+        pixels = int(max(width, 400) * self.devicePixelRatioF() * fraction)
+        return max(MIN_BUCKETS, min(MAX_BUCKETS, pixels))
+
+    def _top(self) -> pg.PlotItem | None:
+        return next(iter(self.plots.values()), None)
+
+    def _clear(self) -> None:
+        self.settle_timer.stop()
+        self._window_token += 1
+        self.graphics.clear()
+        self.plots.clear()
+        self.items.clear()
+        self.phase_regions.clear()
+        self.turning_lines.clear()
+        self.input_lines.clear()
+        self.reference_lines.clear()
+        self.series_list.clear()
+        self.detail = None
+        self._traces = []
+
+    def _show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.body.setCurrentIndex(0)
+
+    def _set_buttons_enabled(self, on: bool) -> None:
+        for button in (self.whole_button, self.week_button, self.day_button, self.band_check):
+            button.setEnabled(on)
+
+    def _build(self, overview: Overview, snap: Snapshot) -> None:
+        """Plots, markers, phases and one item per trace; data comes in `_show_traces`."""
+        self._clear()
+        unit = self.ctx.settings.units.temperature
+        # Temperature on top and tallest; a plot only for what the cycle measured.
+        quantities = sorted({t.quantity for t in snap.traces}, key=_plot_order)
+        for row, quantity in enumerate(quantities):
+            self.plots[quantity] = self._add_plot(row, quantity, unit)
+            self.graphics.ci.layout.setRowStretchFactor(row, 3 if quantity == TEMPERATURE else 1)
+        bottom = quantities[-1]
+        for quantity, plot in self.plots.items():
+            plot.showAxis("bottom", quantity == bottom)
+            plot.getAxis("bottom").setStyle(showValues=quantity == bottom)
+
+        devices = sorted({t.key for t in snap.traces if not t.manual and t.key != LOWEST})
+        hands = sorted({t.key for t in snap.traces if t.manual})
+        self._colors = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(devices + hands)}
+        self._colors[LOWEST] = LOWEST_COLOR
+        for trace in snap.traces:
+            self._add_trace(trace)
+        self._fill_series_list(devices, hands, any(t.key == LOWEST for t in snap.traces))
+        self._add_phases(overview.phases, snap.end)
+        self._add_markers(overview.turnings, overview.inputs)
+        self._add_references(unit)
+
+        start, end = whole_range(snap)
+        span = end - start
+        for plot in self.plots.values():
+            plot.getViewBox().setLimits(
+                xMin=start - 0.05 * span, xMax=end + 0.05 * span, minXRange=MIN_X_RANGE_S
+            )
+        top = self.plots[quantities[0]]
+        top.getViewBox().sigXRangeChanged.connect(self.on_x_range_changed)
+        top.getViewBox().sigYRangeChanged.connect(self.on_y_range_changed)
+
+    def _add_plot(self, row: int, quantity: str, unit: TemperatureUnit) -> pg.PlotItem:
+        plot = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": DateAxis()})
+        label = TITLES.get(quantity, quantity.replace("_", " ").capitalize())
+        if quantity == TEMPERATURE:
+            label = f"{label} ({unit})"
+        plot.setLabel("left", label, color="#333")
+        plot.getAxis("left").setWidth(_AXIS_WIDTH)
+        plot.showGrid(x=True, y=True, alpha=0.18)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMinimumHeight(90)
+        view = plot.getViewBox()
+        view.setMouseEnabled(x=True, y=False)  # time is what users zoom; values fit themselves
+        view.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
+        view.setAutoVisible(y=True)
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).setTextPen("#333")
+            plot.getAxis(axis).setPen("#999")
+        top = self._top()
+        if top is not None:
+            plot.setXLink(top)
+        return plot
+
+    def _add_trace(self, trace: Trace) -> None:
+        plot = self.plots[trace.quantity]
+        color = self._colors.get(trace.key, PALETTE[0])
+        if trace.manual:
+            scatter = pg.ScatterPlotItem(
+                symbol="d",
+                size=10,
+                pen=pg.mkPen("w", width=1),
+                brush=pg.mkBrush(color),
+                hoverable=True,
+                tip=self._hand_tip(trace),
+            )
+            scatter.setZValue(20)
+            plot.addItem(scatter)
+            self.items[trace.ident] = _Items(scatter, plot, color)
+            return
+        lowest = trace.key == LOWEST
+        curve = pg.PlotDataItem(
+            pen=pg.mkPen(LOWEST_PEN, width=3.5) if lowest else pg.mkPen(color, width=1.3),
+            connect="finite",
+            name=trace.key,
+        )
+        curve.setZValue(8 if lowest else 10)
+        plot.addItem(curve)
+        self.items[trace.ident] = _Items(curve, plot, color, banded=not lowest)
+
+    def _band_for(self, items: _Items) -> pg.FillBetweenItem:
+        """Made the first time bands are asked for: most views never show one."""
+        if items.band is None:
+            # Never added to the plot: the band reads their outlines.
+            items.low = pg.PlotCurveItem(connect="finite")
+            items.high = pg.PlotCurveItem(connect="finite")
+            fill = QColor(items.color)
+            fill.setAlpha(40)
+            items.band = pg.FillBetweenItem(items.low, items.high, brush=pg.mkBrush(fill))
+            items.band.setZValue(5)
+            # Its outline passes through the breaks' placeholders; the curves set the y range.
+            items.plot.addItem(items.band, ignoreBounds=True)
+        return items.band
+
+    def _hand_tip(self, trace: Trace) -> Callable[..., str]:
+        position = trace.key.removeprefix("hand:")
+        quantity = trace.quantity
+        unit = self._unit_text(quantity)
+
+        def tip(x: float, y: float, data: object) -> str:
+            return f"Hand reading, {position}\n{quantity}: {y:.1f} {unit}\n{_when(x)}"
+
+        return tip
+
+    def _unit_text(self, quantity: str) -> str:
+        if quantity == TEMPERATURE:
+            return str(self.ctx.settings.units.temperature)
+        title = TITLES.get(quantity, "")
+        return title[title.find("(") + 1 : title.find(")")] if "(" in title else ""
+
+    def _fill_series_list(self, devices: list[str], hands: list[str], lowest: bool) -> None:
+        self.series_list.blockSignals(True)
+        entries: list[tuple[str, str, str]] = []
+        if lowest:
+            entries.append((LOWEST, "Lowest probe", "line-bold"))
+        entries += [(d, d, "line") for d in devices]
+        entries += [(h, f"Hand: {h.removeprefix('hand:')}", "diamond") for h in hands]
+        for key, text, shape in entries:
+            item = QListWidgetItem(_swatch(self._colors[key], shape), text)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(
+                Qt.CheckState.Unchecked if key in self.hidden else Qt.CheckState.Checked
+            )
+            item.setToolTip(
+                "The coldest probe at each moment: pathogen rules are judged on it"
+                if key == LOWEST
+                else text
+            )
+            self.series_list.addItem(item)
+        self.series_list.blockSignals(False)
+        rows = sum(self.series_list.sizeHintForRow(i) for i in range(len(entries)))
+        self.series_list.setFixedHeight(rows + 2 * self.series_list.frameWidth() + 4)
+
+    def _add_phases(self, phases: Sequence[PhaseSpan], end: float) -> None:
+        top = self._top()
+        for i, span in enumerate(phases):
+            # The last phase lasts until the newest reading, not the middle of its last bucket.
+            until = max(span.end, end) if i == len(phases) - 1 else span.end
+            for plot in self.plots.values():
+                region = pg.LinearRegionItem(
+                    values=(span.start, until),
+                    movable=False,
+                    brush=pg.mkBrush(PHASE_BRUSHES[span.phase]),
+                    pen=pg.mkPen(None),
+                )
+                region.setZValue(-10)
+                region.setToolTip(f"{span.phase.label}: {_when(span.start)} – {_when(until)}")
+                plot.addItem(region, ignoreBounds=True)
+                if plot is top:
+                    region.phase = span.phase
+                    region.label = pg.InfLineLabel(
+                        region.lines[0],
+                        text=span.phase.label,
+                        position=0.97,
+                        anchors=[(0, 0), (0, 0)],
+                        color=PHASE_TEXT[span.phase],
+                    )
+                    self.phase_regions.append(region)
+
+    def _add_markers(self, turnings: Sequence[Marker], inputs: Sequence[Marker]) -> None:
+        for plot in self.plots.values():
+            top = plot is self._top()  # glyphs once, on the top plot
+            for markers, kind, pen, glyph in (
+                (
+                    turnings,
+                    "turning",
+                    pg.mkPen(TURNING_COLOR, width=1.4, style=Qt.PenStyle.DashLine),
+                    "↻",
+                ),
+                (
+                    inputs,
+                    "input",
+                    pg.mkPen(INPUT_COLOR, width=1.4, style=Qt.PenStyle.DotLine),
+                    "+",
+                ),
+            ):
+                for marker in markers:
+                    line = MarkerLine(marker, kind, pen, glyph if top else None)
+                    line.setZValue(12)
+                    plot.addItem(line, ignoreBounds=True)
+                    if top:
+                        (self.turning_lines if kind == "turning" else self.input_lines).append(line)
+
+    def _add_references(self, unit: TemperatureUnit) -> None:
+        plot = self.plots.get(TEMPERATURE)
+        if plot is None:
+            return
+        for celsius in REFERENCE_C:
+            value = _temperature(np.array([celsius]), unit)[0]
+            line = pg.InfiniteLine(
+                pos=float(value),
+                angle=0,
+                movable=False,
+                pen=pg.mkPen("#9e9e9e", width=0.8, style=Qt.PenStyle.DashLine),
+                label=f"{value:g} {unit}",
+                labelOpts={
+                    "position": 0.995,
+                    "color": "#757575",
+                    "anchors": [(1.0, 0.0), (1.0, 0.0)],
+                },
+            )
+            line.setZValue(1)
+            plot.addItem(line, ignoreBounds=True)
+            self.reference_lines.append(line)
+
+    # --- showing data --------------------------------------------------------------------
+
+    def _show_traces(self, traces: Sequence[Trace]) -> None:
+        """Hand the arrays to the curves; min–max bands only get data while they are shown."""
+        self._traces = list(traces)
+        unit = self.ctx.settings.units.temperature
+        band = self.band_check.isChecked()
+        shown = set()
+        for trace in traces:
+            items = self.items.get(trace.ident)
+            if items is None:
+                continue  # a series new since the overview: the next reload adds it
+            shown.add(trace.ident)
+            mean, low, high = trace.mean, trace.low, trace.high
+            if trace.quantity == TEMPERATURE:
+                mean, low, high = (_temperature(v, unit) for v in (mean, low, high))
+            if isinstance(items.curve, pg.ScatterPlotItem):
+                items.curve.setData(trace.times, mean)
+            else:
+                items.curve.setData(trace.times, mean, connect="finite")
+            visible = trace.key not in self.hidden
+            items.curve.setVisible(visible)
+            if items.banded and (band or items.band is not None):
+                self._band_for(items).setVisible(visible and band)
+                assert items.low is not None and items.high is not None
+                if band:
+                    items.low.setData(trace.times, low, connect="finite")
+                    items.high.setData(trace.times, high, connect="finite")
+                else:
+                    items.low.setData([], [])
+                    items.high.setData([], [])
+        for ident, items in self.items.items():
+            if ident not in shown:
+                items.curve.setData([], [])
+
+    def _set_x_range(self, start: float, end: float) -> None:
+        plot = self._top()
+        if plot is None:
+            return
+        plot.getViewBox().setXRange(start, end, padding=0.0)
+        self._update_phase_labels()
+        self.settle_timer.start()
+
+    def _update_phase_labels(self) -> None:
+        """Hide a phase's name where its band is too narrow on screen to hold it."""
+        plot = self._top()
+        if plot is None:
+            return
+        view = plot.getViewBox()
+        x0, x1 = view.viewRange()[0]
+        width_px = max(view.width(), 1.0)
+        per_px = (x1 - x0) / width_px if x1 > x0 else 1.0
+        for region in self.phase_regions:
+            start, end = region.getRegion()
+            visible = (min(end, x1) - max(start, x0)) / per_px
+            label: pg.InfLineLabel = region.label
+            needed = label.boundingRect().width() + 8
+            # A phase that began off-screen has its name off-screen too.
+            label.setVisible(visible >= needed and start >= x0 - per_px)
+
+    def _show_status(self) -> None:
+        overview = self.overview
+        if overview is None or overview.snapshot is None:
+            self.status_label.setText("")
+            return
+        snap = self.detail or overview.snapshot
+        loc = QLocale()
+        count = f"{loc.toString(overview.readings)} reading{'s' if overview.readings != 1 else ''}"
+        resolution = (
+            "every reading shown"
+            if snap.bucket_seconds <= 1.0
+            else f"each point is the mean of {_duration(snap.bucket_seconds)}"
+        )
+        self.status_label.setText(f"{count} · {resolution}")
+
+
+def whole_range(snap: Snapshot) -> tuple[float, float]:
+    """The whole cycle, or an hour around a cycle that has barely started."""
+    if snap.end - snap.start >= MIN_SPAN_S:
+        return (snap.start, snap.end)
+    middle = (snap.start + snap.end) / 2.0
+    return (middle - MIN_SPAN_S / 2.0, middle + MIN_SPAN_S / 2.0)
+
+
+def _plot_order(quantity: str) -> tuple[int, str]:
+    """Moisture right under temperature, then the gases, then whatever else the nodes send."""
+    known = PLOT_ORDER.index(quantity) if quantity in PLOT_ORDER else len(PLOT_ORDER)
+    return (known, quantity)
+
+
+def _temperature(values: Array, unit: TemperatureUnit) -> Array:
+    return values * 9.0 / 5.0 + 32.0 if unit is TemperatureUnit.FAHRENHEIT else values
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 36 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / DAY:.1f} days"
+
+
+def _when(seconds: float) -> str:
+    return QLocale().toString(
+        QDateTime.fromSecsSinceEpoch(int(seconds)), QLocale.FormatType.ShortFormat
+    )
+
+
+def _tint(rgba: tuple[int, int, int, int]) -> str:
+    """A translucent phase colour as it looks over the white plot."""
+    r, g, b, a = rgba
+    return QColor(*(round(255 - (255 - c) * a / 255) for c in (r, g, b))).name()
+
+
+def _key_html() -> str:
+    """What the marks on the time axis mean; the plots only carry glyphs."""
+    rows = [
+        f'<tr><td style="color:{TURNING_COLOR}"><b>↻</b></td><td>turning</td></tr>',
+        f'<tr><td style="color:{INPUT_COLOR}"><b>+</b></td><td>delivery (input)</td></tr>',
+    ]
+    for phase, rgba in PHASE_BRUSHES.items():
+        bolder = (*rgba[:3], min(255, rgba[3] * 3))
+        rows.append(
+            f'<tr><td style="background-color:{_tint(bolder)}">&nbsp;&nbsp;&nbsp;</td>'
+            f"<td>{phase.label}</td></tr>"
+        )
+    return (
+        '<table cellspacing="3">' + "".join(rows) + "</table>"
+        "<p>Hover a mark for details. Drag to pan, wheel to zoom; the buttons above reset.</p>"
+    )
+
+
+def _swatch(color: str, shape: str) -> QIcon:
+    pixmap = QPixmap(22, 12)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if shape == "diamond":
+        painter.setPen(QPen(QColor("white"), 1))
+        painter.setBrush(QColor(color))
+        from PySide6.QtCore import QPointF
+
+        painter.drawPolygon([QPointF(11, 1), QPointF(16, 6), QPointF(11, 11), QPointF(6, 6)])
+    else:
+        painter.setPen(QPen(QColor(color), 3.5 if shape == "line-bold" else 2))
+        painter.drawLine(2, 6, 20, 6)
+    painter.end()
+    return QIcon(pixmap)
