@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -33,9 +34,11 @@ from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
 from compost_desktop.gui.cycles.history_chart import HistoryChart
 from compost_desktop.gui.cycles.input_form import InputForm
+from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
+from compost_desktop.gui.report import open_report
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
@@ -153,6 +156,13 @@ class CycleDetail(QWidget):
         self.ui.history_layout.setContentsMargins(4, 6, 4, 4)
         self.ui.history_layout.addWidget(self.history)
         self.history_toolbar = self.history.toolbar
+        self.add_reading_button = QPushButton("Add &hand reading…", self.ui.history_tab)
+        self.add_reading_button.setToolTip("Record readings taken with a hand probe")
+        self.history_toolbar.insertWidget(self.history_toolbar.count() - 1, self.add_reading_button)
+        self.hand_readings = ManualReadingsView(ctx, self.ui.hand_readings_tab)
+        self.ui.hand_readings_layout.addWidget(self.hand_readings)
+        self.report_shortcut = QShortcut(QKeySequence.StandardKey.Print, self)
+        self.report_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.undo_stack = QUndoStack(self)
         self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -189,6 +199,9 @@ class CycleDetail(QWidget):
         self.ui.add_turning_button.clicked.connect(self.on_add_turning_clicked)
         self.indicator.suggestion_accepted.connect(self.on_suggestion_accepted)
         self.ui.tabs.currentChanged.connect(self.on_tab_changed)
+        self.ui.report_button.clicked.connect(self.on_report_clicked)
+        self.report_shortcut.activated.connect(self.on_report_clicked)
+        self.add_reading_button.clicked.connect(self.hand_readings.on_add_clicked)
         self._update_actions()
 
     # --- plumbing --------------------------------------------------------------------
@@ -223,6 +236,7 @@ class CycleDetail(QWidget):
         self._cycle_id = cycle_id
         self.ui.error_label.setText("")
         self.reload()
+        self.hand_readings.show_cycle(cycle_id)
         if self.history.cycle_id == cycle_id:
             self.history.refresh()  # readings may have arrived since it was last open
         elif self.history.cycle_id is not None:
@@ -371,6 +385,9 @@ class CycleDetail(QWidget):
             button.setEnabled(status is not None and can_transition(status, target))
         editable = status is not None and status is not CycleStatus.ARCHIVED
         self.ui.edit_button.setEnabled(editable)
+        self.ui.report_button.setEnabled(status is not None)
+        self.add_reading_button.setEnabled(editable)
+        self.hand_readings.add_button.setEnabled(editable)
         self.ui.add_input_button.setEnabled(editable)
         self.ui.add_turning_button.setEnabled(editable)
         self._update_input_buttons()
@@ -422,6 +439,13 @@ class CycleDetail(QWidget):
             cycle_id = self._cycle_id
             assert cycle_id is not None
             self.run(lambda s: s.activate(cycle_id, switch=True), self.on_changed)
+
+    @Slot()
+    def on_report_clicked(self) -> None:
+        """Report for the rule the tracker shows, so the paper says what the screen says."""
+        if self.cycle is None:
+            return
+        self.report_dialog = open_report(self.ctx, self.cycle.id, self.pathogen.rule.key, self)
 
     @Slot()
     def on_complete_clicked(self) -> None:

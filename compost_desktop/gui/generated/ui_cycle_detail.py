@@ -51,6 +51,11 @@ class Ui_CycleDetail(object):
 
         self.header_layout.addItem(self.header_spacer)
 
+        self.report_button = QPushButton(CycleDetail)
+        self.report_button.setObjectName(u"report_button")
+
+        self.header_layout.addWidget(self.report_button)
+
         self.edit_button = QPushButton(CycleDetail)
         self.edit_button.setObjectName(u"edit_button")
 
@@ -334,6 +339,11 @@ class Ui_CycleDetail(object):
         self.history_layout = QVBoxLayout(self.history_tab)
         self.history_layout.setObjectName(u"history_layout")
         self.tabs.addTab(self.history_tab, "")
+        self.hand_readings_tab = QWidget()
+        self.hand_readings_tab.setObjectName(u"hand_readings_tab")
+        self.hand_readings_layout = QVBoxLayout(self.hand_readings_tab)
+        self.hand_readings_layout.setObjectName(u"hand_readings_layout")
+        self.tabs.addTab(self.hand_readings_tab, "")
 
         self.main_layout.addWidget(self.tabs)
 
@@ -348,6 +358,10 @@ class Ui_CycleDetail(object):
         self.back_button.setText(QCoreApplication.translate("CycleDetail", u"\u2190 Back", None))
 #if QT_CONFIG(tooltip)
         self.back_button.setToolTip(QCoreApplication.translate("CycleDetail", u"Back to the list (Esc)", None))
+#endif // QT_CONFIG(tooltip)
+        self.report_button.setText(QCoreApplication.translate("CycleDetail", u"Re&port\u2026", None))
+#if QT_CONFIG(tooltip)
+        self.report_button.setToolTip(QCoreApplication.translate("CycleDetail", u"The cycle report for inspectors and customers: preview, save as PDF or print (Ctrl+P)", None))
 #endif // QT_CONFIG(tooltip)
         self.edit_button.setText(QCoreApplication.translate("CycleDetail", u"&Edit\u2026", None))
         self.activate_button.setText(QCoreApplication.translate("CycleDetail", u"&Activate", None))
@@ -382,6 +396,10 @@ class Ui_CycleDetail(object):
         self.tabs.setTabText(self.tabs.indexOf(self.history_tab), QCoreApplication.translate("CycleDetail", u"History", None))
 #if QT_CONFIG(tooltip)
         self.tabs.setTabToolTip(self.tabs.indexOf(self.history_tab), QCoreApplication.translate("CycleDetail", u"Temperature, moisture and the other readings over the whole cycle (Ctrl+Tab to switch)", None))
+#endif // QT_CONFIG(tooltip)
+        self.tabs.setTabText(self.tabs.indexOf(self.hand_readings_tab), QCoreApplication.translate("CycleDetail", u"Hand readings", None))
+#if QT_CONFIG(tooltip)
+        self.tabs.setTabToolTip(self.tabs.indexOf(self.hand_readings_tab), QCoreApplication.translate("CycleDetail", u"Readings taken with a hand probe: add, review and delete (Ctrl+Tab to switch)", None))
 #endif // QT_CONFIG(tooltip)
         pass
     # retranslateUi

@@ -185,3 +185,45 @@ def test_progress_reports_fill_and_shrinkage_separately(page: CyclesPage, store:
     assert ui.time_bar.value() == 100
     assert ui.fill_bar.value() == 80
     assert "shrunk 25 %" in ui.shrinkage_label.text()
+
+
+def test_report_is_for_the_rule_the_tracker_shows(
+    qtbot: QtBot, page: CyclesPage, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from compost_desktop.gui.cycles import detail as detail_module
+
+    opened: list[tuple[int, str]] = []
+    monkeypatch.setattr(
+        detail_module, "open_report", lambda _ctx, cid, rule, _parent: opened.append((cid, rule))
+    )
+    cid = make_cycle(store, "Bay 1")
+    page.open_cycle(cid)
+    page.detail.pathogen.set_rule("uk-pas-100")
+    qtbot.mouseClick(page.detail.ui.report_button, Qt.MouseButton.LeftButton)
+    assert opened == [(cid, "uk-pas-100")]
+
+
+def test_hand_readings_tab_lists_the_cycle_and_locks_with_the_archive(
+    page: CyclesPage, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from compost_desktop.services.manual_readings import ManualReadingDraft, add_manual_reading
+
+    answer(monkeypatch, QMessageBox.StandardButton.Yes)
+    now = datetime.now(UTC)
+    dates = {"start": (now - timedelta(days=2)).date(), "end": (now + timedelta(days=60)).date()}
+    cid = make_cycle(store, "Bay 1", **dates)
+    other = make_cycle(store, "Bay 2", **dates)
+    add_manual_reading(store.engine, ManualReadingDraft(cid, now, "North", 58.0))
+    add_manual_reading(store.engine, ManualReadingDraft(other, now, "South", 40.0))
+    page.open_cycle(cid)
+    detail = page.detail
+    detail.ui.tabs.setCurrentWidget(detail.ui.hand_readings_tab)
+    assert detail.hand_readings.proxy.rowCount() == 1
+    assert detail.hand_readings.proxy.index(0, 1).data() == "North"
+    assert detail.add_reading_button.isEnabled()
+    store.archive(cid)
+    page.open_cycle(cid)
+    assert not detail.add_reading_button.isEnabled()
+    assert not detail.hand_readings.add_button.isEnabled()
