@@ -20,6 +20,7 @@ from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.main_window import MainWindow
+from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
 from compost_desktop.gui.sync_service import SyncService
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
 from compost_desktop.logs import setup
@@ -205,6 +206,7 @@ def run_gui(database_url: str | None) -> int:
     window = build_window(ctx, str(log_path))
     connector = DatabaseConnector(ctx, window, database_url)
     sync = SyncLink(ctx, window, None if database_url else server_url_from(settings))
+    connect_records(ctx, window, sync, database_url)
     window.show()
     # Start the database work once the event loop runs, so the first paint comes first.
     QTimer.singleShot(0, connector.start)
@@ -229,6 +231,32 @@ def run_gui(database_url: str | None) -> int:
         window.page("monitoring").hub.stop()  # type: ignore[attr-defined]
     runner.shutdown()
     return code
+
+
+def connect_records(
+    ctx: AppContext, window: MainWindow, sync: SyncLink, database_url: str | None
+) -> RecordsController:
+    """File → Export, Back up and Restore; restore pauses the recorder and sync it finds here."""
+
+    def recorder() -> object:
+        if not window.is_built("monitoring"):
+            return None
+        return getattr(getattr(window.page("monitoring"), "hub", None), "writer", None)
+
+    return RecordsController(
+        ctx,
+        window,
+        RecordsActions(
+            window.export_action,
+            window.backup_action,
+            window.backup_server_action,
+            window.restore_action,
+        ),
+        # With --database the app is not syncing with a configured server.
+        server_url=None if database_url else (lambda: server_url_from(ctx.settings)),
+        recorder=recorder,
+        sync=lambda: sync.service,
+    )
 
 
 def _finish_start(window: MainWindow, monitor: bool) -> None:

@@ -107,6 +107,30 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
+        # Served by gui.records_dialogs.RecordsController, which app.py connects.
+        self.export_action = QAction("&Export…", self)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setStatusTip("Export cycles, inputs or sensor readings as Excel or CSV")
+        self.backup_action = QAction("&Back up database…", self)
+        self.backup_action.setStatusTip("Write a copy of this PC's database to a file")
+        self.backup_server_action = QAction("Back up &farm server…", self)
+        self.backup_server_action.setStatusTip("Write a copy of the farm server's data to a file")
+        self.backup_server_action.setVisible(False)  # only with a server configured
+        self.restore_action = QAction("&Restore from backup…", self)
+        self.restore_action.setStatusTip("Replace this PC's database with a backup")
+        for action in (
+            self.export_action,
+            self.backup_action,
+            self.backup_server_action,
+            self.restore_action,
+        ):
+            action.setEnabled(False)  # until the database is open
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.backup_action)
+        file_menu.addAction(self.backup_server_action)
+        file_menu.addAction(self.restore_action)
+        file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)

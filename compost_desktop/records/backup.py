@@ -3,18 +3,24 @@
 A backup is always one self-contained SQLite file holding our tables at the source's schema
 revision (`alembic_version`) plus a `compost_backup_info` table naming it as ours.
 
-* SQLite source: copied with the sqlite3 backup API (a consistent snapshot, safe with WAL).
+* SQLite source: copied with the sqlite3 backup API inside one read transaction, so the
+  copy is the snapshot taken when it began: in WAL mode writers (the app, the recorder) go
+  on meanwhile, and the copy does not restart each time one of them commits (which, page
+  step by page step, it otherwise does, for ever on a database being recorded into).
 * PostgreSQL source: must be at this app's schema revision; every table of ours is read in
   one REPEATABLE READ transaction (one snapshot) into a new SQLite file made by the
   migrations, table by table in dependency order, in batches.
 
-A restore refuses files that are not ours and backups from a newer app, and never leaves
-the target half-restored:
+A cancelled backup (`cancel` event) leaves nothing behind. A restore refuses files that are
+not ours and backups from a newer app, and never leaves the target half-restored:
 
 * SQLite target: the restored database is built in a temporary file beside the target
   (upgraded to this app's schema if the backup is older), then swapped in with one atomic
   rename. The previous database is kept as ``<name>.before-restore-<time>``. Close the app
-  (and any recorder) using the file first.
+  (and any recorder) using the file first, or pause them as the app's File menu does. The
+  target keeps its own sync identity (``sync_state.client_id``): a PC restored from another
+  PC's backup must not push under that PC's name, or the server would take its stale rows
+  for that PC's latest; without one, a new identity is made at the next sync.
 * PostgreSQL target: one transaction that locks our tables, deletes their rows and inserts
   the backup's. The server's sync triggers (``sync_stamp``, migration 0003) give every
   restored row a new ``sync_seq`` and log the deletions and insertions in ``sync_log``, which
@@ -27,6 +33,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -57,6 +64,11 @@ class BackupError(RuntimeError):
 
 class NotABackupError(BackupError):
     pass
+
+
+class BackupCancelled(BackupError):
+    def __init__(self) -> None:
+        super().__init__("Backup cancelled; no file was written.")
 
 
 class NewerBackupError(BackupError):
@@ -127,8 +139,16 @@ def _known_revisions() -> set[str]:
 # --- backup -------------------------------------------------------------------------------
 
 
-def backup(url: URL | str, target: Path, progress: Progress | None = None) -> Path:
-    """Write a consistent copy of the database at `url` to `target` (a SQLite file)."""
+def backup(
+    url: URL | str,
+    target: Path,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Path:
+    """Write a consistent copy of the database at `url` to `target` (a SQLite file).
+
+    Raises BackupCancelled, leaving no file, once `cancel` is set.
+    """
     url = _as_url(url)
     target = Path(target).expanduser().resolve()
     state = migrate.status(url)
@@ -142,13 +162,16 @@ def backup(url: URL | str, target: Path, progress: Progress | None = None) -> Pa
     tmp = _temp_path(target, "part")
     try:
         if url.get_backend_name() == "sqlite":
-            revision = _copy_sqlite_file(Path(str(url.database)).expanduser(), tmp, progress)
+            revision = _copy_sqlite_file(
+                Path(str(url.database)).expanduser(), tmp, progress, cancel
+            )
         else:
             if state.state is not migrate.SchemaState.CURRENT:
                 raise BackupError(
                     f"{state.summary()}; run `compost-desktop db upgrade` before backing it up."
                 )
-            revision = _copy_postgres(url, tmp, progress)
+            revision = _copy_postgres(url, tmp, progress, cancel)
+        _check(cancel)
         _write_info(tmp, revision, describe(url))
         os.replace(tmp, target)
     except BaseException:
@@ -157,18 +180,30 @@ def backup(url: URL | str, target: Path, progress: Progress | None = None) -> Pa
     return target
 
 
-def _copy_sqlite_file(source: Path, dest: Path, progress: Progress | None) -> str:
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise BackupCancelled()
+
+
+def _copy_sqlite_file(
+    source: Path, dest: Path, progress: Progress | None, cancel: threading.Event | None
+) -> str:
     def step(_status: int, remaining: int, total: int) -> None:
+        _check(cancel)  # raised through sqlite3's backup, which then stops
         if progress is not None:
             progress(total - remaining, total)
 
-    src = sqlite3.connect(source)
+    src = sqlite3.connect(source, isolation_level=None)
     try:
+        # Hold one read snapshot for the whole copy (see the module's docstring).
+        src.execute("BEGIN")
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()
         dst = sqlite3.connect(dest)
         try:
             src.backup(dst, pages=1024, progress=step)
         finally:
             dst.close()
+        src.execute("COMMIT")
     finally:
         src.close()
     with _sqlite3(dest) as conn:
@@ -178,7 +213,9 @@ def _copy_sqlite_file(source: Path, dest: Path, progress: Progress | None) -> st
     return str(row[0])
 
 
-def _copy_postgres(url: URL, dest: Path, progress: Progress | None) -> str:
+def _copy_postgres(
+    url: URL, dest: Path, progress: Progress | None, cancel: threading.Event | None
+) -> str:
     created = migrate.upgrade(_sqlite_url(dest))  # the schema, at this app's revision
     if created.backup is not None:
         created.backup.unlink(missing_ok=True)
@@ -202,11 +239,13 @@ def _copy_postgres(url: URL, dest: Path, progress: Progress | None) -> str:
                 out.execute(delete(table) if keep_flag is None else delete(table).where(~keep_flag))
             done = 0
             for table in tables:
-                for rows in _batches(snapshot, table):
-                    out.execute(insert(table), rows)
-                    done += len(rows)
-                    if progress is not None:
-                        progress(done, total)
+                with _batches(snapshot, table) as batches:
+                    for rows in batches:
+                        _check(cancel)
+                        out.execute(insert(table), rows)
+                        done += len(rows)
+                        if progress is not None:
+                            progress(done, total)
             _set_applying(out, False)
             snapshot.rollback()  # read only
     finally:
@@ -215,13 +254,17 @@ def _copy_postgres(url: URL, dest: Path, progress: Progress | None) -> str:
     return str(revision)
 
 
-def _batches(conn: Connection, table: Table) -> Iterator[list[dict[str, Any]]]:
+@contextmanager
+def _batches(conn: Connection, table: Table) -> Iterator[Iterator[list[dict[str, Any]]]]:
+    """The table's rows in batches; the server-side cursor is closed however the reader stops."""
     stmt = select(table).order_by(*table.primary_key.columns)
     if table.name == SyncState.__tablename__:
         stmt = stmt.where(table.c.key != "applying")
     result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
-    for part in result.mappings().partitions():
-        yield [dict(row) for row in part]
+    try:
+        yield ([dict(row) for row in part] for part in result.mappings().partitions())
+    finally:
+        result.close()
 
 
 def _set_applying(conn: Connection, on: bool) -> None:
@@ -332,7 +375,9 @@ def _restore_sqlite(info: BackupInfo, target: Path) -> None:
     tmp = _temp_path(target, "restoring")
     keep: Path | None = None
     try:
+        identity = _identity(target) if target.exists() else None
         _prepare(info, tmp)
+        _set_identity(tmp, identity)
         if target.exists():
             keep = target.with_name(f"{target.name}.before-restore-{_stamp()}")
             with _sqlite3(target) as live:
@@ -347,6 +392,27 @@ def _restore_sqlite(info: BackupInfo, target: Path) -> None:
         if keep is not None:
             _remove_sqlite(keep)
         raise
+
+
+def _set_identity(database: Path, identity: str | None) -> None:
+    """The restored store is this PC's, whoever made the backup (see the module's docstring)."""
+    state = SyncState.__tablename__
+    with _sqlite3(database) as conn:
+        conn.execute(f"DELETE FROM {state} WHERE key = 'client_id'")
+        if identity is not None:
+            conn.execute(f"INSERT INTO {state} (key, value) VALUES ('client_id', ?)", (identity,))
+        conn.commit()
+
+
+def _identity(database: Path) -> str | None:
+    try:
+        with _sqlite3(database) as conn:
+            row = conn.execute(
+                f"SELECT value FROM {SyncState.__tablename__} WHERE key = 'client_id'"
+            ).fetchone()
+    except sqlite3.Error:  # no such table yet: a database that never synced
+        return None
+    return None if row is None else str(row[0])
 
 
 def _restore_postgres(info: BackupInfo, url: URL) -> None:
@@ -380,8 +446,9 @@ def _copy_into_postgres(src: Connection, out: Connection) -> None:
 
 def _restore_table(src: Connection, out: Connection, table: Table) -> None:
     """Copy one table's rows, then move its id sequence past them."""
-    for rows in _batches(src, table):
-        out.execute(insert(table), rows)
+    with _batches(src, table) as batches:
+        for rows in batches:
+            out.execute(insert(table), rows)
     for column in table.primary_key.columns:
         sequence = out.scalar(
             text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name}

@@ -1,22 +1,32 @@
-"""CSV exports of cycles, inputs and sensor readings for spreadsheets and inspectors.
+"""CSV and XLSX exports of cycles, inputs and sensor readings for spreadsheets and inspectors.
 
 Rows are streamed from the database (server-side cursor on PostgreSQL, a plain cursor on
-SQLite) and written to a temporary file beside the target, which is renamed into place only
-when complete: a failed or cancelled export never leaves a half file. Times are UTC in
-ISO 8601 (``2026-05-01T06:30:00Z``), dates are ``YYYY-MM-DD``; headers carry their unit.
+SQLite) in batches that both formats share, and written to a temporary file beside the
+target, which is renamed into place only when complete: a failed or cancelled export never
+leaves a half file. Headers carry their unit, and times are UTC in both formats:
+
+* CSV: ISO 8601 text (``2026-05-01T06:30:00Z``), dates ``YYYY-MM-DD``.
+* XLSX (openpyxl's write-only workbook, so rows go to disk as they come): typed cells, so
+  numbers are numbers and times and dates are Excel dates. Excel has no time zones: times
+  are written as UTC wall-clock values, which the ``_utc`` headers say. Bold, frozen header
+  row; beyond Excel's 1,048,576 rows a sheet continues on the next one.
+
 The date range is inclusive and read in UTC: ``start``..``end`` covers
 ``start 00:00 UTC`` up to, not including, ``end + 1 day 00:00 UTC``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
+import re
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +36,9 @@ from sqlalchemy.engine import Connection
 from compost_desktop.db.models import Cycle, Input, Material, SensorReading
 
 KINDS = ("cycles", "inputs", "readings")
+FORMATS = ("csv", "xlsx")
 BATCH = 5000
+XLSX_MAX_ROWS = 1_048_576  # Excel's limit per sheet, header included
 
 Progress = Callable[[int, int], None]  # (rows written, rows in total)
 
@@ -83,6 +95,7 @@ READING_COLUMNS = (
     "measured_at_utc",
     "received_at_utc",
     "source",
+    "notes",
 )
 COLUMNS: dict[str, tuple[str, ...]] = {
     "cycles": CYCLE_COLUMNS,
@@ -96,6 +109,10 @@ def cycle_label(cycle_id: int | None, name: str | None) -> str:
     if cycle_id is None:
         return ""
     return name or f"Cycle #{cycle_id}"
+
+
+# Control characters XML 1.0 cannot hold; openpyxl refuses them rather than dropping them.
+_ILLEGAL_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _cell(value: Any) -> str:
@@ -191,6 +208,7 @@ def _query(
                 SensorReading.measured_at,
                 SensorReading.received_at,
                 SensorReading.source,
+                SensorReading.notes,
             )
             .outerjoin(Cycle, Cycle.id == SensorReading.cycle_id)
             .where(*_time_range(SensorReading.measured_at, start, end))
@@ -237,6 +255,50 @@ def _reading(engine: Engine) -> Iterator[Connection]:
         reader.dispose()
 
 
+def format_for(path: Path | str, fmt: str | None = None) -> str:
+    """The format asked for, else the one the file's suffix names (CSV unless ``.xlsx``)."""
+    if fmt is not None:
+        fmt = fmt.lower()
+        if fmt not in FORMATS:
+            raise ExportError(f"Unknown format '{fmt}'; choose one of {', '.join(FORMATS)}.")
+        return fmt
+    return "xlsx" if Path(path).suffix.lower() == ".xlsx" else "csv"
+
+
+def export(
+    engine: Engine,
+    kind: str,
+    out_path: Path,
+    start: date | None = None,
+    end: date | None = None,
+    cycle_id: int | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    fmt: str | None = None,
+) -> int:
+    """Write `kind` ("cycles", "inputs" or "readings") to `out_path`; returns rows written.
+
+    `fmt` is "csv" or "xlsx"; without it the file's suffix decides (see `format_for`).
+
+    Raises ExportCancelled when `cancel` is set (no file is left) and ExportError for an
+    unknown kind or format or a reversed date range.
+    """
+    if kind not in KINDS:
+        raise ExportError(f"Unknown export '{kind}'; choose one of {', '.join(KINDS)}.")
+    fmt = format_for(out_path, fmt)
+    if start is not None and end is not None and end < start:
+        raise ExportError(f"The range ends ({end}) before it starts ({start}).")
+    write = _write_xlsx if fmt == "xlsx" else _write_csv
+    with (
+        _replaced_when_done(Path(out_path)) as tmp,
+        contextlib.closing(_batches(engine, kind, start, end, cycle_id, progress, cancel)) as rows,
+    ):
+        written = write(tmp, kind, rows)
+        if cancel is not None and cancel.is_set():
+            raise ExportCancelled()
+    return written
+
+
 def export_csv(
     engine: Engine,
     kind: str,
@@ -247,46 +309,167 @@ def export_csv(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> int:
-    """Write `kind` ("cycles", "inputs" or "readings") to `out_path`; returns rows written.
+    """`export` as CSV."""
+    return export(engine, kind, out_path, start, end, cycle_id, progress, cancel, "csv")
 
-    Raises ExportCancelled when `cancel` is set (no file is left) and ExportError for an
-    unknown kind or a reversed date range.
+
+def export_xlsx(
+    engine: Engine,
+    kind: str,
+    out_path: Path,
+    start: date | None = None,
+    end: date | None = None,
+    cycle_id: int | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> int:
+    """`export` as an Excel workbook."""
+    return export(engine, kind, out_path, start, end, cycle_id, progress, cancel, "xlsx")
+
+
+def _batches(
+    engine: Engine,
+    kind: str,
+    start: date | None,
+    end: date | None,
+    cycle_id: int | None,
+    progress: Progress | None,
+    cancel: threading.Event | None,
+) -> Generator[list[list[Any]], None, None]:
+    """Rows as plain Python values, a batch at a time; progress counts what the writer took.
+
+    The one place the rows come from, whatever the file format.
     """
-    if kind not in KINDS:
-        raise ExportError(f"Unknown export '{kind}'; choose one of {', '.join(KINDS)}.")
-    if start is not None and end is not None and end < start:
-        raise ExportError(f"The range ends ({end}) before it starts ({start}).")
     stmt, shape = _query(kind, start, end, cycle_id)
-    out_path = Path(out_path)
+    with _reading(engine) as conn, conn.begin():
+        total = 0
+        if progress is not None:
+            total = conn.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            progress(0, total)
+        result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
+        done = 0
+        for rows in result.partitions():
+            if cancel is not None and cancel.is_set():
+                raise ExportCancelled()
+            yield [shape(row) for row in rows]
+            done += len(rows)
+            if progress is not None:
+                progress(done, max(total, done))
+
+
+@contextmanager
+def _replaced_when_done(out_path: Path) -> Iterator[Path]:
+    """A temporary path beside `out_path` that becomes it only if the block succeeds."""
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent
     )
+    os.close(fd)
     tmp = Path(tmp_name)
-    written = 0
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(COLUMNS[kind])
-            with _reading(engine) as conn, conn.begin():
-                total = 0
-                if progress is not None:
-                    total = conn.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-                    progress(0, total)
-                result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
-                for rows in result.partitions():
-                    if cancel is not None and cancel.is_set():
-                        raise ExportCancelled()
-                    writer.writerows([_cell(v) for v in shape(row)] for row in rows)
-                    written += len(rows)
-                    if progress is not None:
-                        progress(written, max(total, written))
-            if cancel is not None and cancel.is_set():
-                raise ExportCancelled()
-            handle.flush()
+        yield tmp
+        with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, out_path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_csv(path: Path, kind: str, batches: Iterable[list[list[Any]]]) -> int:
+    written = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS[kind])
+        for rows in batches:
+            writer.writerows([_cell(v) for v in row] for row in rows)
+            written += len(rows)
     return written
+
+
+# Column widths in characters, by what the column holds; the header's length otherwise.
+_WIDTHS = {"_utc": 20, "_date": 12, "name": 24, "notes": 40, "device_id": 16}
+
+
+def _width(column: str) -> float:
+    for ending, width in _WIDTHS.items():
+        if column.endswith(ending):
+            return width
+    return max(len(column) + 2, 10)
+
+
+def _write_xlsx(path: Path, kind: str, batches: Iterable[list[list[Any]]]) -> int:
+    # Imported here: only exports need it, and the app should start without loading it.
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl.styles import Font  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+    columns = COLUMNS[kind]
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+    sheets: list[Any] = []  # openpyxl's WriteOnlyWorksheet
+
+    def new_sheet() -> Any:
+        title = kind if not sheets else f"{kind} ({len(sheets) + 1})"
+        sheet = book.create_sheet(title)
+        sheets.append(sheet)
+        sheet.freeze_panes = "A2"
+        for i, name in enumerate(columns, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = _width(name)
+        header = []
+        for name in columns:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        return sheet
+
+    def text(sheet: Any, value: str) -> Any:
+        value = _ILLEGAL_IN_XLSX.sub("\ufffd", value)
+        if value.startswith("="):
+            # openpyxl would store it as a formula: a name like "=1+1" must stay text.
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            return cell
+        return value
+
+    def typed(sheet: Any, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).replace(tzinfo=None)
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, str):
+            return text(sheet, value)
+        return value
+
+    written = 0
+    try:
+        sheet = new_sheet()
+        in_sheet = 1
+        for rows in batches:
+            for row in rows:
+                if in_sheet >= XLSX_MAX_ROWS:
+                    sheet = new_sheet()
+                    in_sheet = 1
+                sheet.append([typed(sheet, v) for v in row])
+                in_sheet += 1
+            written += len(rows)
+        book.save(path)
+    finally:
+        _discard_sheet_files(sheets)
+    return written
+
+
+def _discard_sheet_files(sheets: Sequence[Any]) -> None:
+    """openpyxl streams each sheet to its own temporary file; an abandoned workbook leaves
+    them behind until the app exits, so close and remove them now."""
+    for sheet in sheets:
+        writer = getattr(sheet, "_writer", None)
+        if writer is None:
+            continue
+        with contextlib.suppress(Exception):
+            if not sheet.closed:
+                sheet.close()
+        with contextlib.suppress(Exception):
+            writer.cleanup()

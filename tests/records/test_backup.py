@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,11 @@ from sqlalchemy import Engine, Table, select
 from compost_desktop.db.models import Cycle, Input, Material, SensorReading
 from compost_desktop.records import backup as backup_module
 from compost_desktop.records.backup import (
+    BackupCancelled,
     NewerBackupError,
     NotABackupError,
     backup,
+    inspect_backup,
     restore,
 )
 from compost_desktop.services.records import CycleDraft
@@ -150,3 +153,107 @@ def test_failure_midway_leaves_the_target_as_it_was(
     leftovers = sorted(p.name for p in tmp_path.iterdir())
     assert leftovers == files_before
     engine.dispose()
+
+
+def test_cancelled_backup_leaves_no_file(any_url: str, tmp_path: Path) -> None:
+    engine = make_db(any_url)
+    populate(engine)
+    engine.dispose()
+    cancel = threading.Event()
+    cancel.set()
+    out = tmp_path / "backups"
+    with pytest.raises(BackupCancelled, match="no file was written"):
+        backup(any_url, out / "farm.backup", cancel=cancel)
+    assert list(out.iterdir()) == []
+
+
+def test_backup_of_a_database_being_written_to_completes(sqlite_url: str, tmp_path: Path) -> None:
+    """Page by page, sqlite's backup restarts whenever another connection commits; the
+    recorder commits every half second, so without one snapshot it would never finish."""
+    make_db(sqlite_url).dispose()
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    with sqlite3.connect(path) as conn:  # ~8 MB: several backup steps of 1024 pages
+        conn.executemany(
+            "INSERT INTO sensor_reading (device_id, quantity, value, measured_at, received_at, "
+            "notes) VALUES ('p', 'temperature', ?, ?, ?, ?)",
+            [
+                (
+                    i,
+                    f"2026-01-01 00:{i // 60000:02}:{i % 60000 / 1000:06.3f}",
+                    "2026-01-01",
+                    "x" * 150,
+                )
+                for i in range(40_000)
+            ],
+        )
+    conn.close()
+    stop, cancel = threading.Event(), threading.Event()
+    commits = 0
+
+    def recorder() -> None:
+        nonlocal commits
+        writer = sqlite3.connect(path, isolation_level=None, timeout=15)
+        while not stop.is_set():
+            writer.execute(
+                "INSERT INTO sensor_reading (device_id, quantity, value, measured_at, "
+                "received_at) VALUES ('q', 'temperature', 1, ?, '2026-01-02')",
+                (f"2026-01-02 {commits // 3600:02}:{commits // 60 % 60:02}:{commits % 60:02}",),
+            )
+            commits += 1
+            stop.wait(0.002)
+        writer.close()
+
+    restarts, last = 0, 0
+
+    def progress(done: int, _total: int) -> None:
+        nonlocal restarts, last
+        restarts += done <= last  # a restarted copy reports its first step again
+        last = done
+        if restarts > 2:
+            cancel.set()  # it would go on for ever: fail rather than hang
+        stop.wait(0.01)  # give the recorder time to commit between steps
+
+    thread = threading.Thread(target=recorder)
+    thread.start()
+    try:
+        file = backup(sqlite_url, tmp_path / "live.backup", progress=progress, cancel=cancel)
+    finally:
+        stop.set()
+        thread.join()
+    assert commits > 5 and restarts == 0
+    with sqlite3.connect(file) as copy:
+        copied = copy.execute("SELECT count(*) FROM sensor_reading").fetchone()[0]
+    copy.close()
+    assert 40_000 <= copied <= 40_000 + commits
+    assert inspect_backup(file).revision
+
+
+def _client_id(url: str) -> str | None:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        row = conn.execute("SELECT value FROM sync_state WHERE key = 'client_id'").fetchone()
+    conn.close()
+    return None if row is None else str(row[0])
+
+
+def _set_client_id(url: str, value: str) -> None:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+        conn.execute("INSERT INTO sync_state (key, value) VALUES ('client_id', ?)", (value,))
+    conn.close()
+
+
+def test_restored_store_keeps_this_pcs_sync_identity(tmp_path: Path) -> None:
+    other_pc, this_pc = f"sqlite:///{tmp_path / 'a.db'}", f"sqlite:///{tmp_path / 'b.db'}"
+    for url, name in ((other_pc, "pc-a"), (this_pc, "pc-b")):
+        make_db(url).dispose()
+        _set_client_id(url, name)
+    populate_engine = make_db(other_pc)
+    populate(populate_engine)
+    populate_engine.dispose()
+    file = backup(other_pc, tmp_path / "a.backup")
+
+    restore(file, this_pc)
+    assert _client_id(this_pc) == "pc-b"
+    assert [c.name for c in Store(make_db(this_pc)).cycles()] != []
+    fresh = f"sqlite:///{tmp_path / 'new' / 'c.db'}"
+    restore(file, fresh)
+    assert _client_id(fresh) is None  # a new identity is made at its first sync

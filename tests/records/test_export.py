@@ -1,22 +1,29 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 import threading
 from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import Engine, insert
 
+from compost_desktop import cli
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import SensorReading
+from compost_desktop.records import export as export_module
 from compost_desktop.records.export import (
     CYCLE_COLUMNS,
     INPUT_COLUMNS,
     READING_COLUMNS,
     ExportCancelled,
     export_csv,
+    export_xlsx,
 )
 from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
@@ -173,3 +180,152 @@ def test_failed_export_keeps_the_previous_file(sqlite_url: str, tmp_path: Path) 
     assert out.read_text() == "previous\n"
     assert list(tmp_path.glob("*.part")) == []
     engine.dispose()
+
+
+# --- XLSX ---------------------------------------------------------------------------------
+
+
+def sheet_rows(path: Path, sheet: str | None = None) -> list[tuple[Any, ...]]:
+    book = load_workbook(BytesIO(path.read_bytes()), read_only=True)  # any file name
+    try:
+        rows = [tuple(row) for row in book[sheet or book.sheetnames[0]].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    width = len(rows[0])  # the streaming reader stops a row at its last filled cell
+    return [row + (None,) * (width - len(row)) for row in rows]
+
+
+def _manual_reading(engine: Engine, cycle_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            insert(SensorReading),
+            [
+                {
+                    "batch_id": cycle_id,
+                    "device_id": "hand probe",
+                    "quantity": "temperature",
+                    "value": 61.25,
+                    "measured_at": datetime(2026, 6, 20, 9, 15, tzinfo=UTC),
+                    "received_at": datetime(2026, 6, 20, 9, 16, tzinfo=UTC),
+                    "source": "manual",
+                    "notes": "=north side, 1 m deep\x01",
+                }
+            ],
+        )
+
+
+def test_readings_to_xlsx_are_typed_cells(any_url: str, tmp_path: Path) -> None:
+    engine = make_db(any_url)
+    ids = populate(engine)
+    _manual_reading(engine, ids["Pile 6"])
+    out = tmp_path / "readings.xlsx"
+    assert export_xlsx(engine, "readings", out, date(2026, 6, 1), date(2026, 6, 30)) == 3
+
+    header, *rows = sheet_rows(out)
+    assert header == READING_COLUMNS
+    col = {name: i for i, name in enumerate(header)}
+    assert [r[col["measured_at_utc"]] for r in rows] == [
+        datetime(2026, 6, 1, 12),  # UTC wall-clock time, as Excel has no zones
+        datetime(2026, 6, 15, 12),
+        datetime(2026, 6, 20, 9, 15),
+    ]
+    first, _, manual = rows
+    assert first[col["value"]] == 41.0 and isinstance(first[col["value"]], int | float)
+    assert isinstance(first[col["reading_id"]], int)
+    assert first[col["cycle_id"]] == ids["Pile 6"]
+    assert first[col["cycle_name"]] == "Pile 6"
+    assert first[col["source"]] == "mqtt"
+    assert first[col["notes"]] is None
+    assert manual[col["source"]] == "manual"
+    assert manual[col["value"]] == 61.25
+    # Text that looks like a formula stays text; a control character XML cannot hold is replaced.
+    assert manual[col["notes"]] == "=north side, 1 m deep\ufffd"
+
+    book = load_workbook(out)  # the full reader, for styles
+    sheet = book.active
+    assert sheet.freeze_panes == "A2"
+    assert all(cell.font.b for cell in sheet[1])
+    assert sheet.cell(2, col["measured_at_utc"] + 1).is_date
+    assert sheet.column_dimensions["G"].width == 20  # measured_at_utc
+    book.close()
+    engine.dispose()
+
+
+def test_cycles_and_inputs_to_xlsx_keep_dates_and_numbers(sqlite_url: str, tmp_path: Path) -> None:
+    engine = make_db(sqlite_url)
+    populate(engine)
+    assert export_xlsx(engine, "cycles", tmp_path / "c.xlsx") == 3
+    header, *cycles = sheet_rows(tmp_path / "c.xlsx")
+    assert header == CYCLE_COLUMNS
+    start = header.index("start_date")
+    assert [c[start] for c in cycles] == [datetime(2026, m, 1) for m in (5, 6, 7)]
+    book = load_workbook(tmp_path / "c.xlsx")
+    assert book.active.cell(2, start + 1).number_format == "yyyy-mm-dd"
+    book.close()
+
+    assert export_xlsx(engine, "inputs", tmp_path / "i.xlsx", date(2026, 7, 1), None) == 1
+    header, row = sheet_rows(tmp_path / "i.xlsx")
+    assert header == INPUT_COLUMNS
+    assert row[header.index("amount_kg")] == pytest.approx(107.5)
+    assert row[header.index("added_at_utc")] == datetime(2026, 7, 2, 8, 30)
+    engine.dispose()
+
+
+def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_db(sqlite_url)
+    populate(engine)
+    monkeypatch.setattr(export_module, "XLSX_MAX_ROWS", 4)  # header + 3 rows per sheet
+    out = tmp_path / "r.xlsx"
+    assert export_xlsx(engine, "readings", out) == 6
+    book = load_workbook(out, read_only=True)
+    assert book.sheetnames == ["readings", "readings (2)"]
+    book.close()
+    first, second = sheet_rows(out, "readings"), sheet_rows(out, "readings (2)")
+    assert first[0] == second[0] == READING_COLUMNS
+    times = [r[READING_COLUMNS.index("measured_at_utc")] for r in first[1:] + second[1:]]
+    assert len(times) == 6 and times == sorted(times)
+    engine.dispose()
+
+
+def test_xlsx_cancel_leaves_no_file_and_no_scratch_files(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_db(sqlite_url)
+    _many_readings(engine, 2000)
+    monkeypatch.setattr(export_module, "BATCH", 500)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where openpyxl streams sheets
+    cancel = threading.Event()
+    out = tmp_path / "out" / "readings.xlsx"
+
+    def progress(done: int, _total: int) -> None:
+        if done >= 500:
+            assert list(scratch.iterdir())  # the sheet is being streamed to disk
+            cancel.set()
+
+    with pytest.raises(ExportCancelled):
+        export_xlsx(engine, "readings", out, progress=progress, cancel=cancel)
+    assert list(out.parent.iterdir()) == []
+    assert list(scratch.iterdir()) == []
+    engine.dispose()
+
+
+def test_export_command_writes_xlsx_by_suffix_or_flag(
+    sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_db(sqlite_url)
+    populate(engine)
+    engine.dispose()
+    by_suffix = tmp_path / "r.XLSX"
+    assert cli.main(["export", "readings", "--database", sqlite_url, "--out", str(by_suffix)]) == 0
+    assert len(sheet_rows(by_suffix)) == 7
+    flagged = tmp_path / "cycles-for-excel"
+    args = ["export", "cycles", "--database", sqlite_url, "--out", str(flagged)]
+    assert cli.main([*args, "--format", "xlsx"]) == 0
+    assert sheet_rows(flagged)[0] == CYCLE_COLUMNS
+    assert cli.main([*args[:-1], str(tmp_path / "c.csv")]) == 0
+    assert (tmp_path / "c.csv").read_text().startswith("cycle_id,")
+    assert "3 cycles written" in capsys.readouterr().out
