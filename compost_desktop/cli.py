@@ -62,16 +62,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser(
         "export",
-        help="export cycles, inputs or sensor readings as CSV",
-        description="Writes a CSV with units in the headers and UTC ISO 8601 times. "
-        "--from/--to are inclusive dates (UTC) on the start date (cycles), the time added "
-        "(inputs) or the time measured (readings).",
+        help="export cycles, inputs or sensor readings as CSV or Excel (XLSX)",
+        description="Writes a CSV (UTC ISO 8601 times) or an Excel workbook (typed cells, "
+        "times in UTC), with units in the headers. The format is --format, else the --out "
+        "suffix (.xlsx for Excel, CSV otherwise). --from/--to are inclusive dates (UTC) on "
+        "the start date (cycles), the time added (inputs) or the time measured (readings).",
     )
     export.add_argument("kind", choices=("cycles", "inputs", "readings"))
     export.add_argument("--database", metavar="URL", help="database URL (see the main --help)")
-    export.add_argument("--out", metavar="FILE", required=True, help="CSV file to write")
+    export.add_argument("--out", metavar="FILE", required=True, help="file to write")
+    export.add_argument(
+        "--format", choices=("csv", "xlsx"), default=None, help="default: from the --out suffix"
+    )
     export.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD")
     export.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD")
+
+    report = commands.add_parser(
+        "report",
+        help="write a cycle's report as an A4 PDF",
+        description="Writes the cycle report (facts, recipe and mix, inputs, temperature chart, "
+        "turning log, pathogen-reduction result, alarms, sign-off) as a PDF. Times are shown "
+        "in this computer's time zone; units and the C:N band follow the app's settings.",
+    )
+    report.add_argument("cycle_id", metavar="CYCLE_ID", type=int, help="the cycle's number")
+    report.add_argument("--out", metavar="FILE", required=True, help="PDF file to write")
+    report.add_argument(
+        "--rule",
+        metavar="KEY",
+        help="pathogen-reduction rule: epa-pfrp-in-vessel, epa-pfrp-windrow, uk-pas-100, "
+        "uk-abpr-housed-windrow or the key of a rule defined in the app "
+        "(default: the rule last chosen in the app)",
+    )
+    report.add_argument("--database", metavar="URL", help="database URL (see the main --help)")
 
     mix = commands.add_parser(
         "mix",
@@ -142,6 +164,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _mix(args)
     if args.command == "export":
         return _export(args)
+    if args.command == "report":
+        return _report(args)
     if args.command == "record":
         return _record(args)
     if args.command == "simulate":
@@ -253,7 +277,7 @@ def _export(args: argparse.Namespace) -> int:
 
     from compost_desktop.db import migrate
     from compost_desktop.db.engine import DatabaseUrlError, make_engine, resolve_url
-    from compost_desktop.records.export import ExportError, export_csv
+    from compost_desktop.records.export import ExportError, export, format_for
 
     try:
         start = date.fromisoformat(args.start) if args.start else None
@@ -266,13 +290,81 @@ def _export(args: argparse.Namespace) -> int:
             )
         engine = make_engine(url)
         try:
-            rows = export_csv(engine, args.kind, Path(args.out), start, end)
+            out = Path(args.out)
+            fmt = format_for(out, args.format)
+            rows = export(engine, args.kind, out, start, end, fmt=fmt)
         finally:
             engine.dispose()
     except (ValueError, DatabaseUrlError, migrate.MigrationError, ExportError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     print(f"{rows} {args.kind} written to {args.out}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    import os
+
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import DatabaseUrlError, make_engine, resolve_url
+    from compost_desktop.services.history import CycleNotFound
+
+    # Rendering a PDF needs Qt's fonts, never a screen.
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from compost_desktop import APP_ID
+    from compost_desktop.gui import settings_store
+    from compost_desktop.gui.report import ReportDocument, local_now
+    from compost_desktop.services.report_data import gather_report
+
+    if QGuiApplication.instance() is None:
+        app = QGuiApplication([sys.argv[0]])
+        # The app's own settings (units, C:N band) live under these names.
+        app.setOrganizationName(APP_ID)
+        app.setApplicationName(APP_ID)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    settings = settings_store.load()
+    rules = settings.rules()  # the presets and the farm's own rules
+    if args.rule is None:  # the app's choice, or the first preset if that rule is gone
+        rule = rules.get(settings.pathogen.rule, next(iter(rules.values())))
+    else:
+        rule = rules.get(args.rule)
+    if rule is None:
+        print(
+            f"error: unknown rule {args.rule!r}; choose one of {', '.join(rules)}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    try:
+        url = resolve_url(args.database)
+        state = migrate.status(url).state
+        if state is not migrate.SchemaState.CURRENT:
+            raise RuntimeError(
+                f"the database is {state.value}; run `compost-desktop db upgrade` first"
+            )
+        engine = make_engine(url)
+        try:
+            data = gather_report(engine, args.cycle_id, rule, local_now(), band=settings.band)
+        finally:
+            engine.dispose()
+    except CycleNotFound as exc:
+        print(f"error: {exc} `compost-desktop export cycles` lists them.", file=sys.stderr)
+        return EXIT_FAILURE
+    except (DatabaseUrlError, migrate.MigrationError, RuntimeError, SQLAlchemyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    document = ReportDocument(data, settings.units)
+    try:
+        path = document.write_pdf(args.out)
+    except OSError as exc:
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    pages = document.page_count
+    print(
+        f"Report of '{data.facts.name}' ({pages} page{'s' if pages != 1 else ''}) written to {path}"
+    )
     return 0
 
 
