@@ -209,6 +209,64 @@ def settings_extras(window: QWidget) -> None:
     grab(window, "settings")
 
 
+# --- history tab (issue 6) -------------------------------------------------------------------
+
+
+def history_tab(window: QWidget, store: Store) -> None:
+    """The running cycle's History tab: four probes at one reading a minute since it started,
+    moisture every ten minutes, its turnings and deliveries (the benchmark's pile model)."""
+    from benchmarks.bench_history import insert_rows, reading_rows
+    from compost_desktop.domain.lifecycle import CycleStatus
+    from compost_desktop.gui.cycles.page import CyclesPage
+
+    active = store.cycle(next(c.id for c in store.cycles() if c.status is CycleStatus.ACTIVE))
+    assert active.start_date is not None
+    start = datetime.combine(active.start_date, time(6, 0), UTC)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    days = (now - start).total_seconds() / 86_400
+    turned = [(t.turned_at - start).total_seconds() / 86_400 for t in active.turnings]
+    database = store.engine.url.database
+    assert database is not None
+    insert_rows(database, reading_rows(active.id, start, days, 4, turned))
+
+    page = window.page("cycles")  # type: ignore[attr-defined]
+    assert isinstance(page, CyclesPage)
+    window.show_page("cycles")  # type: ignore[attr-defined]
+    page.open_cycle(active.id)
+    page.detail.ui.tabs.setCurrentWidget(page.detail.ui.history_tab)
+    wait_for(lambda: page.detail.history.overview is not None)
+    grab(window, "cycle_history")
+    page.detail.ui.tabs.setCurrentWidget(page.detail.ui.overview_tab)
+    page.on_back_requested()
+
+
+# --- end of history tab -----------------------------------------------------------------------
+
+
+def records_screens(store: Store) -> None:
+    """The running cycle's report pages, and the comparison of three finished demo cycles."""
+    from compost_desktop.domain.lifecycle import CycleStatus
+    from compost_desktop.domain.pathogen import PRESETS
+    from compost_desktop.gui.report import ReportDocument, local_now
+    from compost_desktop.services.report_data import gather_report
+    from compost_desktop.settings import Settings
+
+    active = next(c.id for c in store.cycles() if c.status is CycleStatus.ACTIVE)
+    settings = Settings()
+    data = gather_report(
+        store.engine, active, PRESETS["epa-pfrp-in-vessel"], local_now(), band=settings.band
+    )
+    for number, page in enumerate(ReportDocument(data, settings.units).render_pages(96)[:2], 1):
+        page.save(str(OUT_DIR / f"report-{number}.png"))
+        print(f"wrote {OUT_DIR / f'report-{number}.png'}")
+    try:
+        from tests.gui.cycles.compare_demo import render as render_compare
+    except ImportError:
+        print("tests.gui.cycles.compare_demo not available; comparison skipped")
+    else:
+        print(f"wrote {render_compare(OUT_DIR)}")
+
+
 def main(argv: list[str]) -> int:
     global OUT_DIR
     if argv:
@@ -253,6 +311,9 @@ def main(argv: list[str]) -> int:
             grab(window, key)
         if key == "materials":
             materials_extras(window)
+
+    history_tab(window, store)
+    records_screens(store)
 
     try:
         from tests.gui.cycles.render_screens import render
