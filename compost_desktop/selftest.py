@@ -287,6 +287,37 @@ def check_broker(ctx: Context) -> str:
     return f"connected to {where}, published and received on {topic}"
 
 
+def check_records(ctx: Context) -> str:
+    """The cycle report (Qt PDF, print support) and the Excel export work when installed."""
+    if ctx.database_url is None:
+        raise CheckFailed("skipped: needs the database of the migrations check")
+    _qt_app(ctx)
+    from datetime import date, timedelta
+
+    from PySide6.QtPrintSupport import QPrinter
+
+    from compost_desktop.db.engine import make_engine
+    from compost_desktop.domain.pathogen import PRESETS
+    from compost_desktop.gui.report import ReportDocument, local_now
+    from compost_desktop.records.export import export
+    from compost_desktop.services.records import CycleDraft
+    from compost_desktop.services.report_data import gather_report
+    from compost_desktop.services.store import Store
+
+    engine = make_engine(ctx.database_url)
+    ctx.cleanups.append(engine.dispose)
+    today = date.today()
+    cycle = Store(engine).save_cycle(CycleDraft("Self-test", today, today + timedelta(days=60)))
+    data = gather_report(engine, cycle.id, PRESETS["epa-pfrp-in-vessel"], local_now())
+    document = ReportDocument(data)
+    pdf = document.write_pdf(ctx.workdir / "report.pdf")
+    if not pdf.read_bytes().startswith(b"%PDF"):
+        raise CheckFailed(f"{pdf} is not a PDF")
+    rows = export(engine, "cycles", ctx.workdir / "cycles.xlsx")
+    QPrinter()  # the Print… button's printer: the print support module loads
+    return f"report PDF of {document.page_count} page(s), Excel export of {rows} cycle(s)"
+
+
 CHECKS: list[tuple[str, Callable[[Context], str]]] = [
     ("migrations", check_migrations),
     ("mix", check_mix),
@@ -296,6 +327,7 @@ CHECKS: list[tuple[str, Callable[[Context], str]]] = [
     ("qt plugins", check_qt_plugins),
     ("main window", check_window),
     ("plotting", check_plotting),
+    ("report and export", check_records),
 ]
 
 
