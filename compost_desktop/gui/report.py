@@ -1832,9 +1832,7 @@ def open_report(
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     if rule is None:
-        dialog._show_error(
-            f"Unknown pathogen rule {rule_key!r}; choose one of {', '.join(rules)}."
-        )
+        dialog._show_error(f"Unknown pathogen rule {rule_key!r}; choose one of {', '.join(rules)}.")
     else:
         dialog.start()
     return dialog
