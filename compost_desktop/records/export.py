@@ -299,34 +299,6 @@ def export(
     return written
 
 
-def export_csv(
-    engine: Engine,
-    kind: str,
-    out_path: Path,
-    start: date | None = None,
-    end: date | None = None,
-    cycle_id: int | None = None,
-    progress: Progress | None = None,
-    cancel: threading.Event | None = None,
-) -> int:
-    """`export` as CSV."""
-    return export(engine, kind, out_path, start, end, cycle_id, progress, cancel, "csv")
-
-
-def export_xlsx(
-    engine: Engine,
-    kind: str,
-    out_path: Path,
-    start: date | None = None,
-    end: date | None = None,
-    cycle_id: int | None = None,
-    progress: Progress | None = None,
-    cancel: threading.Event | None = None,
-) -> int:
-    """`export` as an Excel workbook."""
-    return export(engine, kind, out_path, start, end, cycle_id, progress, cancel, "xlsx")
-
-
 def _batches(
     engine: Engine,
     kind: str,

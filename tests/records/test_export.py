@@ -22,8 +22,7 @@ from compost_desktop.records.export import (
     INPUT_COLUMNS,
     READING_COLUMNS,
     ExportCancelled,
-    export_csv,
-    export_xlsx,
+    export,
 )
 from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
@@ -79,14 +78,14 @@ def test_cycles_inputs_readings_with_a_date_range(any_url: str, tmp_path: Path) 
     ids = populate(engine)
     start, end = date(2026, 6, 1), date(2026, 6, 30)
 
-    assert export_csv(engine, "cycles", tmp_path / "c.csv", start, end) == 1
+    assert export(engine, "cycles", tmp_path / "c.csv", start, end) == 1
     (cycle,) = read(tmp_path / "c.csv")
     assert tuple(cycle) == CYCLE_COLUMNS
     assert cycle["cycle_name"] == "Pile 6"
     assert cycle["start_date"] == "2026-06-01"
     assert cycle["cycle_id"] == str(ids["Pile 6"])
 
-    assert export_csv(engine, "inputs", tmp_path / "i.csv", start, end) == 1
+    assert export(engine, "inputs", tmp_path / "i.csv", start, end) == 1
     (row,) = read(tmp_path / "i.csv")
     assert tuple(row) == INPUT_COLUMNS
     assert row["cycle_name"] == "Pile 6"
@@ -94,7 +93,7 @@ def test_cycles_inputs_readings_with_a_date_range(any_url: str, tmp_path: Path) 
     assert float(row["amount_kg"]) == pytest.approx(106.5)
     assert row["material_name"]
 
-    assert export_csv(engine, "readings", tmp_path / "r.csv", start, end) == 2
+    assert export(engine, "readings", tmp_path / "r.csv", start, end) == 2
     readings = read(tmp_path / "r.csv")
     assert tuple(readings[0]) == READING_COLUMNS
     assert [r["measured_at_utc"] for r in readings] == [
@@ -105,10 +104,10 @@ def test_cycles_inputs_readings_with_a_date_range(any_url: str, tmp_path: Path) 
     assert readings[1]["value"] == "55.0"
 
     # Open ends, and one cycle only.
-    assert export_csv(engine, "readings", tmp_path / "all.csv", None, None) == 6
-    assert export_csv(engine, "readings", tmp_path / "from.csv", date(2026, 6, 15), None) == 3
+    assert export(engine, "readings", tmp_path / "all.csv", None, None) == 6
+    assert export(engine, "readings", tmp_path / "from.csv", date(2026, 6, 15), None) == 3
     one = tmp_path / "one.csv"
-    assert export_csv(engine, "inputs", one, None, None, cycle_id=ids["Pile 7"]) == 1
+    assert export(engine, "inputs", one, None, None, cycle_id=ids["Pile 7"]) == 1
     assert read(one)[0]["cycle_name"] == "Pile 7"
     engine.dispose()
 
@@ -135,9 +134,7 @@ def test_fifty_thousand_readings_stream_to_a_complete_file(any_url: str, tmp_pat
     _many_readings(engine, 50_000)
     seen: list[tuple[int, int]] = []
     out = tmp_path / "readings.csv"
-    written = export_csv(
-        engine, "readings", out, None, None, progress=lambda d, t: seen.append((d, t))
-    )
+    written = export(engine, "readings", out, None, None, progress=lambda d, t: seen.append((d, t)))
     assert written == 50_000
     data = out.read_bytes()
     assert data.endswith(b"\r\n")
@@ -161,7 +158,7 @@ def test_cancel_leaves_no_file(sqlite_url: str, tmp_path: Path) -> None:
             cancel.set()
 
     with pytest.raises(ExportCancelled):
-        export_csv(engine, "readings", out, None, None, progress=progress, cancel=cancel)
+        export(engine, "readings", out, None, None, progress=progress, cancel=cancel)
     assert list(out.parent.iterdir()) == []
     engine.dispose()
 
@@ -176,7 +173,7 @@ def test_failed_export_keeps_the_previous_file(sqlite_url: str, tmp_path: Path) 
         def boom(_done: int, _total: int) -> None:
             raise RuntimeError("disk full")
 
-        export_csv(engine, "cycles", out, None, None, progress=boom)
+        export(engine, "cycles", out, None, None, progress=boom)
     assert out.read_text() == "previous\n"
     assert list(tmp_path.glob("*.part")) == []
     engine.dispose()
@@ -219,7 +216,7 @@ def test_readings_to_xlsx_are_typed_cells(any_url: str, tmp_path: Path) -> None:
     ids = populate(engine)
     _manual_reading(engine, ids["Pile 6"])
     out = tmp_path / "readings.xlsx"
-    assert export_xlsx(engine, "readings", out, date(2026, 6, 1), date(2026, 6, 30)) == 3
+    assert export(engine, "readings", out, date(2026, 6, 1), date(2026, 6, 30)) == 3
 
     header, *rows = sheet_rows(out)
     assert header == READING_COLUMNS
@@ -254,7 +251,7 @@ def test_readings_to_xlsx_are_typed_cells(any_url: str, tmp_path: Path) -> None:
 def test_cycles_and_inputs_to_xlsx_keep_dates_and_numbers(sqlite_url: str, tmp_path: Path) -> None:
     engine = make_db(sqlite_url)
     populate(engine)
-    assert export_xlsx(engine, "cycles", tmp_path / "c.xlsx") == 3
+    assert export(engine, "cycles", tmp_path / "c.xlsx") == 3
     header, *cycles = sheet_rows(tmp_path / "c.xlsx")
     assert header == CYCLE_COLUMNS
     start = header.index("start_date")
@@ -263,7 +260,7 @@ def test_cycles_and_inputs_to_xlsx_keep_dates_and_numbers(sqlite_url: str, tmp_p
     assert book.active.cell(2, start + 1).number_format == "yyyy-mm-dd"
     book.close()
 
-    assert export_xlsx(engine, "inputs", tmp_path / "i.xlsx", date(2026, 7, 1), None) == 1
+    assert export(engine, "inputs", tmp_path / "i.xlsx", date(2026, 7, 1), None) == 1
     header, row = sheet_rows(tmp_path / "i.xlsx")
     assert header == INPUT_COLUMNS
     assert row[header.index("amount_kg")] == pytest.approx(107.5)
@@ -278,7 +275,7 @@ def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(
     populate(engine)
     monkeypatch.setattr(export_module, "XLSX_MAX_ROWS", 4)  # header + 3 rows per sheet
     out = tmp_path / "r.xlsx"
-    assert export_xlsx(engine, "readings", out) == 6
+    assert export(engine, "readings", out) == 6
     book = load_workbook(out, read_only=True)
     assert book.sheetnames == ["readings", "readings (2)"]
     book.close()
@@ -307,7 +304,7 @@ def test_xlsx_cancel_leaves_no_file_and_no_scratch_files(
             cancel.set()
 
     with pytest.raises(ExportCancelled):
-        export_xlsx(engine, "readings", out, progress=progress, cancel=cancel)
+        export(engine, "readings", out, progress=progress, cancel=cancel)
     assert list(out.parent.iterdir()) == []
     assert list(scratch.iterdir()) == []
     engine.dispose()
