@@ -2,71 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from compost_desktop.db import migrate
-from compost_desktop.db.engine import make_engine, resolve_url
-from compost_desktop.db.models import SensorReading
 from compost_desktop.domain.phases import Phase
 from compost_desktop.services import chart_data
 from compost_desktop.services.history import CycleNotFound
 from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from tests.support.readings import insert_readings
 
 T0 = datetime(2026, 4, 2, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(any_url: str) -> Iterator[Store]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield Store(engine)
-    engine.dispose()
 
 
 def new_cycle(store: Store) -> int:
     return store.save_cycle(CycleDraft("Bay 1", date(2026, 4, 1), date(2026, 7, 1))).id
 
 
-def insert(
-    engine: Engine,
-    cycle_id: int,
-    rows: list[tuple[str, datetime, float]],
-    quantity: str = "temperature",
-    source: str = "mqtt",
-) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(SensorReading.__table__),
-            [
-                {
-                    "batch_id": cycle_id,
-                    "device_id": device,
-                    "quantity": quantity,
-                    "value": value,
-                    "measured_at": at,
-                    "received_at": at,
-                    "source": source,
-                }
-                for device, at, value in rows
-            ],
-        )
-
-
 def test_a_day_of_minute_readings_comes_back_as_the_requested_buckets(store: Store) -> None:
     cid = new_cycle(store)
     minutes = [T0 + timedelta(minutes=m) for m in range(24 * 60)]
     # A saw-tooth: each hour climbs from 40 to 40+59*0.1 so min/max per hour are known.
-    insert(
+    insert_readings(
         store.engine, cid, [("probe-a", at, 40 + (i % 60) * 0.1) for i, at in enumerate(minutes)]
     )
-    insert(store.engine, cid, [("probe-b", at, 60.0) for at in minutes])
+    insert_readings(store.engine, cid, [("probe-b", at, 60.0) for at in minutes])
     win = chart_data.window(store.engine, cid, T0, T0 + timedelta(hours=24), buckets=24)
     assert win.points == 2 * 24 * 60
     a, _b = (next(s for s in win.series if s.device_id == d) for d in ("probe-a", "probe-b"))
@@ -81,7 +42,9 @@ def test_a_day_of_minute_readings_comes_back_as_the_requested_buckets(store: Sto
 
 def test_a_zoomed_window_reads_only_its_range(store: Store) -> None:
     cid = new_cycle(store)
-    insert(store.engine, cid, [("p", T0 + timedelta(hours=h), float(h)) for h in range(100)])
+    insert_readings(
+        store.engine, cid, [("p", T0 + timedelta(hours=h), float(h)) for h in range(100)]
+    )
     win = chart_data.window(
         store.engine, cid, T0 + timedelta(hours=10), T0 + timedelta(hours=19), buckets=1000
     )
@@ -92,8 +55,10 @@ def test_a_zoomed_window_reads_only_its_range(store: Store) -> None:
 
 def test_hand_readings_are_their_own_series_and_not_a_probe(store: Store) -> None:
     cid = new_cycle(store)
-    insert(store.engine, cid, [("p", T0 + timedelta(hours=h), 60.0) for h in range(10)])
-    insert(store.engine, cid, [("hand:north", T0 + timedelta(hours=5), 20.0)], source="manual")
+    insert_readings(store.engine, cid, [("p", T0 + timedelta(hours=h), 60.0) for h in range(10)])
+    insert_readings(
+        store.engine, cid, [("hand:north", T0 + timedelta(hours=5), 20.0)], source="manual"
+    )
     win = chart_data.window(store.engine, cid, T0, T0 + timedelta(hours=10), buckets=10)
     hand = [s for s in win.series if s.manual]
     assert [s.device_id for s in hand] == ["hand:north"]
@@ -108,8 +73,10 @@ def test_cycle_history_has_markers_phases_and_other_quantities(store: Store) -> 
     store.add_input(cid, InputDraft(material.id, mass_kg=120, added_at=T0 - timedelta(hours=2)))
     store.add_turning(cid, T0 + timedelta(days=3), "Sam", None)
     temps = [20.0] * 24 + [58.0] * 96 + [35.0] * 24 + [25.0] * 48
-    insert(store.engine, cid, [("p", T0 + timedelta(hours=i), v) for i, v in enumerate(temps)])
-    insert(
+    insert_readings(
+        store.engine, cid, [("p", T0 + timedelta(hours=i), v) for i, v in enumerate(temps)]
+    )
+    insert_readings(
         store.engine,
         cid,
         [("m", T0 + timedelta(hours=i), 55.0) for i in range(0, len(temps), 6)],

@@ -2,52 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from compost_desktop.db import migrate
-from compost_desktop.db.engine import make_engine, resolve_url
-from compost_desktop.db.models import Cycle, SensorReading
+from compost_desktop.db.models import Cycle
 from compost_desktop.services.compare import DayZero, compare_cycles, cycle_choices
 from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from tests.support.readings import insert_readings
 
 T0 = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
-
-
-@pytest.fixture
-def store(any_url: str) -> Iterator[Store]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield Store(engine)
-    engine.dispose()
-
-
-def insert(
-    engine: Engine, cycle_id: int, rows: list[tuple[str, datetime, float]], source: str = "mqtt"
-) -> None:
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(SensorReading.__table__),
-            [
-                {
-                    "batch_id": cycle_id,
-                    "device_id": device,
-                    "quantity": "temperature",
-                    "value": value,
-                    "measured_at": at,
-                    "received_at": at,
-                    "source": source,
-                }
-                for device, at, value in rows
-            ],
-        )
 
 
 def run_cycle(store: Store, name: str, day0: datetime) -> int:
@@ -84,13 +51,13 @@ def hot_cycle(store: Store) -> int:
     add(store, cid, "Leaves, shredded", 5, T0 + 20 * HOUR)
     add(store, cid, "Straw", 100, T0 + timedelta(days=3))  # topped up later: not the start mix
     hours = range(240)
-    insert(store.engine, cid, [("core", T0 + h * HOUR, lowest_profile(h)) for h in hours])
+    insert_readings(store.engine, cid, [("core", T0 + h * HOUR, lowest_profile(h)) for h in hours])
     warmer = [("edge", T0 + h * HOUR, lowest_profile(h) + 5) for h in hours if h != 100]
     # One hot half hour: the peak is a reading, not an hourly mean.
     warmer += [("edge", T0 + 100 * HOUR, 64.0), ("edge", T0 + 100.5 * HOUR, 71.5)]
-    insert(store.engine, cid, warmer)
+    insert_readings(store.engine, cid, warmer)
     # A hand thermometer is not a probe: neither its 90 °C nor its count show here.
-    insert(store.engine, cid, [("hand:north", T0 + 30 * HOUR, 90.0)], source="manual")
+    insert_readings(store.engine, cid, [("hand:north", T0 + 30 * HOUR, 90.0)], source="manual")
     return cid
 
 
@@ -120,7 +87,7 @@ def test_a_cycle_that_never_reached_55_and_one_without_readings(store: Store) ->
     day0 = datetime(2026, 5, 10, 6, 30, tzinfo=UTC)
     lukewarm = run_cycle(store, "Woody overs", day0)
     half_hours = [day0 + timedelta(minutes=30 * i) for i in range(96)]
-    insert(
+    insert_readings(
         store.engine,
         lukewarm,
         [("core", at, 40 + 14.9 * i / 95) for i, at in enumerate(half_hours)],
@@ -160,7 +127,7 @@ def test_order_is_kept_duplicates_once_deleted_cycles_left_out(
 
 def test_readings_before_day_0_stay_on_the_curve_at_negative_days(store: Store) -> None:
     cid = run_cycle(store, "Early probe", T0)
-    insert(store.engine, cid, [("core", T0 + h * HOUR, 56.0) for h in range(-3, 5)])
+    insert_readings(store.engine, cid, [("core", T0 + h * HOUR, 56.0) for h in range(-3, 5)])
     (c,) = compare_cycles(store.engine, [cid])
     assert c.lowest.days[0] == pytest.approx(-3 / 24)
     assert c.days_to_target == 0.0  # already hot when activated

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from compost_desktop.db import migrate
-from compost_desktop.db.engine import make_engine, resolve_url
-from compost_desktop.db.models import SensorReading
 from compost_desktop.domain.pathogen import (
     EPA_PFRP_IN_VESSEL,
     PAS_100,
@@ -29,47 +23,14 @@ from compost_desktop.services.history import (
 )
 from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from tests.support.readings import insert_readings
 
 T0 = datetime(2026, 4, 2, tzinfo=UTC)
 STEP = timedelta(minutes=10)
 
 
-@pytest.fixture
-def store(any_url: str) -> Iterator[Store]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield Store(engine)
-    engine.dispose()
-
-
 def new_cycle(store: Store, name: str = "Bay 1") -> int:
     return store.save_cycle(CycleDraft(name, date(2026, 4, 1), date(2026, 7, 1))).id
-
-
-def insert(
-    engine: Engine,
-    cycle_id: int | None,
-    rows: list[tuple[str, datetime, float]],
-    quantity: str = "temperature",
-) -> None:
-    """Readings already attached to a cycle, as the recorder stores them."""
-    with engine.begin() as conn:
-        conn.execute(
-            sa.insert(SensorReading.metadata.tables["sensor_reading"]),
-            [
-                {
-                    "batch_id": cycle_id,
-                    "device_id": device,
-                    "quantity": quantity,
-                    "value": value,
-                    "measured_at": at,
-                    "received_at": at,
-                    "source": "mqtt",
-                }
-                for device, at, value in rows
-            ],
-        )
 
 
 def series(
@@ -83,10 +44,12 @@ def series(
 
 def test_temperatures_are_the_cycles_own_in_time_order(store: Store) -> None:
     cid, other = new_cycle(store), new_cycle(store, "Bay 2")
-    insert(store.engine, cid, [("b", T0 + STEP, 57.0), ("a", T0, 56.0), ("a", T0 + STEP, 58.0)])
-    insert(store.engine, other, [("a", T0 + 2 * STEP, 20.0)])
-    insert(store.engine, None, [("a", T0 + 3 * STEP, 21.0)])
-    insert(store.engine, cid, [("a", T0, 50.0)], quantity="moisture")
+    insert_readings(
+        store.engine, cid, [("b", T0 + STEP, 57.0), ("a", T0, 56.0), ("a", T0 + STEP, 58.0)]
+    )
+    insert_readings(store.engine, other, [("a", T0 + 2 * STEP, 20.0)])
+    insert_readings(store.engine, None, [("a", T0 + 3 * STEP, 21.0)])
+    insert_readings(store.engine, cid, [("a", T0, 50.0)], quantity="moisture")
     got = cycle_temperatures(store.engine, cid)
     assert got == [("a", T0, 56.0), ("a", T0 + STEP, 58.0), ("b", T0 + STEP, 57.0)]
     assert all(at.tzinfo is not None for _, at, _ in got)
@@ -113,7 +76,7 @@ def test_readings_written_by_the_recorder_belong_to_the_active_cycle(store: Stor
 
 def test_three_days_at_56_on_two_probes_meets_the_aerated_rule(store: Store) -> None:
     cid = new_cycle(store)
-    insert(store.engine, cid, series({"a": 56.0, "b": 56.5}))
+    insert_readings(store.engine, cid, series({"a": 56.0, "b": 56.5}))
     result = evaluate_cycle(store.engine, cid, EPA_PFRP_IN_VESSEL, T0 + timedelta(days=4))
     assert result.status is PathogenStatus.MET
     assert result.met_at == T0 + timedelta(days=3)
@@ -123,7 +86,7 @@ def test_three_days_at_56_on_two_probes_meets_the_aerated_rule(store: Store) -> 
 def test_one_cold_probe_holds_an_active_cycle_at_not_yet(store: Store) -> None:
     cid = new_cycle(store)
     store.activate(cid)
-    insert(store.engine, cid, series({"a": 62.0, "b": 41.0}))
+    insert_readings(store.engine, cid, series({"a": 62.0, "b": 41.0}))
     result = evaluate_cycle(store.engine, cid, EPA_PFRP_IN_VESSEL, T0 + timedelta(days=4))
     assert result.status is PathogenStatus.NOT_YET
     assert any("probe b" in reason for reason in result.reasons)
@@ -132,7 +95,7 @@ def test_one_cold_probe_holds_an_active_cycle_at_not_yet(store: Store) -> None:
 def test_a_finished_cycle_that_never_met_the_rule_failed(store: Store) -> None:
     cid = new_cycle(store)
     store.activate(cid)
-    insert(store.engine, cid, series({"a": 56.0}, length=timedelta(days=2)))
+    insert_readings(store.engine, cid, series({"a": 56.0}, length=timedelta(days=2)))
     store.complete(cid)
     result = evaluate_cycle(store.engine, cid, EPA_PFRP_IN_VESSEL, T0 + timedelta(days=4))
     assert result.status is PathogenStatus.FAILED
@@ -144,7 +107,7 @@ def test_a_finished_cycle_that_never_met_the_rule_failed(store: Store) -> None:
 def test_the_turning_log_supplies_the_turn_count(store: Store) -> None:
     rule = PathogenRule("two-turns", "Two turns", 55.0, timedelta(days=1), min_turnings=2)
     cid = new_cycle(store)
-    insert(store.engine, cid, series({"a": 58.0}, length=timedelta(days=2)))
+    insert_readings(store.engine, cid, series({"a": 58.0}, length=timedelta(days=2)))
     now = T0 + timedelta(days=3)
     store.add_turning(cid, T0 + timedelta(hours=6), "Ann", None)
     assert evaluate_cycle(store.engine, cid, rule, now).status is PathogenStatus.NOT_YET
@@ -160,11 +123,11 @@ def test_the_turning_log_supplies_the_turn_count(store: Store) -> None:
 
 def test_moisture_rules_read_the_cycles_moisture(store: Store) -> None:
     cid = new_cycle(store)
-    insert(store.engine, cid, series({"a": 66.0}, length=timedelta(days=7)))
+    insert_readings(store.engine, cid, series({"a": 66.0}, length=timedelta(days=7)))
     days = [("m", T0 + timedelta(hours=12 * i), 55.0) for i in range(15)]
     now = T0 + timedelta(days=8)
     assert evaluate_cycle(store.engine, cid, PAS_100, now).status is PathogenStatus.NOT_YET
-    insert(store.engine, cid, days, quantity="moisture")
+    insert_readings(store.engine, cid, days, quantity="moisture")
     assert evaluate_cycle(store.engine, cid, PAS_100, now).status is PathogenStatus.MET
 
 

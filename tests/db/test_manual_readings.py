@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,15 +33,6 @@ from compost_desktop.sync.engine import SyncEngine
 READINGS = Base.metadata.tables["sensor_reading"]
 T0 = datetime(2026, 4, 2, 8, 0, tzinfo=UTC)
 NOW = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(any_url: str) -> Iterator[Store]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield Store(engine)
-    engine.dispose()
 
 
 def new_cycle(store: Store, name: str = "Bay 1", start: date = date(2026, 4, 1)) -> int:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import Engine
@@ -21,15 +19,6 @@ from compost_desktop.services.store import Store
 
 T0 = datetime(2026, 4, 2, tzinfo=UTC)  # on a slot edge
 READINGS = SensorReading.__table__
-
-
-@pytest.fixture
-def store(any_url: str) -> Iterator[Store]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield Store(engine)
-    engine.dispose()
 
 
 def new_cycle(store: Store, name: str = "Bay 1") -> int:

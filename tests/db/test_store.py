@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -19,15 +18,6 @@ from compost_desktop.services.store import (
     MaterialInUseError,
     Store,
 )
-
-
-@pytest.fixture
-def store(any_url: str) -> Iterator[Store]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield Store(engine)
-    engine.dispose()
 
 
 def _cycle(store: Store, name: str) -> int:

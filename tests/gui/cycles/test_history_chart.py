@@ -12,7 +12,6 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
-from compost_desktop.db.models import SensorReading
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.history_chart import (
     DAY,
@@ -25,6 +24,7 @@ from compost_desktop.services import chart_data
 from compost_desktop.services.records import InputDraft
 from compost_desktop.services.store import Store
 from tests.gui.cycles.conftest import make_cycle, material_id
+from tests.support.readings import insert_readings
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -35,31 +35,6 @@ PROFILE = [20.0] * 24 + [58.0] * 96 + [35.0] * 24 + [25.0] * 48
 TURNED_AT = T0 + timedelta(days=3)
 DELIVERED_AT = T0 - timedelta(hours=2)
 HAND_AT = T0 + timedelta(days=2, hours=5)
-
-
-def insert(
-    store: Store,
-    cycle_id: int,
-    rows: list[tuple[str, datetime, float]],
-    quantity: str = "temperature",
-    source: str = "mqtt",
-) -> None:
-    with store.engine.begin() as conn:
-        conn.execute(
-            sa.insert(SensorReading.__table__),
-            [
-                {
-                    "batch_id": cycle_id,
-                    "device_id": device,
-                    "quantity": quantity,
-                    "value": value,
-                    "measured_at": at,
-                    "received_at": at,
-                    "source": source,
-                }
-                for device, at, value in rows
-            ],
-        )
 
 
 def probe_rows(device: str, offset: float, hours: int = len(PROFILE)) -> list[tuple]:
@@ -75,15 +50,17 @@ def cycle(store: Store) -> int:
     cid = make_cycle(store, "Bay 1")
     store.add_input(cid, InputDraft(material_id(store, "Straw"), mass_kg=40, added_at=DELIVERED_AT))
     store.add_turning(cid, TURNED_AT, "Sam", None)
-    insert(store, cid, probe_rows("probe-a", 0.0))
-    insert(store, cid, probe_rows("probe-b", -3.0))  # the colder one: the lowest probe
-    insert(
-        store,
+    insert_readings(store.engine, cid, probe_rows("probe-a", 0.0))
+    insert_readings(
+        store.engine, cid, probe_rows("probe-b", -3.0)
+    )  # the colder one: the lowest probe
+    insert_readings(
+        store.engine,
         cid,
         [("probe-a", T0 + timedelta(hours=h), 55.0 - h * 0.05) for h in range(len(PROFILE))],
         quantity="moisture",
     )
-    insert(store, cid, [("hand:north", HAND_AT, 61.5)], source="manual")
+    insert_readings(store.engine, cid, [("hand:north", HAND_AT, 61.5)], source="manual")
     return cid
 
 
@@ -201,7 +178,9 @@ def test_the_min_max_band_shades_between_each_probes_extremes(
 ) -> None:
     cid = make_cycle(store, "Bay 4")
     # A saw-tooth from 50 to 59 °C: every point of the chart stands for many readings.
-    insert(store, cid, [("p", T0 + i * STEP, 50.0 + i % 10) for i in range(10 * 720)])
+    insert_readings(
+        store.engine, cid, [("p", T0 + i * STEP, 50.0 + i % 10) for i in range(10 * 720)]
+    )
     chart.show_cycle(cid)
     items = chart.items[("p", "temperature")]
     assert items.band is None  # nothing is built for it until asked
@@ -225,7 +204,7 @@ def test_a_silent_probe_is_drawn_with_a_break_not_a_straight_line(
         for r in probe_rows("probe-a", 0.0)
         if not (3 * DAY < (r[1] - T0).total_seconds() < 4 * DAY)
     ]
-    insert(store, cid, rows)
+    insert_readings(store.engine, cid, rows)
     chart.show_cycle(cid)
     a = chart.trace("probe-a")
     assert a is not None
@@ -248,7 +227,7 @@ def test_new_readings_reload_the_chart_and_keep_the_zoom(
         chart.show_last(2 * DAY)
     zoom = chart.x_range
     later = T0 + timedelta(hours=len(PROFILE), minutes=30)
-    insert(store, cycle, [("probe-c", later, 24.0)])
+    insert_readings(store.engine, cycle, [("probe-c", later, 24.0)])
     with qtbot.waitSignal(chart.history_loaded, timeout=5000):
         ctx.bus.changed.emit(frozenset({READINGS}))
     assert ("probe-c", "temperature") in chart.items
