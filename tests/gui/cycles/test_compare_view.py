@@ -18,8 +18,9 @@ from compost_desktop.gui.cycles.compare_view import MAX_CYCLES, CompareColumn, C
 from compost_desktop.gui.cycles.models import CycleColumn
 from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.services.store import Store
-from tests.db.test_compare import add, insert, run_cycle
+from tests.db.test_compare import add, run_cycle
 from tests.gui.cycles.conftest import make_cycle
+from tests.support.readings import insert_readings
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -32,12 +33,12 @@ def cycles(store: Store) -> dict[str, int]:
     """Hot (55 °C on day 2, three days), lukewarm (never) and one without readings."""
     hot = run_cycle(store, "Hot bay", T0)
     temps = [30.0] * 48 + [60.0] * 72 + [40.0] * 24
-    insert(store.engine, hot, [("core", T0 + h * HOUR, t) for h, t in enumerate(temps)])
+    insert_readings(store.engine, hot, [("core", T0 + h * HOUR, t) for h, t in enumerate(temps)])
     add(store, hot, "Kitchen scraps", 10, T0)
     add(store, hot, "Leaves, shredded", 5, T0 + HOUR)
     day0 = T0 + timedelta(days=40)
     warm = run_cycle(store, "Lukewarm bay", day0)
-    insert(store.engine, warm, [("core", day0 + h * HOUR, 50.0) for h in range(48)])
+    insert_readings(store.engine, warm, [("core", day0 + h * HOUR, 50.0) for h in range(48)])
     empty = make_cycle(store, "Empty bay", start=date(2026, 7, 1), end=date(2026, 9, 1))
     return {"hot": hot, "warm": warm, "empty": empty}
 
