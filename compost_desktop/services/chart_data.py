@@ -133,23 +133,17 @@ def extent(engine: Engine, cycle_id: int) -> Extent:
 
 
 def _extent(conn: Connection, cycle_id: int) -> Extent:
+    """Two index look-ups and the rollup's counts: min, max and count(*) in one query would
+    walk every reading of the cycle (a third of a second for a million)."""
     r = SensorReading
-    first, last, count = conn.execute(
-        sa.select(sa.func.min(r.measured_at), sa.func.max(r.measured_at), sa.func.count())
-        .select_from(r)
-        .where(r.cycle_id == cycle_id)
-    ).one()
-    # min()/max() lose the column type on some dialects; normalise to aware UTC.
-    return Extent(_aware(first), _aware(last), int(count))
-
-
-def _aware(value: object) -> datetime | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    assert isinstance(value, datetime)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    times = sa.select(r.measured_at).where(r.cycle_id == cycle_id)
+    first = conn.execute(times.order_by(r.measured_at.asc()).limit(1)).scalar()
+    last = conn.execute(times.order_by(r.measured_at.desc()).limit(1)).scalar()
+    rollup = reading_rollup.c
+    count = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(rollup.n), 0)).where(rollup.batch_id == cycle_id)
+    ).scalar_one()
+    return Extent(first, last, int(count))
 
 
 def window(

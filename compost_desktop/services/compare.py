@@ -24,7 +24,7 @@ from typing import Final
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from compost_desktop.db.models import Cycle, SensorReading
+from compost_desktop.db.models import Cycle
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.mix import analyse
 from compost_desktop.monitoring.parsing import TEMPERATURE
@@ -183,23 +183,11 @@ def starting_inputs(
     return everything, bool(everything)
 
 
-def _reading_span(engine: Engine, cycle_id: int) -> tuple[datetime | None, datetime | None]:
-    """First and last temperature reading of a cycle.
-
-    Two index look-ups rather than `chart_data.extent`, whose count walks every reading.
-    """
-    r = SensorReading
-    query = sa.select(r.measured_at).where(r.cycle_id == cycle_id, r.quantity == TEMPERATURE)
-    with engine.connect() as conn:
-        first = conn.execute(query.order_by(r.measured_at.asc()).limit(1)).scalar()
-        last = conn.execute(query.order_by(r.measured_at.desc()).limit(1)).scalar()
-    return first, last
-
-
 def _compare(
     engine: Engine, record: CycleRecord, buckets_per_day: int, threshold_c: float
 ) -> CycleComparison:
-    first, last = _reading_span(engine, record.id)
+    span = chart_data.extent(engine, record.id)
+    first, last = span.first, span.last
     day0, source = day_zero(record, first)
     chosen, from_all = starting_inputs(record.inputs, day0)
     components = [c for c in (i.as_component() for i in chosen) if c is not None]
