@@ -34,7 +34,6 @@ from compost_desktop.domain.pathogen import (
     PathogenResult,
     PathogenRule,
     PathogenStatus,
-    format_duration,
     rules_from_json,
     rules_to_json,
 )
@@ -44,6 +43,7 @@ from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.rule_dialog import RuleDialog
 from compost_desktop.services.history import evaluate_series, load_series
 from compost_desktop.services.records import CycleRecord
+from compost_desktop.services.report_data import pathogen_headline
 
 NO_READINGS = "No temperature readings recorded for this cycle yet"
 STATUS_COLOURS = {
@@ -340,26 +340,7 @@ class PathogenPanel(QGroupBox):
         self.reasons_label.hide()
 
     def _show_result(self, result: PathogenResult) -> None:
-        rule = result.rule
-        needed = format_duration(rule.duration)
-        temp = f"≥ {rule.min_temp_c:g} °C"
-        if result.status is PathogenStatus.MET:
-            assert result.met_at is not None
-            text = f"Met since {_when(result.met_at)}"
-        elif result.status is PathogenStatus.NOT_YET:
-            if result.current_run_duration is not None:
-                so_far = format_duration(result.current_run_duration)
-                text = f"Not yet: {so_far} at {temp} so far of {needed} needed"
-            else:
-                text = (
-                    f"Not yet: not at {temp} now; longest run "
-                    f"{format_duration(result.longest_run_duration)} of {needed} needed"
-                )
-        else:
-            text = (
-                f"Failed: never met; longest run {format_duration(result.longest_run_duration)} "
-                f"at {temp} of {needed} needed"
-            )
+        text = pathogen_headline(result, _when)  # the report words it the same way
         self.status_label.setText(text)
         self.status_label.setStyleSheet(
             f"color: {STATUS_COLOURS[result.status]}; font-weight: bold;"
