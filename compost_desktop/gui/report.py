@@ -15,7 +15,6 @@ import logging
 import math
 import os
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -90,6 +89,7 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.cn_indicator import MOISTURE_TEXT, propose
 from compost_desktop.gui.cycles.models import CLOSENESS_COLOURS, STATUS_COLOURS
 from compost_desktop.gui.cycles.pathogen_panel import STATUS_COLOURS as PATHOGEN_COLOURS
+from compost_desktop.records.files import write_atomic
 from compost_desktop.services.chart_data import Series
 from compost_desktop.services.report_data import (
     ESTIMATE_NOTE,
@@ -1068,24 +1068,6 @@ class ReportDocument:
         finally:
             painter.end()
         return sent
-
-
-def write_atomic(path: Path, blob: bytes) -> Path:
-    """Write `blob` to a temporary file beside `path`, then replace `path` with it."""
-    path = path.expanduser()
-    # A plain exclusive open (not mkstemp, which makes files only the owner can read) keeps
-    # the permissions the user's umask gives any new document.
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
-    try:
-        with open(temp, "xb") as out:
-            out.write(blob)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def write_report_pdf(

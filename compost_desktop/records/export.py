@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import re
-import tempfile
 import threading
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +32,7 @@ from sqlalchemy import ColumnElement, Engine, create_engine, event, func, select
 from sqlalchemy.engine import Connection
 
 from compost_desktop.db.models import Cycle, Input, Material, SensorReading
+from compost_desktop.records.files import replaced_when_done
 
 KINDS = ("cycles", "inputs", "readings")
 FORMATS = ("csv", "xlsx")
@@ -289,8 +288,9 @@ def export(
     if start is not None and end is not None and end < start:
         raise ExportError(f"The range ends ({end}) before it starts ({start}).")
     write = _write_xlsx if fmt == "xlsx" else _write_csv
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     with (
-        _replaced_when_done(Path(out_path)) as tmp,
+        replaced_when_done(Path(out_path)) as tmp,
         contextlib.closing(_batches(engine, kind, start, end, cycle_id, progress, cancel)) as rows,
     ):
         written = write(tmp, kind, rows)
@@ -327,25 +327,6 @@ def _batches(
             done += len(rows)
             if progress is not None:
                 progress(done, max(total, done))
-
-
-@contextmanager
-def _replaced_when_done(out_path: Path) -> Iterator[Path]:
-    """A temporary path beside `out_path` that becomes it only if the block succeeds."""
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(
-        prefix=f".{out_path.name}.", suffix=".part", dir=out_path.parent
-    )
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        yield tmp
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(tmp, out_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _write_csv(path: Path, kind: str, batches: Iterable[list[list[Any]]]) -> int:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import tempfile
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -176,6 +177,22 @@ def test_failed_export_keeps_the_previous_file(sqlite_url: str, tmp_path: Path) 
         export(engine, "cycles", out, None, None, progress=boom)
     assert out.read_text() == "previous\n"
     assert list(tmp_path.glob("*.part")) == []
+    engine.dispose()
+
+
+@pytest.mark.parametrize("name", ["cycles.csv", "cycles.xlsx"])
+def test_an_export_gets_the_permissions_of_any_new_document(
+    sqlite_url: str, tmp_path: Path, name: str
+) -> None:
+    """Others on a shared farm PC can open it: not the owner-only mode of a temp file."""
+    engine = make_db(sqlite_url)
+    populate(engine)
+    before = os.umask(0o022)
+    try:
+        export(engine, "cycles", tmp_path / name)
+    finally:
+        os.umask(before)
+    assert (tmp_path / name).stat().st_mode & 0o777 == 0o644
     engine.dispose()
 
 
