@@ -659,10 +659,7 @@ class RecordsController(QObject):
         self.on_state_changed()
         service = self.sync()
         if service is not None:
-            service.stop()
-            # A change saved meanwhile would otherwise schedule a round during the restore.
-            if hasattr(service, "on_data_changed"):
-                self.ctx.bus.changed.disconnect(service.on_data_changed)
+            service.pause()  # also keeps a change saved meanwhile from starting a round
             self._resume_sync = service
         self._restore_when_sync_stopped(info, time.monotonic() + SYNC_STOP_WAIT_S)
 
@@ -735,9 +732,7 @@ class RecordsController(QObject):
     def _resume(self) -> None:
         service, self._resume_sync = self._resume_sync, None
         if service is not None:
-            if hasattr(service, "on_data_changed"):
-                self.ctx.bus.changed.connect(service.on_data_changed)
-            service.start()
+            service.resume()
 
     # -- shared --
 

@@ -39,6 +39,7 @@ class SyncService(QObject):
         self.offline_since: datetime | None = None
         self.last_synced: datetime | None = None
         self.running = False
+        self.paused = False
         self.cancel = threading.Event()
         self._again = False
         self._timer = QTimer(self)
@@ -60,6 +61,15 @@ class SyncService(QObject):
         self._soon.stop()
         self.cancel.set()
 
+    def pause(self) -> None:
+        """Stop, and let no saved change start a round, until `resume` (a restore runs)."""
+        self.paused = True
+        self.stop()
+
+    def resume(self) -> None:
+        self.paused = False
+        self.start()
+
     @Slot()
     def sync_now(self) -> None:
         if self.running:
@@ -72,7 +82,7 @@ class SyncService(QObject):
 
     @Slot(frozenset)
     def on_data_changed(self, changes: frozenset[str]) -> None:
-        if changes & {CYCLES, MATERIALS}:
+        if changes & {CYCLES, MATERIALS} and not self.paused:
             self._soon.start()
 
     def _round(self) -> None:

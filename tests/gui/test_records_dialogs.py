@@ -323,21 +323,25 @@ class FakeSync:
 
     def __init__(self) -> None:
         self.running = True
+        self.paused = False
         self.events: list[str] = []
 
-    def stop(self) -> None:
+    def pause(self) -> None:
         self.events.append("stop")
+        self.paused = True
         QTimer.singleShot(150, self.on_round_ended)
 
     def on_round_ended(self) -> None:
         self.events.append("round ended")
         self.running = False
 
-    def start(self) -> None:
+    def resume(self) -> None:
         self.events.append("start")
+        self.paused = False
 
     def on_data_changed(self, _changes: frozenset[str]) -> None:
-        self.events.append("changed")
+        if not self.paused:
+            self.events.append("changed")
 
 
 def _reading(device: str, when: datetime) -> Reading:

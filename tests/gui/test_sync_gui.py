@@ -113,3 +113,25 @@ def test_conflict_dialog_keeps_mine(
     assert other.cycle(other_id).notes == "mine"
     server.dispose()
     other_local.dispose()
+
+
+def test_a_paused_sync_lets_no_saved_change_start_a_round(
+    qtbot: QtBot, ctx: AppContext, local: sa.Engine, pg_url: str
+) -> None:
+    """A restore pauses sync; a cycle saved meanwhile must not start a round into it."""
+    from compost_desktop.gui.context import CYCLES
+
+    service = SyncService(ctx, local, pg_url)
+    try:
+        service.pause()
+        ctx.bus.changed.emit(frozenset({CYCLES}))
+        assert not service._soon.isActive() and not service.running
+        with qtbot.waitSignal(service.state_changed, timeout=30_000):
+            service.resume()  # a round at once, then changes count again
+        ctx.bus.changed.emit(frozenset({CYCLES}))
+        assert service._soon.isActive()
+    finally:
+        service.stop()
+        qtbot.waitUntil(lambda: not service.running, timeout=30_000)
+        if service.engine is not None:
+            service.engine.server.dispose()
