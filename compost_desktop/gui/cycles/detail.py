@@ -235,6 +235,7 @@ class CycleDetail(QWidget):
             self.undo_stack.clear()
         self._cycle_id = cycle_id
         self.ui.error_label.setText("")
+        self.pathogen.invalidate()
         self.reload()
         self.hand_readings.show_cycle(cycle_id)
         if self.history.cycle_id == cycle_id:

@@ -81,6 +81,7 @@ class PathogenPanel(QGroupBox):
         self.cycle: CycleRecord | None = None
         self.result: PathogenResult | None = None
         self._request = 0
+        self._judged: tuple[object, ...] | None = None
 
         self.rule_combo = QComboBox(self)
         self.rule_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -257,8 +258,18 @@ class PathogenPanel(QGroupBox):
         self.rule_combo.setCurrentIndex(index)
 
     def show_cycle(self, record: CycleRecord) -> None:
+        """Judge again only when what the judgement reads has changed: another cycle, its
+        status (a finished cycle can fail) or its turnings. A saved input does not move it,
+        and judging a million readings on every save would hold up the database thread."""
         self.cycle = record
-        self.evaluate()
+        judged = (record.id, record.status, tuple(t.turned_at for t in record.turnings))
+        if judged != self._judged:
+            self._judged = judged
+            self.evaluate()
+
+    def invalidate(self) -> None:
+        """The next `show_cycle` judges again (the cycle was opened: readings may be new)."""
+        self._judged = None
 
     def reasons(self) -> list[str]:
         return [] if self.result is None else list(self.result.reasons)

@@ -242,3 +242,27 @@ def test_a_hand_reading_saved_elsewhere_rejudges_the_cycle(
     add_readings(store, cid, {"probe-1": 56.0})
     ctx.bus.changed.emit(frozenset({READINGS}))
     assert panel.result is not None and panel.result.status is PathogenStatus.MET
+
+
+def test_a_saved_input_does_not_rejudge_but_a_turning_or_reopening_does(
+    panel: PathogenPanel, store: Store
+) -> None:
+    """Judging reads every reading of the cycle; an input cannot change the verdict."""
+    from compost_desktop.services.records import InputDraft
+    from tests.gui.cycles.conftest import material_id
+
+    cid = make_cycle(store, "Bay 1")
+    store.activate(cid)
+    add_readings(store, cid, {"probe-1": 56.0})
+    panel.show_cycle(store.cycle(cid))
+    judged = panel._request
+    store.add_input(cid, InputDraft(material_id(store, "Straw"), mass_kg=50))
+    panel.show_cycle(store.cycle(cid))
+    assert panel._request == judged
+    store.add_turning(cid, NOW - timedelta(days=1), "Sam", None)
+    panel.show_cycle(store.cycle(cid))
+    assert panel._request == judged + 1
+    panel.invalidate()
+    panel.show_cycle(store.cycle(cid))
+    assert panel._request == judged + 2
+    assert panel.result is not None and panel.result.status is PathogenStatus.MET
