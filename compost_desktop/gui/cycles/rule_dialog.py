@@ -69,7 +69,7 @@ class RuleDialog(QDialog):
             ("Lowest probe at least", self.temp_spin),
             ("&For", self.days_spin),
             ("&Turnings in that time", self.turnings_spin),
-            ("Turnings at least", self.interval_spin),
+            ("Time between turnings at least", self.interval_spin),
             ("&Moisture throughout at least", self.moisture_spin),
             ("N&otes", self.notes_edit),
         ):
