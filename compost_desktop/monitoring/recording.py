@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -287,10 +287,20 @@ class AlarmLog:
             )
 
     def recent(self, limit: int = 200) -> list[AlarmEntry]:
+        return self._entries(None, limit)
+
+    def needing_attention(self, limit: int = 500) -> list[AlarmEntry]:
+        """Alarms still raised or not yet acknowledged, newest first: what a restart must show."""
+        return self._entries(
+            or_(AlarmRecord.cleared_at.is_(None), AlarmRecord.acknowledged_at.is_(None)), limit
+        )
+
+    def _entries(self, where: Any, limit: int) -> list[AlarmEntry]:
+        query = select(AlarmRecord).order_by(AlarmRecord.raised_at.desc()).limit(limit)
+        if where is not None:
+            query = query.where(where)
         with Session(self.engine) as session:
-            rows = session.scalars(
-                select(AlarmRecord).order_by(AlarmRecord.raised_at.desc()).limit(limit)
-            ).all()
+            rows = session.scalars(query).all()
             return [
                 AlarmEntry(
                     r.id,

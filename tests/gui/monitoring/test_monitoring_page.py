@@ -199,8 +199,10 @@ def test_phase_rule() -> None:
     assert hub.phase() == "thermophilic"
     feed([60, 55, 50, 44])
     assert hub.phase() == "cooling"  # was thermophilic within 24 h
+    feed([60, 50, 29, 28])
+    assert hub.phase() == "curing"  # the history chart's rule: below 30 °C after the heat
     feed([40, 39.5, 39, 38.5, 38, 37.5, 37])
-    assert hub.phase() == "cooling"  # falling by more than 1 °C per hour
+    assert hub.phase() == "mesophilic"  # one rule (domain.phases): never hot, so not cooling
 
 
 def test_ring_buffer_grows_then_wraps() -> None:
