@@ -17,15 +17,15 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.exc import IntegrityError
-
-from compost_desktop.db.models import FarmSetting
+from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
 from compost_desktop.monitoring.parsing import TopicPatterns
-from compost_desktop.settings import AlarmSettings
+from compost_desktop.settings import AlarmSettings, MqttSettings, Settings, UnitSettings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,11 @@ def parse_topics(text: str) -> dict[str, str | None]:
 
 def load(engine: Engine) -> FarmConfig:
     """Read what is stored; a damaged value is logged and read as unset."""
+    # SQLAlchemy loads here, not at import: the window imports this module before it needs it.
+    from sqlalchemy import select
+
+    from compost_desktop.db.models import FarmSetting
+
     with engine.connect() as conn:
         rows = dict(conn.execute(select(FarmSetting.key, FarmSetting.value)).all())
     values: dict[str, Any] = {}
@@ -148,6 +153,11 @@ def load(engine: Engine) -> FarmConfig:
 
 def save(engine: Engine, config: FarmConfig) -> None:
     """Store every value that is set; a value equal to the stored one writes nothing."""
+    from sqlalchemy import insert, select, update
+    from sqlalchemy.exc import IntegrityError
+
+    from compost_desktop.db.models import FarmSetting
+
     values: dict[str, Any] = {}
     if config.alarms is not None:
         values[ALARMS] = dataclasses.asdict(config.alarms)
@@ -181,3 +191,64 @@ def save(engine: Engine, config: FarmConfig) -> None:
             conn.execute(
                 update(FarmSetting).where(FarmSetting.key == key).values(value=text, updated_at=now)
             )
+
+
+# TopicPatterns field -> MqttSettings field, for the PC's copy of the farm's topics.
+_MQTT_TOPIC_FIELDS: Final = {
+    "farm_json": "data_topic",
+    "status": "status_topic",
+    "esphome": "esphome_topic",
+    "tasmota": "tasmota_topic",
+    "esphome_status": "esphome_status_topic",
+    "tasmota_lwt": "tasmota_lwt_topic",
+}
+_UNIT_TYPES: Final = {"temperature": TemperatureUnit, "mass": MassUnit, "volume": VolumeUnit}
+
+
+def from_settings(settings: Settings) -> FarmConfig:
+    """The farm-wide part of a PC's settings, as the Settings page saves it."""
+    m = settings.mqtt
+    return FarmConfig(
+        alarms=dataclasses.replace(settings.alarms),
+        topics={field: getattr(m, name) or None for field, name in _MQTT_TOPIC_FIELDS.items()},
+        timezone=m.timezone,
+        units={name: getattr(settings.units, name).value for name in _UNIT_TYPES},
+    )
+
+
+def patterns_from(mqtt_settings: MqttSettings) -> TopicPatterns:
+    """The topic patterns a PC's MQTT settings name (an empty field turns a format off)."""
+    return with_topics(
+        TopicPatterns(),
+        {field: getattr(mqtt_settings, name) for field, name in _MQTT_TOPIC_FIELDS.items()},
+    )
+
+
+def merged_into(settings: Settings, config: FarmConfig) -> Settings:
+    """`settings` with the farm's stored values over them; unset values keep the PC's own."""
+    mqtt = settings.mqtt
+    if config.topics is not None:
+        changes: dict[str, Any] = {
+            name: config.topics[field] or ""
+            for field, name in _MQTT_TOPIC_FIELDS.items()
+            if field in config.topics
+        }
+        mqtt = dataclasses.replace(mqtt, **changes)
+    if config.timezone is not None:
+        mqtt = dataclasses.replace(mqtt, timezone=config.timezone)
+    units = settings.units
+    if config.units is not None:
+        found: dict[str, Any] = {}
+        for name, kind in _UNIT_TYPES.items():
+            raw = config.units.get(name)
+            try:
+                found[name] = kind(raw) if raw is not None else getattr(units, name)
+            except ValueError:  # a unit a newer version offers: keep the PC's
+                found[name] = getattr(units, name)
+        units = UnitSettings(**found)
+    return dataclasses.replace(
+        settings,
+        mqtt=mqtt,
+        alarms=dataclasses.replace(config.alarms) if config.alarms else settings.alarms,
+        units=units,
+    )

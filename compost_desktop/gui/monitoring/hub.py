@@ -31,7 +31,9 @@ from typing import Any, Final, Protocol
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from compost_desktop.gui.context import CYCLES, AppContext
+from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.alarms import AlarmEvent, AlarmLog, record_event
+from compost_desktop.monitoring.farm_config import FarmConfig, FarmConfigError
 from compost_desktop.monitoring.parsing import MessageParser, Reading, TopicPatterns
 from compost_desktop.monitoring.session import (
     AlarmItem,
@@ -53,6 +55,7 @@ DRAIN_LIMIT: Final = 20_000  # per tick, so a backlog after a reconnect cannot f
 HOUSEKEEPING_INTERVAL_MS: Final = 1000
 DEMO_FALLBACK_MS: Final = 8000
 RATE_WINDOW_S: Final = 60.0
+FARM_REFRESH_TICKS: Final = 60  # housekeeping ticks between reloads of the farm's settings
 
 
 class SensorSource(Protocol):
@@ -119,6 +122,7 @@ class MonitoringHub(QObject):
         self._written_samples: deque[tuple[float, int]] = deque()
         self._recording_text: tuple[str, bool] | None = None
         self._alarms_loaded = False
+        self._ticks = 0
         self._injected = client
         self._live: SensorSource | None = None
         self._demo_client: SensorSource | None = None
@@ -231,6 +235,9 @@ class MonitoringHub(QObject):
             self._live = None
         self._stop_demo()
         self._set_source("none")
+        if self.link_state != "offline":
+            self.link_state, self.link_detail, self.link_since = "offline", "stopped", self.now()
+            self.link_changed.emit(self.link_state, self.link_detail)
         self._update_recording_status()
 
     def shutdown(self, timeout: float = 30.0) -> None:
@@ -286,6 +293,9 @@ class MonitoringHub(QObject):
         batch = self.session.check_silence(self.now())
         self._handle_alarms(batch.events, batch.raised)
         self._update_recording_status()
+        self._ticks += 1
+        if self._ticks % FARM_REFRESH_TICKS == 0:
+            self._load_farm_config()
 
     def on_fallback_due(self) -> None:
         """The configured broker did not answer in time: show the demo meanwhile."""
@@ -304,8 +314,9 @@ class MonitoringHub(QObject):
             return
         from compost_desktop.monitoring.client import BrokerConfig, SensorClient
 
+        parser = self._parser()
         self._demo_client = SensorClient(
-            BrokerConfig(endpoint.host, endpoint.port), self._patterns()
+            BrokerConfig(endpoint.host, endpoint.port), parser.patterns, parser
         )
         self._demo_client.start()
         if not self._live_connected_once:
@@ -323,6 +334,7 @@ class MonitoringHub(QObject):
         """Load the active cycle and the alarms left open; open recording when started."""
         self.reload_cycle()
         self._load_open_alarms()
+        self._load_farm_config()
         if self._started:
             self._open_recording()
             self._update_recording_status()
@@ -642,17 +654,42 @@ class MonitoringHub(QObject):
             tls=mqtt.tls,
             client_id=mqtt.client_id or None,
         )
-        self._live = SensorClient(config, self._patterns())
+        parser = self._parser()
+        self._live = SensorClient(config, parser.patterns, parser)
         self._live.start()
 
     def _patterns(self) -> TopicPatterns:
-        m = self.ctx.settings.mqtt
-        return TopicPatterns(
-            farm_json=m.data_topic or None,
-            status=m.status_topic or None,
-            esphome=m.esphome_topic or None,
-            tasmota=m.tasmota_topic or None,
-        )
+        try:
+            return farm_config.patterns_from(self.ctx.settings.mqtt)
+        except FarmConfigError as exc:
+            log.warning("%s Using the default topics.", exc)
+            return TopicPatterns()
+
+    def _parser(self) -> MessageParser:
+        """A parser with the farm's topics and the farm's zone for clocks without offset."""
+        try:
+            zone = farm_config.zone(self.ctx.settings.mqtt.timezone)
+        except FarmConfigError as exc:
+            log.warning("%s Reading device clocks in this PC's zone.", exc)
+            zone = farm_config.zone("")
+        return MessageParser(self._patterns(), naive_timezone=zone)
+
+    def _load_farm_config(self) -> None:
+        """Ask the database thread for the farm-wide settings (another PC may have changed them)."""
+        engine = getattr(self.ctx.store, "engine", None)
+        if engine is not None:
+            self.ctx.runner.submit(
+                lambda: farm_config.load(engine), self.on_farm_config_loaded, _log_farm_error
+            )
+
+    def on_farm_config_loaded(self, config: object) -> None:
+        """The farm's thresholds, topics, time zone and units win over this PC's copies."""
+        if not isinstance(config, FarmConfig):
+            return
+        merged = farm_config.merged_into(self.ctx.settings, config)
+        if merged != self.ctx.settings:
+            log.info("Applying the farm-wide monitoring settings from the database")
+            self.ctx.apply_settings(merged)
 
     def _sources(self) -> list[SensorSource]:
         return [c for c in (self._live, self._demo_client) if c is not None]
@@ -680,6 +717,10 @@ def _user_name() -> str:
 
 def _log_error(error: BaseException) -> None:
     log.warning("Could not write to the alarm log: %s", error)
+
+
+def _log_farm_error(error: BaseException) -> None:
+    log.warning("Could not read the farm-wide settings: %s", error)
 
 
 def utc_from_epoch(seconds: float) -> datetime:
