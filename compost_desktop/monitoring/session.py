@@ -46,6 +46,7 @@ SERIES_CAPACITY: Final = 86_400
 _INITIAL_CAPACITY: Final = 256
 MAX_ALARMS_SHOWN: Final = 500
 PHASE_BUCKET_S: Final = 60.0
+SAME_ALARM_WITHIN_S: Final = 15 * 60.0  # as recording.SAME_ALARM_WITHIN
 PHASE_REFRESH_S: Final = 30.0  # phases last days; the curve costs ~10 ms per day of 8 probes
 
 
@@ -260,7 +261,13 @@ class MonitoringSession:
         Items already listed (same alarm id) are skipped, so loading twice is harmless.
         """
         known = {i.alarm_id for i in self.alarms if i.alarm_id is not None}
-        fresh = [i for i in items if i.alarm_id is None or i.alarm_id not in known]
+        fresh: list[AlarmItem] = []
+        for item in sorted(items, key=lambda i: i.event.at):
+            if item.alarm_id is not None and item.alarm_id in known:
+                continue
+            if any(_same_condition(item, other) for other in (*self.alarms, *fresh)):
+                continue  # the same hot spell logged by another PC or the recorder
+            fresh.append(item)
         for item in fresh:
             if item.cleared_at is None and not self.engine.is_raised(*item.event.key):
                 self.engine.restore(item.event)
@@ -398,6 +405,12 @@ class AlarmWriter:
             self.written += 1
         self.last_error = None
         return True
+
+
+def _same_condition(a: AlarmItem, b: AlarmItem) -> bool:
+    """Two rows for one condition: same device and kind, raised close together."""
+    close = abs((a.event.at - b.event.at).total_seconds()) <= SAME_ALARM_WITHIN_S
+    return a.event.key == b.event.key and close
 
 
 def items_from_entries(entries: Iterable[Any]) -> list[AlarmItem]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from compost_desktop.db import migrate
+from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.domain.phases import Phase, phase_spans
 from compost_desktop.monitoring.alarms import AlarmKind, MemoryAlarmLog
 from compost_desktop.monitoring.parsing import DeviceStatus, Reading
-from compost_desktop.monitoring.recording import AlarmEntry
+from compost_desktop.monitoring.recording import AlarmEntry, AlarmLog
 from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
 from compost_desktop.settings import AlarmSettings
 
@@ -103,3 +106,27 @@ def test_alarm_writer_keeps_order_through_an_outage() -> None:
     alarm_log.down = False
     assert writer.flush() and writer.pending == 0
     assert alarm_log.rows[0]["cleared_at"] == T0 + timedelta(seconds=1)
+
+
+def test_one_hot_spell_logged_by_a_pc_and_the_recorder_is_listed_and_acknowledged_once(
+    tmp_path: Path,
+) -> None:
+    url = resolve_url(f"sqlite:///{tmp_path / 'farm.db'}")
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        alarm_log = AlarmLog(engine)
+        pc = alarm_log.raised("node-1", "temperature", "too_hot", "hot", 81.0, 70.0, T0)
+        alarm_log.raised(
+            "node-1", "temperature", "too_hot", "hot", 81.0, 70.0, T0 + timedelta(seconds=40)
+        )
+        later = T0 + timedelta(hours=3)
+        alarm_log.raised("node-1", "temperature", "too_hot", "hot again", 82.0, 70.0, later)
+        session = MonitoringSession(AlarmSettings())
+        session.restore_alarms(items_from_entries(alarm_log.needing_attention()))
+        assert [i.event.at for i in session.alarms] == [later, T0]
+        alarm_log.acknowledge(pc, "ana")
+        seen = {e.raised_at: e.acknowledged_by for e in alarm_log.recent()}
+        assert seen == {T0: "ana", T0 + timedelta(seconds=40): "ana", later: None}
+    finally:
+        engine.dispose()
