@@ -167,3 +167,25 @@ def test_headless_recorder_raises_an_alarm_and_clears_it_with_hysteresis(
     assert payload["state"] == "cleared" and payload["kind"] == "too_hot"
     assert payload["value"] == 71.5 and payload["threshold"] == 75.0
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("option", "expected"),
+    [
+        (["--topics", "weather=x/+"], "--topics takes NAME=PATTERN pairs"),
+        (["--topics", "data=farm/#/x"], "Unusable topic pattern"),
+        (["--timezone", "Mars/Olympus"], "Unknown time zone 'Mars/Olympus'"),
+    ],
+)
+def test_record_refuses_bad_topics_and_zones_in_plain_words(
+    sqlite_url: str, option: list[str], expected: str
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "compost_desktop", "record", "--database", sqlite_url, *option],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert expected in result.stderr and "Traceback" not in result.stderr
