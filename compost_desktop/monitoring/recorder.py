@@ -74,7 +74,7 @@ def run(
     alarms = AlarmWriter(alarm_log)
     publisher = AlarmPublisher(config, farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC)
     _restore_open_alarms(session, alarm_log)
-    session.cycle_active = bool(_active_cycle(engine))
+    _refresh(engine, session)
     log.info("Recording %s into %s", config.describe(), describe(url))
     log.info(
         "Topics %s; device clocks without offset read as %s; alarms on %s/#",

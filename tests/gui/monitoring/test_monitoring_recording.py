@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from paho.mqtt.enums import CallbackAPIVersion
 from pytestqt.qtbot import QtBot
 
+from compost_desktop import secrets
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.gui.monitoring.hub import MonitoringHub
@@ -146,3 +148,27 @@ def test_an_alarm_raised_before_a_restart_is_listed_after_it(
     [(who,)] = _rows(engine, "SELECT acknowledged_by FROM alarm_event")
     assert who
     hub.shutdown()
+
+
+@pytest.mark.mqtt
+def test_the_broker_password_is_looked_up_off_the_gui_thread(
+    qtbot: QtBot, mqtt_broker: MosquittoServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: list[str] = []
+
+    def get_password(_key: str) -> str | None:
+        threads.append(threading.current_thread().name)
+        return None
+
+    monkeypatch.setattr(secrets, "get_password", get_password)
+    settings = Settings()
+    settings.mqtt = replace(
+        settings.mqtt, host=mqtt_broker.host, port=mqtt_broker.port, username="farm"
+    )
+    hub = MonitoringHub(make_ctx(settings), demo_enabled=False, record=False)
+    hub.start()
+    try:
+        qtbot.waitUntil(lambda: hub.link_state == "connected", timeout=10_000)
+    finally:
+        hub.shutdown()
+    assert threads and threading.main_thread().name not in threads
