@@ -310,10 +310,13 @@ class MonitoringSession:
         The pile curve is the mean over pile probes per minute, as the history chart uses
         per bucket; recomputed at most every `PHASE_REFRESH_S` while readings arrive.
         """
-        key = (self.readings_seen, time.monotonic() // PHASE_REFRESH_S)
-        if key == self._phase_key:
-            return self._phase
-        self._phase_key = key
+        now = time.monotonic()
+        if self._phase_key is not None:
+            seen, at = self._phase_key
+            fresh = now - at < PHASE_REFRESH_S and self._phase is not None
+            if seen == self.readings_seen or fresh:
+                return self._phase
+        self._phase_key = (self.readings_seen, now)
         times, values = self.pile_curve()
         spans = phase_spans(times.tolist(), values.tolist())
         self._phase = spans[-1].phase if spans else None

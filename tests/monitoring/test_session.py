@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+import compost_desktop.monitoring.session as session_module
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.domain.phases import Phase, phase_spans
@@ -130,3 +133,18 @@ def test_one_hot_spell_logged_by_a_pc_and_the_recorder_is_listed_and_acknowledge
         assert seen == {T0: "ana", T0 + timedelta(seconds=40): "ana", later: None}
     finally:
         engine.dispose()
+
+
+def test_the_phase_is_recomputed_at_most_every_refresh_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = [1000.0]
+    monkeypatch.setattr(session_module.time, "monotonic", lambda: clock[0])
+    session = MonitoringSession(AlarmSettings())
+    session.apply([reading(60.0, s=i * 600) for i in range(3)])
+    assert session.phase() is Phase.THERMOPHILIC
+    session.apply([reading(20.0, s=3600 + i * 600) for i in range(40)])
+    clock[0] += session_module.PHASE_REFRESH_S - 1
+    assert session.phase() is Phase.THERMOPHILIC  # the window asks every second: cached
+    clock[0] += 1
+    assert session.phase() is Phase.CURING

@@ -25,7 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, Final, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
@@ -721,8 +721,3 @@ def _log_error(error: BaseException) -> None:
 
 def _log_farm_error(error: BaseException) -> None:
     log.warning("Could not read the farm-wide settings: %s", error)
-
-
-def utc_from_epoch(seconds: float) -> datetime:
-    """Epoch seconds from the ring buffers back to an aware datetime."""
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
