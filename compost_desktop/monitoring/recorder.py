@@ -126,7 +126,7 @@ def run(
         for change in last.events:
             _alarm(change, alarms, publisher)
         writer.stop()
-        alarms.flush()
+        alarms.flush(force=True)
         publisher.stop()
         engine.dispose()
         if writer.pending:

@@ -382,6 +382,8 @@ class AlarmWriter:
         self.written = 0
         self.last_error: str | None = None
         self._pending: deque[AlarmEvent] = deque()
+        self._retry_at = 0.0
+        self._backoff = 1.0
 
     @property
     def pending(self) -> int:
@@ -392,8 +394,14 @@ class AlarmWriter:
         while len(self._pending) > self.max_pending:
             self._pending.popleft()
 
-    def flush(self) -> bool:
-        """Write what is queued; False when the log is unavailable (the rest stays queued)."""
+    def flush(self, *, force: bool = False) -> bool:
+        """Write what is queued; False when the log is unavailable (the rest stays queued).
+
+        After a failure the next attempts back off (1 s doubling to 30 s), so a database that
+        hangs on connect does not stall the loop that calls this every second.
+        """
+        if not force and self._pending and time.monotonic() < self._retry_at:
+            return False
         while self._pending:
             event = self._pending[0]
             try:
@@ -403,10 +411,13 @@ class AlarmWriter:
                 if message != self.last_error:
                     log.warning("Alarms kept in memory, alarm log unavailable: %s", message)
                 self.last_error = message
+                self._retry_at = time.monotonic() + self._backoff
+                self._backoff = min(self._backoff * 2, 30.0)
                 return False
             self._pending.popleft()
             self.written += 1
         self.last_error = None
+        self._backoff = 1.0
         return True
 
 
