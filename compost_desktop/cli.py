@@ -124,6 +124,18 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="MQTT client id; keep it fixed so the broker holds messages while the recorder is away",
     )
+    record.add_argument(
+        "--topics",
+        metavar="NAME=PATTERN,...",
+        help="override the farm's topic patterns for this run; NAME is data, status, esphome, "
+        "tasmota, esphome-status or tasmota-lwt; an empty PATTERN turns that format off",
+    )
+    record.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="time zone of device clocks that send no offset, e.g. Europe/Berlin, for this run "
+        "(default: the farm's, set in Settings; else this computer's)",
+    )
 
     simulate = commands.add_parser(
         "simulate",
@@ -180,11 +192,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _record(args: argparse.Namespace) -> int:
     from compost_desktop.db.engine import DatabaseUrlError
     from compost_desktop.logs import setup
-    from compost_desktop.monitoring import recorder
+    from compost_desktop.monitoring import farm_config, recorder
 
     setup(to_stderr=True)
     try:
-        return recorder.run(args.database, args.broker, args.client_id)
+        topics = farm_config.parse_topics(args.topics) if args.topics is not None else None
+        return recorder.run(
+            args.database, args.broker, args.client_id, topics=topics, timezone=args.timezone
+        )
     except (DatabaseUrlError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -55,6 +55,9 @@ class MqttSettings:
     status_topic: str = "compost/status/+"
     esphome_topic: str = "+/sensor/+/state"
     tasmota_topic: str = "tele/+/SENSOR"
+    esphome_status_topic: str = "+/status"
+    tasmota_lwt_topic: str = "tele/+/LWT"
+    timezone: str = ""  # farm-wide: zone of device clocks that send no offset; "" = this PC's
     stale_after_s: int = 300
 
     @property

@@ -303,3 +303,21 @@ class SyncConflict(Base):
     detected_at: Mapped[datetime] = mapped_column(UtcDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     resolution: Mapped[str | None] = mapped_column(String(20))
+
+
+class FarmSetting(Base):
+    """One farm-wide setting (alarm thresholds, topics, time zone, units) as JSON, synced so
+    every PC and the headless recorder use the same values.
+
+    The uuid is derived from the key (`farm_config.setting_uuid`), so the same setting made
+    on two PCs is one row on the server, not two.
+    """
+
+    __tablename__ = "farm_setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger)
+    key: Mapped[str] = mapped_column(String(60), unique=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

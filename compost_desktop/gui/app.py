@@ -172,9 +172,12 @@ def build_window(ctx: AppContext, log_path: str) -> MainWindow:
         return CyclesPage(ctx)
 
     def monitoring() -> QWidget:
+        from compost_desktop.gui.monitoring.alarm_view import attach_to_window
         from compost_desktop.gui.monitoring.page import MonitoringPage
 
-        return MonitoringPage(ctx)
+        page = MonitoringPage(ctx)
+        attach_to_window(page.hub, window, lambda: window.show_page("monitoring"))
+        return page
 
     def materials() -> QWidget:
         from compost_desktop.gui.materials.page import MaterialsPage

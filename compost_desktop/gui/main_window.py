@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QBrush, QCloseEvent, QColor, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -40,7 +41,12 @@ class MainWindow(QMainWindow):
         self.navigation.setFixedWidth(150)
         self.stack = QStackedWidget(central)
         layout.addWidget(self.navigation)
-        layout.addWidget(self.stack, 1)
+        # Banners shown above every page (an alarm must be seen whichever page is open).
+        self.banner_area = QVBoxLayout()
+        self.banner_area.setContentsMargins(0, 0, 0, 0)
+        self.banner_area.setSpacing(0)
+        self.banner_area.addWidget(self.stack, 1)
+        layout.addLayout(self.banner_area, 1)
         self.setCentralWidget(central)
         self.navigation.currentRowChanged.connect(self.on_navigation_changed)
 
@@ -71,6 +77,23 @@ class MainWindow(QMainWindow):
             self.navigation.blockSignals(True)
             self.navigation.setCurrentRow(0)
             self.navigation.blockSignals(False)
+
+    def add_banner(self, banner: QWidget) -> None:
+        """A strip above every page (e.g. the alarm banner); it shows and hides itself."""
+        self.banner_area.insertWidget(self.banner_area.count() - 1, banner)
+
+    def set_page_badge(self, key: str, badge: str, tooltip: str = "") -> None:
+        """A badge after a page's name in the navigation ("Monitoring ⚠ 2"), red when set."""
+        item = self.navigation.item(self._pages[key])
+        title = item.data(Qt.ItemDataRole.UserRole) or item.text()
+        item.setData(Qt.ItemDataRole.UserRole, title)
+        item.setText(f"{title}  {badge}" if badge else title)
+        item.setToolTip(tooltip)
+        item.setForeground(QBrush(QColor("#b00020")) if badge else QBrush())
+
+    def set_title_prefix(self, prefix: str) -> None:
+        """Something the user must see even with the window in the task bar ("⚠ 2 alarms")."""
+        self.setWindowTitle(f"{prefix} — {APP_NAME}" if prefix else APP_NAME)
 
     def show_page(self, key: str) -> None:
         self.navigation.setCurrentRow(self._pages[key])

@@ -12,16 +12,26 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import available_timezones
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QWidget,
+)
 
 from compost_desktop import secrets
 from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
 from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.generated.ui_settings_page import Ui_SettingsPage
+from compost_desktop.monitoring import farm_config
+from compost_desktop.monitoring.farm_config import FarmConfigError
 from compost_desktop.settings import DatabaseSettings, MqttSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -221,6 +231,7 @@ class SettingsPage(QWidget):
         self.ui.testResult.setMinimumWidth(200)
         self.ui.testResult.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
+        self._add_farm_wide_fields()
         self._connect_signals()
         save_action = QAction("Save settings", self)
         save_action.setShortcut(QKeySequence.StandardKey.Save)
@@ -230,6 +241,54 @@ class SettingsPage(QWidget):
 
         self.load_form(ctx.settings)
         ctx.settings_changed.connect(self.on_settings_changed)
+
+    def _add_farm_wide_fields(self) -> None:
+        """Status/LWT topics and the clock time zone, and notes saying what is farm-wide."""
+        ui = self.ui
+        row, _ = ui.mqttForm.getWidgetPosition(ui.tasmotaTopicEdit)
+        self.esphomeStatusTopicEdit = QLineEdit(ui.mqttGroup)
+        self.esphomeStatusTopicEdit.setObjectName("esphomeStatusTopicEdit")
+        self.tasmotaLwtTopicEdit = QLineEdit(ui.mqttGroup)
+        self.tasmotaLwtTopicEdit.setObjectName("tasmotaLwtTopicEdit")
+        self.timezoneCombo = QComboBox(ui.mqttGroup)
+        self.timezoneCombo.setObjectName("timezoneCombo")
+        self.timezoneCombo.setEditable(True)
+        self.timezoneCombo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        # The zone list is read from disk: on a worker, like every other I/O of this page.
+        self._start(lambda: sorted(available_timezones()), self.on_time_zones_listed)
+        line = self.timezoneCombo.lineEdit()
+        line.setPlaceholderText("This PC's time zone")
+        completer = self.timezoneCombo.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.timezoneCombo.setToolTip(
+            "Time zone of sensor clocks that send local time without an offset (Tasmota at "
+            "factory settings). Empty: this PC's zone."
+        )
+        ui.mqttForm.insertRow(row + 1, "ESPHome status topic", self.esphomeStatusTopicEdit)
+        ui.mqttForm.insertRow(row + 2, "Tasmota LWT topic", self.tasmotaLwtTopicEdit)
+        ui.mqttForm.insertRow(row + 3, "Sensor clocks' time zone", self.timezoneCombo)
+        self.topicsError = QLabel(ui.mqttGroup)
+        self.topicsError.setWordWrap(True)
+        self.topicsError.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.topicsError.hide()
+        ui.mqttForm.insertRow(row + 4, self.topicsError)
+        first_topic, _ = ui.mqttForm.getWidgetPosition(ui.dataTopicEdit)
+        ui.mqttForm.insertRow(first_topic, _farm_note(FARM_TOPICS_NOTE, ui.mqttGroup))
+        ui.alarmsForm.insertRow(0, _farm_note(FARM_ALARMS_NOTE, ui.alarmsGroup))
+        ui.unitsForm.insertRow(0, _farm_note(FARM_UNITS_NOTE, ui.unitsGroup))
+
+    def on_time_zones_listed(self, zones: Any, exc: Any) -> None:
+        """Offer the zones in the drop-down; typing a name works without them."""
+        if exc is not None or not isinstance(zones, list):
+            return
+        typed = self.timezoneCombo.currentText()
+        self._loading, was_loading = True, self._loading
+        try:
+            self.timezoneCombo.addItems(zones)
+            self.timezoneCombo.setCurrentText(typed)
+        finally:
+            self._loading = was_loading
 
     def _connect_signals(self) -> None:
         ui = self.ui
@@ -275,6 +334,9 @@ class SettingsPage(QWidget):
             ui.statusTopicEdit.setText(m.status_topic)
             ui.esphomeTopicEdit.setText(m.esphome_topic)
             ui.tasmotaTopicEdit.setText(m.tasmota_topic)
+            self.esphomeStatusTopicEdit.setText(m.esphome_status_topic)
+            self.tasmotaLwtTopicEdit.setText(m.tasmota_lwt_topic)
+            self.timezoneCombo.setCurrentText(m.timezone)
             ui.staleSpin.setValue(m.stale_after_s)
 
             ui.cnLowSpin.setValue(s.cn_low)
@@ -326,6 +388,9 @@ class SettingsPage(QWidget):
             status_topic=ui.statusTopicEdit.text().strip(),
             esphome_topic=ui.esphomeTopicEdit.text().strip(),
             tasmota_topic=ui.tasmotaTopicEdit.text().strip(),
+            esphome_status_topic=self.esphomeStatusTopicEdit.text().strip(),
+            tasmota_lwt_topic=self.tasmotaLwtTopicEdit.text().strip(),
+            timezone=self.timezoneCombo.currentText().strip(),
             stale_after_s=ui.staleSpin.value(),
         )
         s.cn_low = ui.cnLowSpin.value()
@@ -422,7 +487,47 @@ class SettingsPage(QWidget):
         topics_missing = not ui.dataTopicEdit.text().strip()
         _mark(ui.dataTopicEdit, topics_missing)
         ok &= not topics_missing
+        ok &= self._validate_farm_topics()
         return bool(ok)
+
+    def _validate_farm_topics(self) -> bool:
+        """Topic filters MQTT cannot use and unknown time zones, said under the topics."""
+        ui = self.ui
+        errors: list[str] = []
+        edits = (
+            ui.dataTopicEdit,
+            ui.statusTopicEdit,
+            ui.esphomeTopicEdit,
+            ui.tasmotaTopicEdit,
+            self.esphomeStatusTopicEdit,
+            self.tasmotaLwtTopicEdit,
+        )
+        mqtt = MqttSettings(
+            data_topic=ui.dataTopicEdit.text().strip(),
+            status_topic=ui.statusTopicEdit.text().strip(),
+            esphome_topic=ui.esphomeTopicEdit.text().strip(),
+            tasmota_topic=ui.tasmotaTopicEdit.text().strip(),
+            esphome_status_topic=self.esphomeStatusTopicEdit.text().strip(),
+            tasmota_lwt_topic=self.tasmotaLwtTopicEdit.text().strip(),
+        )
+        try:
+            farm_config.patterns_from(mqtt)
+            bad_topics = False
+        except FarmConfigError as exc:
+            errors.append(str(exc))
+            bad_topics = True
+        for edit in edits[1:]:
+            _mark(edit, bad_topics and bool(edit.text().strip()))
+        try:
+            farm_config.zone(self.timezoneCombo.currentText())
+            bad_zone = False
+        except FarmConfigError as exc:
+            errors.append(str(exc))
+            bad_zone = True
+        _mark(self.timezoneCombo, bad_zone)
+        self.topicsError.setText(" ".join(errors))
+        self.topicsError.setVisible(bool(errors))
+        return not errors
 
     @Slot(int)
     def on_temperature_unit_changed(self, _index: int) -> None:
@@ -544,6 +649,7 @@ class SettingsPage(QWidget):
             self.on_form_edited()
             return
         self.ctx.apply_settings(new)
+        self._save_farm_wide(new)
         words = ["Settings saved and applied."]
         if new.database != old.database or db_password_typed:
             words.append(
@@ -572,6 +678,24 @@ class SettingsPage(QWidget):
         if not self._saving and not self.ui.revertButton.isEnabled():
             self.load_form(self.ctx.settings)
 
+    def _save_farm_wide(self, new: Settings) -> None:
+        """Thresholds, topics, time zone and units go to the farm database, for every PC."""
+        engine = getattr(self.ctx.store, "engine", None)
+        if engine is None:
+            return
+        config = farm_config.from_settings(new)
+        self.ctx.runner.submit(
+            lambda: farm_config.save(engine, config), None, self.on_farm_save_failed
+        )
+
+    def on_farm_save_failed(self, error: BaseException) -> None:
+        log.warning("Farm-wide settings not stored in the database: %s", error)
+        self._set_status(
+            "Saved on this PC, but not in the farm database (the other PCs and the recorder "
+            f"keep the previous thresholds and topics): {_first_line(str(error))}",
+            ERROR_COLOUR,
+        )
+
     # --- helpers -------------------------------------------------------------------------------
 
     def _start(self, fn: Callable[[], Any], on_finished: Callable[[Any, Any], None]) -> None:
@@ -589,6 +713,22 @@ class SettingsPage(QWidget):
     def _set_status(self, text: str, colour: str | None) -> None:
         self.ui.statusLabel.setText(text)
         self.ui.statusLabel.setStyleSheet(f"color: {colour};" if colour else "")
+
+
+FARM_TOPICS_NOTE = (
+    "Farm-wide: the topics and the sensor clocks' time zone below are kept in the farm "
+    "database and used by every PC and by the headless recorder."
+)
+FARM_ALARMS_NOTE = "Farm-wide: every PC and the headless recorder raise alarms at these thresholds."
+FARM_UNITS_NOTE = "Farm-wide: every PC shows these units."
+
+
+def _farm_note(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setObjectName("farmWideNote")
+    label.setStyleSheet("color: #555;")
+    return label
 
 
 def _mark(widget: QWidget, invalid: bool) -> None:

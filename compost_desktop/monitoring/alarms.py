@@ -14,11 +14,16 @@ Rules (thresholds from `AlarmSettings`, values always in °C and %):
 * ``sensor_silent``: no reading from a device for ``silent_after_s``; raised by
   `AlarmEngine.check_silence`, cleared by the next reading of that device.
 
+Pile rules (hot, cold, dry, wet) apply only to devices the engine's `is_pile_probe` accepts
+(by default every device): an air sensor in the shed must not raise "too cold". The device
+registry decides this once it exists; the engine only asks.
+
 The engine keeps only which alarms are raised; it never persists anything (see `AlarmLog`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -28,6 +33,14 @@ from compost_desktop.monitoring.parsing import MOISTURE, TEMPERATURE, Reading
 from compost_desktop.settings import AlarmSettings
 
 SILENCE = "silence"  # the quantity of a sensor_silent alarm: it is about the device
+
+PileProbePolicy = Callable[[str], bool]
+"""Whether a device counts as a pile probe for the pile alarms (device id in)."""
+
+
+def every_device(_device_id: str) -> bool:
+    """The default policy until the device registry says otherwise: every device is in the pile."""
+    return True
 
 
 class AlarmKind(StrEnum):
@@ -170,9 +183,12 @@ def _fmt(value: float, quantity: str) -> str:
 class AlarmEngine:
     """Turns readings into alarm raises and clears; not thread-safe (use on one thread)."""
 
-    def __init__(self, settings: AlarmSettings) -> None:
+    def __init__(
+        self, settings: AlarmSettings, is_pile_probe: PileProbePolicy = every_device
+    ) -> None:
         """Thresholds are read on every reading, so replacing `settings` takes effect at once."""
         self.settings = settings
+        self.is_pile_probe = is_pile_probe
         self._raised: dict[tuple[str, AlarmKind], AlarmEvent] = {}
         self._heated: set[str] = set()
 
@@ -195,6 +211,8 @@ class AlarmEngine:
             events.append(self._clear(silent, reading.value, at, f"{device} is reporting again."))
         if not cycle_active:
             self._heated.clear()
+        if not self.is_pile_probe(device):
+            return events
         s = self.settings
         value = reading.value
         if reading.quantity == TEMPERATURE:
@@ -268,6 +286,15 @@ class AlarmEngine:
                     self._clear(self._raised[key], quiet, now, f"{device} is reporting again.")
                 )
         return events
+
+    def restore(self, event: AlarmEvent) -> None:
+        """Take back an alarm left raised before a restart, so the next good reading clears
+        it (and a reading still beyond the threshold does not raise it twice)."""
+        if not event.raised:
+            return
+        self._raised[event.key] = event
+        if event.kind is AlarmKind.TOO_COLD:
+            self._heated.add(event.device_id)
 
     def forget(self, device_id: str | None = None) -> None:
         """Drop alarm state (all, or one device's), e.g. when switching to another broker."""

@@ -1,4 +1,11 @@
-"""The headless recorder for the farm server: broker in, database out, until told to stop."""
+"""The headless recorder for the farm server: broker in, database out, until told to stop.
+
+It runs the same `MonitoringSession` as the window, with the farm-wide thresholds, topics
+and time zone from the database (`farm_config`), so it raises the alarms a PC would: they go
+to `alarm_event` (synced to the PCs) and to a retained MQTT topic for the farm's phones
+(`alarm_publisher`). Alarms left open by its last run are taken back at start, so a restart
+neither forgets nor repeats them.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +13,30 @@ import logging
 import signal
 import threading
 import time
+from datetime import UTC, datetime
 from types import FrameType
 
+from sqlalchemy import Engine, select
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import SQLAlchemyError
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import describe, make_engine, resolve_url
+from compost_desktop.db.models import Cycle
+from compost_desktop.monitoring import farm_config
+from compost_desktop.monitoring.alarm_publisher import AlarmPublisher
+from compost_desktop.monitoring.alarms import AlarmEvent
 from compost_desktop.monitoring.client import BrokerConfig, LinkEvent, SensorClient
-from compost_desktop.monitoring.parsing import Reading, TopicPatterns
-from compost_desktop.monitoring.recording import ReadingWriter
+from compost_desktop.monitoring.farm_config import FarmConfig
+from compost_desktop.monitoring.parsing import MessageParser, TopicPatterns
+from compost_desktop.monitoring.recording import AlarmLog, ReadingWriter
+from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
 
 log = logging.getLogger(__name__)
 
 STATS_EVERY_S = 60.0
+ALARM_TICK_S = 1.0  # silence checks and alarm-log retries
+FARM_REFRESH_S = 30.0  # thresholds and the active cycle, as PCs change them
 
 
 def run(
@@ -27,49 +45,144 @@ def run(
     client_id: str | None = None,
     stop: threading.Event | None = None,
     patterns: TopicPatterns | None = None,
+    *,
+    topics: dict[str, str | None] | None = None,
+    timezone: str | None = None,
 ) -> int:
-    """Record until SIGTERM/SIGINT (or `stop`); flushes what it holds before returning."""
+    """Record until SIGTERM/SIGINT (or `stop`); flushes what it holds before returning.
+
+    `topics` and `timezone` override the farm's stored values for this run only; `patterns`
+    replaces the topic patterns entirely (tests, benchmarks).
+    """
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         _install_signal_handlers(stop)
     url = resolve_url(database_url)
     config = BrokerConfig.from_url(broker_url, client_id=client_id or "compost-desktop-recorder")
+    if timezone is not None:
+        farm_config.zone(timezone)  # an unknown zone fails before anything starts
     engine = make_engine(url)
     _wait_for_schema(url, stop)
+    farm = _load_farm(engine) or FarmConfig()
+    if patterns is None:
+        patterns = with_overrides(farm.patterns(), topics)
+    zone = farm_config.zone(timezone if timezone is not None else farm.timezone or "")
     writer = ReadingWriter(engine)
-    client = SensorClient(config, patterns)
+    client = SensorClient(config, patterns, MessageParser(patterns, naive_timezone=zone))
+    session = MonitoringSession(farm.alarm_settings())
+    alarm_log = AlarmLog(engine)
+    alarms = AlarmWriter(alarm_log)
+    publisher = AlarmPublisher(config, farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC)
+    _restore_open_alarms(session, alarm_log)
+    _refresh(engine, session)
     log.info("Recording %s into %s", config.describe(), describe(url))
+    log.info(
+        "Topics %s; device clocks without offset read as %s; alarms on %s/#",
+        ", ".join(patterns.subscriptions()),
+        zone,
+        publisher.prefix,
+    )
     writer.start()
     client.start()
-    last_stats = time.monotonic()
+    publisher.start()
+    last_stats = last_tick = last_refresh = time.monotonic()
     try:
         while not stop.is_set():
             items = client.drain()
-            readings = [i for i in items if isinstance(i, Reading)]
+            batch = session.apply(items, record=False)
+            readings = batch.readings
             if readings:
                 writer.add(readings)
+            for change in batch.events:
+                _alarm(change, alarms, publisher)
             for event in (i for i in items if isinstance(i, LinkEvent)):
                 log.info("Broker %s %s", event.state.value, event.detail)
-            if time.monotonic() - last_stats > STATS_EVERY_S:
-                last_stats = time.monotonic()
+            now = time.monotonic()
+            if now - last_tick >= ALARM_TICK_S or (alarms.pending and not alarms.last_error):
+                last_tick = now
+                for change in session.check_silence(datetime.now(UTC)).events:
+                    _alarm(change, alarms, publisher)
+                alarms.flush()
+            if now - last_refresh >= FARM_REFRESH_S:
+                last_refresh = now
+                _refresh(engine, session)
+            if now - last_stats > STATS_EVERY_S:
+                last_stats = now
                 log.info(
-                    "Stats: %d written, %d duplicates, %d pending, %d rejected messages",
+                    "Stats: %d written, %d duplicates, %d pending, %d rejected messages, "
+                    "%d alarms raised or cleared",
                     writer.written,
                     writer.duplicates,
                     writer.pending,
                     client.parser.rejected,
+                    alarms.written,
                 )
             stop.wait(0.05 if not items else 0)
     finally:
         log.info("Stopping: flushing %d readings", writer.pending)
         client.stop()
-        writer.add(i for i in client.drain() if isinstance(i, Reading))
+        last = session.apply(client.drain(), record=False)
+        writer.add(last.readings)
+        for change in last.events:
+            _alarm(change, alarms, publisher)
         writer.stop()
+        alarms.flush(force=True)
+        publisher.stop()
         engine.dispose()
         if writer.pending:
             log.error("%d readings could not be written before stopping", writer.pending)
+        if alarms.pending:
+            log.error("%d alarm changes could not be written before stopping", alarms.pending)
     log.info("Stopped: %d readings written, %d duplicates", writer.written, writer.duplicates)
     return 0 if not writer.pending else 1
+
+
+def with_overrides(base: TopicPatterns, topics: dict[str, str | None] | None) -> TopicPatterns:
+    """The farm's topic patterns with `--topics` applied."""
+    return farm_config.with_topics(base, topics) if topics else base
+
+
+def _alarm(event: AlarmEvent, alarms: AlarmWriter, publisher: AlarmPublisher) -> None:
+    log.warning("Alarm %s: %s", "raised" if event.raised else "cleared", event.message)
+    alarms.add([event])
+    publisher.publish(event)
+
+
+def _load_farm(engine: Engine) -> FarmConfig | None:
+    try:
+        return farm_config.load(engine)
+    except SQLAlchemyError as exc:
+        log.warning("Farm settings not readable, using the defaults: %s", _first_line(exc))
+        return None
+
+
+def _active_cycle(engine: Engine) -> int | None:
+    with engine.connect() as conn:
+        return conn.execute(select(Cycle.id).where(Cycle.status == "active")).scalar()
+
+
+def _restore_open_alarms(session: MonitoringSession, alarm_log: AlarmLog) -> None:
+    try:
+        session.restore_alarms(items_from_entries(alarm_log.needing_attention()))
+    except SQLAlchemyError as exc:
+        log.warning("Open alarms not readable: %s", _first_line(exc))
+
+
+def _refresh(engine: Engine, session: MonitoringSession) -> None:
+    """Thresholds saved on a PC and the cycle activated there apply here within a minute."""
+    try:
+        farm = farm_config.load(engine)
+        session.cycle_active = _active_cycle(engine) is not None
+    except SQLAlchemyError as exc:
+        log.debug("Farm settings not refreshed: %s", _first_line(exc))
+        return
+    if farm.alarms is not None and farm.alarms != session.engine.settings:
+        log.info("Alarm thresholds changed: %s", farm.alarms)
+        session.set_thresholds(farm.alarms)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
 
 
 def _wait_for_schema(url: URL, stop: threading.Event) -> None:

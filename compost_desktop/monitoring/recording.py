@@ -14,10 +14,10 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, and_, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -228,6 +228,9 @@ class AlarmEntry:
     acknowledged_by: str | None
 
 
+SAME_ALARM_WITHIN = timedelta(minutes=15)  # rows of one condition logged by several recorders
+
+
 class AlarmLog:
     """The alarm history kept in the database, with acknowledgement."""
 
@@ -279,18 +282,52 @@ class AlarmLog:
             )
 
     def acknowledge(self, alarm_id: int, who: str | None = None) -> None:
+        """Acknowledge the alarm, and the same condition logged by another PC or the recorder.
+
+        Each PC and the headless recorder log what they see, so one hot spell can be several
+        rows (same device and kind, raised minutes apart); seeing one is seeing them all.
+        """
         with self.engine.begin() as conn:
+            row = conn.execute(
+                select(AlarmRecord.device_id, AlarmRecord.kind, AlarmRecord.raised_at).where(
+                    AlarmRecord.id == alarm_id
+                )
+            ).first()
+            if row is None:
+                return
+            device_id, kind, raised_at = row
             conn.execute(
                 update(AlarmRecord)
-                .where(AlarmRecord.id == alarm_id, AlarmRecord.acknowledged_at.is_(None))
+                .where(
+                    AlarmRecord.acknowledged_at.is_(None),
+                    or_(
+                        AlarmRecord.id == alarm_id,
+                        and_(
+                            AlarmRecord.device_id == device_id,
+                            AlarmRecord.kind == kind,
+                            AlarmRecord.raised_at >= raised_at - SAME_ALARM_WITHIN,
+                            AlarmRecord.raised_at <= raised_at + SAME_ALARM_WITHIN,
+                        ),
+                    ),
+                )
                 .values(acknowledged_at=datetime.now(UTC), acknowledged_by=who)
             )
 
     def recent(self, limit: int = 200) -> list[AlarmEntry]:
+        return self._entries(None, limit)
+
+    def needing_attention(self, limit: int = 500) -> list[AlarmEntry]:
+        """Alarms still raised or not yet acknowledged, newest first: what a restart must show."""
+        return self._entries(
+            or_(AlarmRecord.cleared_at.is_(None), AlarmRecord.acknowledged_at.is_(None)), limit
+        )
+
+    def _entries(self, where: Any, limit: int) -> list[AlarmEntry]:
+        query = select(AlarmRecord).order_by(AlarmRecord.raised_at.desc()).limit(limit)
+        if where is not None:
+            query = query.where(where)
         with Session(self.engine) as session:
-            rows = session.scalars(
-                select(AlarmRecord).order_by(AlarmRecord.raised_at.desc()).limit(limit)
-            ).all()
+            rows = session.scalars(query).all()
             return [
                 AlarmEntry(
                     r.id,

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from compost_desktop.db.models import (
     AlarmRecord,
     Cycle,
+    FarmSetting,
     Input,
     Material,
     SensorReading,
@@ -48,6 +49,7 @@ ENTITIES: dict[str, Table] = {
     "cycle_waste_input": Input.__table__,  # type: ignore[dict-item]
     "cycle_turning": Turning.__table__,  # type: ignore[dict-item]
     "alarm_event": AlarmRecord.__table__,  # type: ignore[dict-item]
+    "farm_setting": FarmSetting.__table__,  # type: ignore[dict-item]
 }
 ORDER = {name: i for i, name in enumerate(ENTITIES)}
 # column -> referenced entity; values travel as the referenced row's uuid.

@@ -1,14 +1,28 @@
-"""The alarm list with Acknowledge, and the desktop notification for new alarms."""
+"""The alarm list with Acknowledge, and what makes an alarm seen from every page.
+
+`AlarmNotifier` puts the alarms where they cannot be missed whichever page is open: a badge
+on the navigation, the window title, the status bar (with this PC's recording status), and
+a banner above every page with Acknowledge, shown whether or not the desktop has a system
+tray (the tray message comes on top when there is one). Alarm text that does not fit is
+elided with the whole text in a tooltip.
+"""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QBrush, QColor
+from collections.abc import Callable
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QBrush, QColor, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
+    QStatusBar,
     QStyle,
     QSystemTrayIcon,
     QTableWidget,
@@ -37,8 +51,6 @@ class AlarmPanel(QWidget):
     def __init__(self, hub: MonitoringHub, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.hub = hub
-        self.tray: QSystemTrayIcon | None = None
-        self.notifications = 0
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -62,7 +74,6 @@ class AlarmPanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         hub.alarms_changed.connect(self.on_alarms_changed)
-        hub.alarm_raised.connect(self.on_alarm_raised)
         self.on_alarms_changed()
 
     def on_alarms_changed(self) -> None:
@@ -83,6 +94,7 @@ class AlarmPanel(QWidget):
                     cell = QTableWidgetItem()
                     self.table.setItem(row, column, cell)
                 cell.setText(text)
+                cell.setToolTip(text if column != 2 else f"{text}\n\n{alarm_state(item)}")
                 bold = item.cleared_at is None and item.acknowledged_by is None
                 font = cell.font()
                 font.setBold(bold)
@@ -111,21 +123,181 @@ class AlarmPanel(QWidget):
             return None
         return self.hub.alarms[rows[0].row()]
 
+
+BANNER_ACTIVE = "background:#fde2e2; color:#7a1010; border-bottom:1px solid #e0a0a0;"
+BANNER_CLEARED = "background:#fff4c2; color:#5c4a00; border-bottom:1px solid #e0d090;"
+STATUS_WIDTH_PX = 420
+
+
+class MainWindowLike(Protocol):
+    """What the notifier needs of `MainWindow`."""
+
+    def add_banner(self, banner: QWidget) -> None: ...
+
+    def set_page_badge(self, key: str, badge: str, tooltip: str = "") -> None: ...
+
+    def set_title_prefix(self, prefix: str) -> None: ...
+
+    def statusBar(self) -> QStatusBar: ...
+
+
+class AlarmBanner(QFrame):
+    """A strip above every page: the newest alarm nobody acknowledged, and Acknowledge."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("alarmBanner")
+        self.text = QLabel()
+        self.text.setWordWrap(True)  # the whole message, never cut
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.acknowledge_button = QPushButton("Acknowledge")
+        self.show_button = QPushButton("Show alarms")
+        self.dismiss_button = QPushButton("Hide")
+        self.dismiss_button.setToolTip("Hide this strip until the next alarm")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.addWidget(self.text, 1)
+        for button in (self.acknowledge_button, self.show_button, self.dismiss_button):
+            layout.addWidget(button)
+        self.hide()
+
+
+class AlarmNotifier(QObject):
+    """Shows the hub's alarms on the main window, whatever page is open."""
+
+    def __init__(
+        self,
+        hub: MonitoringHub,
+        window: MainWindowLike,
+        show_monitoring: Callable[[], None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.window = window
+        self.show_monitoring = show_monitoring
+        self.tray: QSystemTrayIcon | None = None
+        self.tray_messages = 0
+        self._dismissed = False
+        self.banner = AlarmBanner()
+        window.add_banner(self.banner)
+        self.status_button = QPushButton()
+        self.status_button.setFlat(True)
+        self.status_button.setObjectName("alarmStatus")
+        self.status_button.hide()
+        self.recording_label = QLabel()
+        self.recording_label.setObjectName("recordingStatus")
+        bar = window.statusBar()
+        bar.addPermanentWidget(self.status_button)
+        bar.addPermanentWidget(self.recording_label)
+        self.banner.acknowledge_button.clicked.connect(self.on_acknowledge_clicked)
+        self.banner.show_button.clicked.connect(self.on_show_clicked)
+        self.banner.dismiss_button.clicked.connect(self.on_dismiss_clicked)
+        self.status_button.clicked.connect(self.on_show_clicked)
+        hub.alarms_changed.connect(self.on_alarms_changed)
+        hub.alarm_raised.connect(self.on_alarm_raised)
+        hub.recording_changed.connect(self.on_recording_changed)
+        self.on_recording_changed(*hub.recording_status())
+        self.on_alarms_changed()
+
+    def on_alarms_changed(self) -> None:
+        """Badge, title, status bar and banner follow the alarm list."""
+        alarms = self.hub.alarms
+        active = [i for i in alarms if i.cleared_at is None]
+        unseen = [i for i in alarms if i.acknowledged_by is None]
+        attention = unseen or active
+        if not attention:
+            self.window.set_page_badge("monitoring", "")
+            self.window.set_title_prefix("")
+            self.status_button.hide()
+            self.banner.hide()
+            return
+        count = len(attention)
+        words = f"{count} alarm{'s' if count != 1 else ''}"
+        newest = attention[0]
+        summary = (
+            f"{len(active)} active, {len(unseen)} not acknowledged. Newest: {newest.event.message}"
+        )
+        self.window.set_page_badge("monitoring", f"⚠ {count}", summary)
+        self.window.set_title_prefix(f"⚠ {words}")
+        full = f"⚠ {words}: {newest.event.device_id} {newest.event.title}"
+        metrics = QFontMetrics(self.status_button.font())
+        self.status_button.setText(
+            metrics.elidedText(full, Qt.TextElideMode.ElideRight, STATUS_WIDTH_PX)
+        )
+        self.status_button.setToolTip(f"{summary}\nClick to show the alarms.")
+        self.status_button.setStyleSheet(
+            "color:#b00020; font-weight:bold;" if active else "color:#8a6d00; font-weight:bold;"
+        )
+        self.status_button.show()
+        self._show_banner(unseen, active)
+
+    def _show_banner(self, unseen: list[AlarmItem], active: list[AlarmItem]) -> None:
+        if not unseen or self._dismissed:
+            self.banner.hide()
+            return
+        newest = unseen[0]
+        more = len(unseen) - 1
+        state = "" if newest.cleared_at is None else " (cleared since)"
+        text = f"<b>Alarm: {newest.event.device_id} {newest.event.title}</b>{state} — "
+        text += _html(newest.event.message)
+        if more:
+            text += f" <i>and {more} more not acknowledged</i>"
+        self.banner.text.setText(text)
+        self.banner.text.setToolTip(newest.event.message)
+        self.banner.acknowledge_button.setText("Acknowledge" if not more else "Acknowledge all")
+        self.banner.setStyleSheet(f"#alarmBanner {{{BANNER_ACTIVE if active else BANNER_CLEARED}}}")
+        self.banner.show()
+
     def on_alarm_raised(self, item: AlarmItem) -> None:
-        """A desktop notification when the desktop has a tray; otherwise the list is enough."""
+        """A new alarm: the banner comes back, the task bar entry flashes, the tray speaks."""
+        self._dismissed = False
+        window = self.banner.window()
+        QApplication.alert(window, 0)
         if not QSystemTrayIcon.isSystemTrayAvailable():
             return
         if self.tray is None:
-            icon = self.window().windowIcon()
+            icon = window.windowIcon()
             if icon.isNull():
-                icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+                icon = self.banner.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
             self.tray = QSystemTrayIcon(icon, self)
             self.tray.setToolTip("Compost Desktop — monitoring")
+            self.tray.messageClicked.connect(self.on_show_clicked)
             self.tray.show()
-        self.notifications += 1
+        self.tray_messages += 1
         self.tray.showMessage(
             f"Compost alarm: {item.event.device_id} {item.event.title}",
             item.event.message,
             QSystemTrayIcon.MessageIcon.Warning,
             15_000,
         )
+
+    def on_acknowledge_clicked(self) -> None:
+        self.hub.acknowledge_all()
+
+    def on_show_clicked(self) -> None:
+        self.show_monitoring()
+
+    def on_dismiss_clicked(self) -> None:
+        self._dismissed = True
+        self.banner.hide()
+
+    def on_recording_changed(self, text: str, ok: bool) -> None:
+        """Whether this PC records, in the status bar on every page."""
+        metrics = QFontMetrics(self.recording_label.font())
+        self.recording_label.setText(
+            metrics.elidedText(text, Qt.TextElideMode.ElideRight, STATUS_WIDTH_PX)
+        )
+        self.recording_label.setToolTip(text)
+        self.recording_label.setStyleSheet("" if ok else "color:#b00020;")
+
+
+def attach_to_window(
+    hub: MonitoringHub, window: MainWindowLike, show_monitoring: Callable[[], None]
+) -> AlarmNotifier:
+    """Called once the monitoring page (and so the hub) exists."""
+    return AlarmNotifier(hub, window, show_monitoring, parent=hub)
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

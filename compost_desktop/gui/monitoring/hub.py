@@ -1,64 +1,61 @@
-"""The monitoring hub: owns the MQTT client (or the demo), buffers readings, raises alarms.
+"""The monitoring hub: the Qt adapter of a `MonitoringSession` (timers, signals, the runner).
 
 Data flow: paho's thread parses and queues (`SensorClient`); a 25 Hz QTimer here drains the
-queue in one batch, updates the ring buffers, latest values and device last-seen, feeds the
-`AlarmEngine` and the `ReadingWriter`, and emits *one* signal per batch. Widgets repaint on
-their own slower timers, never per message.
-
-Ring buffers: one `Series` per (device, quantity), numpy float64 time/value arrays that grow
-by doubling up to `SERIES_CAPACITY` = 86,400 points (24 h at one reading per second, ~1.4 MB
-per series when full) and then overwrite the oldest. A faster sensor keeps a shorter history;
-memory stays bounded whatever the broker sends.
+queue in one batch and hands it to the Qt-free `monitoring.session.MonitoringSession`, which
+updates ring buffers, latest values and devices, evaluates the alarms and feeds the
+`ReadingWriter`; the hub persists alarms through the database runner and emits *one* signal
+per batch. Widgets repaint on their own slower timers, never per message. The headless
+recorder runs the same session, so both raise the same alarms.
 
 Sources: with no broker host in Settings the hub starts the `Demo` (local broker + simulator)
 and says so; with a host it connects there, and if that broker has not answered within
 `DEMO_FALLBACK_MS` it shows the demo meanwhile and switches to the real broker as soon as it
 connects. Demo readings are never recorded and demo alarms never logged to the database.
+
+Recording survives every settings change: a new broker reconnects the source but keeps the
+writer. `recording_status` says in words whether this PC is recording, and why not.
 """
 
 from __future__ import annotations
 
-import contextlib
 import getpass
 import logging
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from typing import Any, Final, Protocol
 
-import numpy as np
-import numpy.typing as npt
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from compost_desktop.gui.context import CYCLES, AppContext
-from compost_desktop.monitoring.alarms import AlarmEngine, AlarmEvent, AlarmLog, record_event
-from compost_desktop.monitoring.parsing import (
-    TEMPERATURE,
-    DeviceStatus,
-    MessageParser,
-    Reading,
-    TopicPatterns,
+from compost_desktop.monitoring import farm_config
+from compost_desktop.monitoring.alarms import AlarmEvent, AlarmLog, record_event
+from compost_desktop.monitoring.farm_config import FarmConfig, FarmConfigError
+from compost_desktop.monitoring.parsing import MessageParser, Reading, TopicPatterns
+from compost_desktop.monitoring.session import (
+    AlarmItem,
+    DeviceInfo,
+    MonitoringSession,
+    ReadingSink,
+    RingSeries,
+    items_from_entries,
 )
 from compost_desktop.services.records import CycleRecord
 from compost_desktop.settings import MqttSettings
 
 log = logging.getLogger(__name__)
 
-SERIES_CAPACITY: Final = 86_400
-_INITIAL_CAPACITY: Final = 256
+__all__ = ["AlarmItem", "DeviceInfo", "MonitoringHub", "ReadingSink", "SensorSource", "Series"]
+
 DRAIN_INTERVAL_MS: Final = 40  # 25 Hz
 DRAIN_LIMIT: Final = 20_000  # per tick, so a backlog after a reconnect cannot freeze the GUI
 HOUSEKEEPING_INTERVAL_MS: Final = 1000
 DEMO_FALLBACK_MS: Final = 8000
-THERMOPHILIC_C: Final = 45.0
-MAX_ALARMS_SHOWN: Final = 500
-
-
-class ReadingSink(Protocol):
-    """What records readings (`recording.ReadingWriter`); `add` must not block."""
-
-    def add(self, readings: list[Reading]) -> None: ...
+RATE_WINDOW_S: Final = 60.0
+FARM_REFRESH_TICKS: Final = 60  # housekeeping ticks between reloads of the farm's settings
 
 
 class SensorSource(Protocol):
@@ -74,93 +71,11 @@ class SensorSource(Protocol):
     def drain(self, limit: int | None = None) -> list[Any]: ...
 
 
-class Series:
-    """A growing, then wrapping, ring buffer of (epoch seconds, value) for one sensor."""
-
-    __slots__ = ("_count", "_start", "capacity", "times", "values")
-
-    def __init__(self, capacity: int = SERIES_CAPACITY) -> None:
-        """Starts small so a hundred idle series cost little."""
-        self.capacity = capacity
-        size = min(_INITIAL_CAPACITY, capacity)
-        self.times: npt.NDArray[np.float64] = np.empty(size)
-        self.values: npt.NDArray[np.float64] = np.empty(size)
-        self._start = 0
-        self._count = 0
-
-    def __len__(self) -> int:
-        return self._count
-
-    def append(self, t: float, value: float) -> None:
-        """Add one point, overwriting the oldest when full."""
-        size = len(self.times)
-        if self._count == size and size < self.capacity:
-            grown = min(size * 2, self.capacity)
-            times, values = self.arrays()
-            self.times = np.empty(grown)
-            self.values = np.empty(grown)
-            self.times[:size] = times
-            self.values[:size] = values
-            self._start = 0
-            size = grown
-        if self._count < size:
-            i = (self._start + self._count) % size
-            self._count += 1
-        else:
-            i = self._start
-            self._start = (self._start + 1) % size
-        self.times[i] = t
-        self.values[i] = value
-
-    def arrays(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Times and values, oldest first (copies only when the ring has wrapped)."""
-        end = self._start + self._count
-        size = len(self.times)
-        if end <= size:
-            return self.times[self._start : end], self.values[self._start : end]
-        split = end - size
-        return (
-            np.concatenate((self.times[self._start :], self.times[:split])),
-            np.concatenate((self.values[self._start :], self.values[:split])),
-        )
-
-    def since(self, t0: float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-        """Points at or after `t0` (assumes mostly time-ordered arrival)."""
-        times, values = self.arrays()
-        i = int(np.searchsorted(times, t0, side="left"))
-        return times[i:], values[i:]
-
-    def last_time(self) -> float | None:
-        """Time of the newest point."""
-        if not self._count:
-            return None
-        return float(self.times[(self._start + self._count - 1) % len(self.times)])
-
-
-@dataclass
-class DeviceInfo:
-    """What the window knows about one device or probe."""
-
-    device_id: str
-    last_seen: datetime | None = None
-    online: bool | None = None
-    status_at: datetime | None = None
-
-
-@dataclass
-class AlarmItem:
-    """One alarm as shown in the window: its raise, its clear and who acknowledged it."""
-
-    event: AlarmEvent
-    alarm_id: int | None = None
-    cleared_at: datetime | None = None
-    acknowledged_by: str | None = None
-    acknowledged_at: datetime | None = None
-    persisted: bool = False
+Series = RingSeries  # the name the plots and older tests know
 
 
 class MonitoringHub(QObject):
-    """Owns the sensor source and the live state every monitoring widget reads."""
+    """Owns the sensor source and the session every monitoring widget reads."""
 
     readings_drained = Signal(int)
     link_changed = Signal(str, str)
@@ -168,7 +83,10 @@ class MonitoringHub(QObject):
     alarm_raised = Signal(object)
     source_changed = Signal(str)
     cycle_changed = Signal()
+    recording_changed = Signal(str, bool)
     _demo_finished = Signal(object, object, int)
+    _password_found = Signal(object, object, int)
+    _writer_closed = Signal()
 
     def __init__(
         self,
@@ -189,27 +107,28 @@ class MonitoringHub(QObject):
         self.now: Callable[[], datetime] = clock or (lambda: datetime.now(UTC))
         self.demo_enabled = demo_enabled
         self.record = record
-        self.writer = writer
         self.alarm_log = alarm_log
+        self.session = MonitoringSession(ctx.settings.alarms, sink=writer)
         self._owned_writer: Any = None
-        self.engine = AlarmEngine(ctx.settings.alarms)
-        self.series: dict[tuple[str, str], Series] = {}
-        self.latest: dict[tuple[str, str], Reading] = {}
-        self.devices: dict[str, DeviceInfo] = {}
-        self.alarms: list[AlarmItem] = []
+        self._closing: list[threading.Thread] = []
         self.cycle: CycleRecord | None = None
-        self.readings_seen = 0
         self.link_state = "offline"
         self.link_detail = ""
         self.link_since = self.now()
         self.source = "none"  # "live", "demo" or "none"
         self.demo_kind = ""
         self.demo_error = ""
+        self.last_written: datetime | None = None
+        self._written_samples: deque[tuple[float, int]] = deque()
+        self._recording_text: tuple[str, bool] | None = None
+        self._alarms_loaded = False
+        self._ticks = 0
         self._injected = client
         self._live: SensorSource | None = None
         self._demo_client: SensorSource | None = None
         self._demo: Any = None
         self._demo_generation = 0
+        self._live_generation = 0
         self._live_connected_once = False
         self._mqtt_in_use: MqttSettings | None = None
         self._started = False
@@ -224,14 +143,46 @@ class MonitoringHub(QObject):
         self._fallback_timer.setInterval(DEMO_FALLBACK_MS)
         self._fallback_timer.timeout.connect(self.on_fallback_due)
         self._demo_finished.connect(self.on_demo_finished)
+        self._password_found.connect(self.on_password_found)
         ctx.store_ready.connect(self.on_store_ready)
         ctx.settings_changed.connect(self.on_settings_changed)
         ctx.bus.changed.connect(self.on_data_changed)
         app = QCoreApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.stop)
+            app.aboutToQuit.connect(self.shutdown)
         if ctx.store is not None:
             self.on_store_ready()
+
+    # -- the session's state, for the widgets --
+
+    @property
+    def series(self) -> dict[tuple[str, str], RingSeries]:
+        return self.session.series
+
+    @property
+    def latest(self) -> dict[tuple[str, str], Reading]:
+        return self.session.latest
+
+    @property
+    def devices(self) -> dict[str, DeviceInfo]:
+        return self.session.devices
+
+    @property
+    def alarms(self) -> list[AlarmItem]:
+        return self.session.alarms
+
+    @property
+    def readings_seen(self) -> int:
+        return self.session.readings_seen
+
+    @property
+    def writer(self) -> Any:
+        """The reading writer in use (None while not recording)."""
+        return self.session.sink
+
+    @writer.setter
+    def writer(self, writer: Any) -> None:
+        self.session.sink = writer
 
     # -- life cycle --
 
@@ -256,6 +207,7 @@ class MonitoringHub(QObject):
             return
         self._started = True
         self._mqtt_in_use = replace(self.ctx.settings.mqtt)
+        self._open_recording()
         if self._injected is not None:
             self._live = self._injected
             self._set_source("live")
@@ -264,46 +216,65 @@ class MonitoringHub(QObject):
             if self.demo_enabled:
                 self._start_demo()
         else:
-            self._live = self._make_client(self._mqtt_in_use)
-            self._set_source("live")
-            self._live.start()
-            if self.demo_enabled:
-                self._fallback_timer.start()
+            self._start_live(self._mqtt_in_use)
         self._drain_timer.start()
         self._housekeeping_timer.start()
+        self._update_recording_status()
 
     def stop(self) -> None:
-        """Disconnect, stop the demo and flush the writer this hub opened."""
+        """Disconnect and stop the demo; the writer stays open for the next start."""
         if not self._started:
             return
         self._started = False
         self._drain_timer.stop()
         self._housekeeping_timer.stop()
         self._fallback_timer.stop()
+        self._live_generation += 1
         if self._live is not None:
             self._live.stop()
             self._live = None
         self._stop_demo()
-        if self._owned_writer is not None:
-            with contextlib.suppress(Exception):
-                self._owned_writer.stop()
-            self._owned_writer = None
-            self.writer = None
         self._set_source("none")
+        if self.link_state != "offline":
+            self.link_state, self.link_detail, self.link_since = "offline", "stopped", self.now()
+            self.link_changed.emit(self.link_state, self.link_detail)
+        self._update_recording_status()
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """At quit: stop, then flush and close the writer this hub opened."""
+        self.stop()
+        self.close_writer()
+        for thread in self._closing:
+            thread.join(timeout)
+        self._closing.clear()
+
+    def close_writer(self) -> None:
+        """Flush and stop the owned writer on a worker thread (it may wait on the database)."""
+        writer, self._owned_writer = self._owned_writer, None
+        if writer is None:
+            return
+        if self.session.sink is writer:
+            self.session.sink = None
+
+        def work() -> None:
+            try:
+                writer.stop()
+            except Exception:
+                log.exception("Could not flush the readings at stop")
+
+        thread = threading.Thread(target=work, name="reading-writer-stop", daemon=True)
+        thread.start()
+        self._closing.append(thread)
 
     def restart(self) -> None:
-        """Start over with the current settings (a new broker configured)."""
+        """Start over with the current settings (a new broker configured); keeps recording."""
         self.stop()
         self.clear()
         self.start()
 
     def clear(self) -> None:
         """Forget buffered readings, devices and raised alarms (keeps the alarm list)."""
-        self.series.clear()
-        self.latest.clear()
-        self.devices.clear()
-        self.engine.forget()
-        self.readings_seen = 0
+        self.session.clear()
         self.readings_drained.emit(0)
 
     # -- slots --
@@ -318,9 +289,13 @@ class MonitoringHub(QObject):
                 self._apply(items, demo=True)
 
     def on_housekeeping_due(self) -> None:
-        """Once a second: silence alarms."""
-        last_seen = {d.device_id: d.last_seen for d in self.devices.values() if d.last_seen}
-        self._handle_alarms(self.engine.check_silence(self.now(), last_seen))
+        """Once a second: silence alarms and the recording status."""
+        batch = self.session.check_silence(self.now())
+        self._handle_alarms(batch.events, batch.raised)
+        self._update_recording_status()
+        self._ticks += 1
+        if self._ticks % FARM_REFRESH_TICKS == 0:
+            self._load_farm_config()
 
     def on_fallback_due(self) -> None:
         """The configured broker did not answer in time: show the demo meanwhile."""
@@ -339,41 +314,65 @@ class MonitoringHub(QObject):
             return
         from compost_desktop.monitoring.client import BrokerConfig, SensorClient
 
+        parser = self._parser()
         self._demo_client = SensorClient(
-            BrokerConfig(endpoint.host, endpoint.port), self._patterns()
+            BrokerConfig(endpoint.host, endpoint.port), parser.patterns, parser
         )
         self._demo_client.start()
         if not self._live_connected_once:
             self.clear()
             self._set_source("demo")
 
+    def on_password_found(self, mqtt: object, password: object, generation: int) -> None:
+        """The keyring answered on its thread: connect to the configured broker."""
+        if generation != self._live_generation or not self._started:
+            return
+        assert isinstance(mqtt, MqttSettings)
+        self._connect_live(mqtt, password if isinstance(password, str) else None)
+
     def on_store_ready(self) -> None:
-        """Load the active cycle; open recording if this hub records by itself."""
+        """Load the active cycle and the alarms left open; open recording when started."""
         self.reload_cycle()
-        self._open_recording()
+        self._load_open_alarms()
+        self._load_farm_config()
+        if self._started:
+            self._open_recording()
+            self._update_recording_status()
 
     def on_data_changed(self, kinds: frozenset[str]) -> None:
         """A cycle was activated or completed elsewhere in the app."""
         if CYCLES in kinds:
             self.reload_cycle()
-            if self._owned_writer is not None:
-                with contextlib.suppress(Exception):
-                    self._owned_writer.invalidate_cycles()
+            writer = self._owned_writer
+            if writer is not None:
+                try:
+                    writer.invalidate_cycles()
+                except Exception:
+                    log.exception("Could not refresh the recorder's cycles")
 
     def on_settings_changed(self) -> None:
-        """New thresholds apply at once; a new broker means reconnecting."""
-        self.engine.settings = self.ctx.settings.alarms
+        """New thresholds apply at once; a new broker means reconnecting (recording goes on)."""
+        self.session.set_thresholds(self.ctx.settings.alarms)
         if self._started and self._injected is None and self.ctx.settings.mqtt != self._mqtt_in_use:
             self.restart()
+        self._update_recording_status()
 
     def on_cycle_loaded(self, cycle: CycleRecord | None) -> None:
         """Keep the active cycle for the header and the too-cold rule."""
         self.cycle = cycle
+        self.session.cycle_active = cycle is not None
         self.cycle_changed.emit()
 
     def on_cycle_failed(self, error: BaseException) -> None:
         """The database is away: keep the last known cycle."""
         log.warning("Could not load the active cycle: %s", error)
+
+    def on_open_alarms_loaded(self, entries: object) -> None:
+        """Alarms raised before this start (by this PC, another or the recorder) are listed."""
+        if not isinstance(entries, list):
+            return
+        self.session.restore_alarms(items_from_entries(entries))
+        self.alarms_changed.emit()
 
     # -- public helpers for widgets --
 
@@ -385,12 +384,20 @@ class MonitoringHub(QObject):
 
     def acknowledge(self, item: AlarmItem, who: str | None = None) -> None:
         """Mark an alarm as seen, in the window and in the alarm log."""
-        if item.acknowledged_at is not None:
-            return
-        item.acknowledged_by = who or _user_name()
-        item.acknowledged_at = self.now()
-        self._persist_ack(item)
-        self.alarms_changed.emit()
+        if self.session.acknowledge(item, who or _user_name(), self.now()):
+            self._persist_ack(item)
+            self.alarms_changed.emit()
+
+    def acknowledge_all(self, who: str | None = None) -> int:
+        """Acknowledge every alarm nobody has seen yet; returns how many."""
+        items = self.session.unseen_alarms
+        name = who or _user_name()
+        for item in items:
+            if self.session.acknowledge(item, name, self.now()):
+                self._persist_ack(item)
+        if items:
+            self.alarms_changed.emit()
+        return len(items)
 
     def day_number(self, today: date | None = None) -> int | None:
         """Day of the active cycle, day 1 being its start date (or activation day)."""
@@ -403,30 +410,9 @@ class MonitoringHub(QObject):
         return ((today or self.now().astimezone().date()) - start).days + 1
 
     def phase(self) -> str | None:
-        """Mesophilic, thermophilic or cooling, from the pile's hottest probe.
-
-        Rule: the pile temperature is the hottest probe's latest reading (the core). At or
-        above 45 °C the pile is thermophilic. Below, it is cooling if any probe was at 45 °C
-        or more within the last 24 h of readings, or if the hottest probe fell more than
-        1 °C over the last hour; otherwise it is mesophilic (warming up, or a cold start).
-        """
-        temps = [(k[0], s) for k, s in self.series.items() if k[1] == TEMPERATURE and len(s)]
-        if not temps:
-            return None
-        hottest_device, current = max(
-            ((d, self.latest[(d, TEMPERATURE)].value) for d, _ in temps), key=lambda x: x[1]
-        )
-        if current >= THERMOPHILIC_C:
-            return "thermophilic"
-        newest = max(s.last_time() or 0.0 for _, s in temps)
-        for _, series in temps:
-            _, values = series.since(newest - 86_400.0)
-            if len(values) and float(values.max()) >= THERMOPHILIC_C:
-                return "cooling"
-        _, values = self.series[(hottest_device, TEMPERATURE)].since(newest - 3_600.0)
-        if len(values) >= 2 and float(values[-1] - values[0]) < -1.0:
-            return "cooling"
-        return "mesophilic"
+        """The pile's phase by the one rule of `domain.phases` (see `MonitoringSession.phase`)."""
+        phase = self.session.phase()
+        return phase.value if phase is not None else None
 
     def is_stale(self, device: DeviceInfo, now: datetime | None = None) -> bool:
         """No reading for longer than the configured `stale_after_s`."""
@@ -437,46 +423,55 @@ class MonitoringHub(QObject):
 
     def newest_time(self) -> float | None:
         """Measurement time of the newest buffered reading (epoch s), the plots' right edge."""
-        times = [t for s in self.series.values() if (t := s.last_time()) is not None]
-        return max(times) if times else None
+        return self.session.newest_time()
+
+    def recording_status(self) -> tuple[str, bool]:
+        """Whether this PC records what it receives, in words, and whether that is good."""
+        writer = self._owned_writer or self.session.sink
+        if not self.record and writer is None:
+            return "Not recording: this window only shows readings", False
+        if not self._started:
+            return "Not recording: monitoring is not running", False
+        if self.source == "demo":
+            if self.ctx.settings.mqtt.host.strip():
+                return (
+                    f"Not recording: broker {self._broker_label()} not reachable "
+                    "(demo readings are never recorded)",
+                    False,
+                )
+            return "Not recording: no broker configured (set it in Settings)", False
+        if writer is None:
+            if self.ctx.store is None:
+                return "Not recording: the database is not open yet", False
+            return "Not recording", False
+        error = getattr(writer, "last_error", None)
+        pending = int(getattr(writer, "pending", 0) or 0)
+        if error:
+            return (
+                f"Not recording: database unavailable, {pending:,} readings kept in memory",
+                False,
+            )
+        if self.link_state != "connected":
+            return f"Not recording: broker {self._broker_label()} {self.link_state}", False
+        rate = self._rate_per_minute()
+        last = (
+            f", last written {self.last_written.astimezone():%H:%M:%S}"
+            if self.last_written is not None
+            else ", nothing written yet"
+        )
+        return f"Recording: {rate:,.0f} readings/min{last}", True
 
     # -- internals --
 
     def _apply(self, items: list[Any], *, demo: bool) -> None:
         if not items:
             return
-        readings: list[Reading] = []
-        events: list[AlarmEvent] = []
-        cycle_active = self.cycle is not None
-        for item in items:
-            if isinstance(item, Reading):
-                key = (item.device_id, item.quantity)
-                series = self.series.get(key)
-                if series is None:
-                    series = self.series[key] = Series()
-                series.append(item.measured_at.timestamp(), item.value)
-                self.latest[key] = item
-                info = self.devices.get(item.device_id)
-                if info is None:
-                    info = self.devices[item.device_id] = DeviceInfo(item.device_id)
-                if info.last_seen is None or item.received_at > info.last_seen:
-                    info.last_seen = item.received_at
-                events.extend(self.engine.observe(item, cycle_active))
-                readings.append(item)
-            elif isinstance(item, DeviceStatus):
-                info = self.devices.get(item.device_id)
-                if info is None:
-                    info = self.devices[item.device_id] = DeviceInfo(item.device_id)
-                info.online = item.online
-                info.status_at = item.received_at
-            elif hasattr(item, "state"):
-                self._on_link_event(item, demo=demo)
-        self.readings_seen += len(readings)
-        if readings and not demo and self.writer is not None:
-            self.writer.add(readings)
-        self._handle_alarms(events, demo=demo)
-        if readings:
-            self.readings_drained.emit(len(readings))
+        batch = self.session.apply(items, record=not demo)
+        for event in batch.links:
+            self._on_link_event(event, demo=demo)
+        self._handle_alarms(batch.events, batch.raised, demo=demo)
+        if batch.readings:
+            self.readings_drained.emit(len(batch.readings))
 
     def _on_link_event(self, event: Any, *, demo: bool) -> None:
         state = str(event.state)
@@ -494,25 +489,23 @@ class MonitoringHub(QObject):
         self.link_state = state
         self.link_detail = str(getattr(event, "detail", ""))
         self.link_changed.emit(self.link_state, self.link_detail)
+        self._update_recording_status()
 
-    def _handle_alarms(self, events: list[AlarmEvent], *, demo: bool | None = None) -> None:
+    def _handle_alarms(
+        self, events: list[AlarmEvent], raised: list[AlarmItem], *, demo: bool | None = None
+    ) -> None:
         if not events:
             return
         if demo is None:
             demo = self.source == "demo"
+        by_event = {id(item.event): item for item in raised}
         for event in events:
-            if event.raised:
-                item = AlarmItem(event)
-                self.alarms.insert(0, item)
+            item = by_event.get(id(event))
+            if item is not None:
                 self._persist_raise(item, demo)
                 self.alarm_raised.emit(item)
             else:
-                for item in self.alarms:
-                    if item.event.key == event.key and item.cleared_at is None:
-                        item.cleared_at = event.at
-                        break
                 self._persist_clear(event, demo)
-        del self.alarms[MAX_ALARMS_SHOWN:]
         self.alarms_changed.emit()
 
     def _persist_raise(self, item: AlarmItem, demo: bool) -> None:
@@ -539,6 +532,28 @@ class MonitoringHub(QObject):
             who = item.acknowledged_by
             self.ctx.runner.submit(lambda: alarm_log.acknowledge(alarm_id, who), None, _log_error)
 
+    def _load_open_alarms(self) -> None:
+        alarm_log = self._database_alarm_log()
+        if alarm_log is None or self._alarms_loaded:
+            return
+        self._alarms_loaded = True
+        load = getattr(alarm_log, "needing_attention", None)
+        if load is not None:
+            self.ctx.runner.submit(load, self.on_open_alarms_loaded, _log_error)
+
+    def _database_alarm_log(self) -> AlarmLog | None:
+        """The alarm log: the one handed in, else the database's once the store is open."""
+        if self.alarm_log is not None:
+            return self.alarm_log
+        store = self.ctx.store
+        engine = getattr(store, "engine", None)
+        if not self.record or engine is None or self._injected is not None:
+            return None
+        from compost_desktop.monitoring.recording import AlarmLog as DatabaseAlarmLog
+
+        self.alarm_log = DatabaseAlarmLog(engine)
+        return self.alarm_log
+
     def _open_recording(self) -> None:
         store = self.ctx.store
         if not self.record or store is None or self._injected is not None:
@@ -546,15 +561,36 @@ class MonitoringHub(QObject):
         engine = getattr(store, "engine", None)
         if engine is None:
             return
-        from compost_desktop.monitoring.recording import AlarmLog as DatabaseAlarmLog
         from compost_desktop.monitoring.recording import ReadingWriter
 
-        if self.alarm_log is None:
-            self.alarm_log = DatabaseAlarmLog(engine)
-        if self.writer is None:
+        self._database_alarm_log()
+        if self.session.sink is None:
             writer = ReadingWriter(engine)
             writer.start()
-            self.writer = self._owned_writer = writer
+            self.session.sink = self._owned_writer = writer
+
+    def _rate_per_minute(self) -> float:
+        samples = self._written_samples
+        if len(samples) < 2:
+            return 0.0
+        (t0, n0), (t1, n1) = samples[0], samples[-1]
+        return (n1 - n0) / max(t1 - t0, 1.0) * 60.0
+
+    def _update_recording_status(self) -> None:
+        writer = self.session.sink
+        written = getattr(writer, "written", None)
+        if isinstance(written, int):
+            now = time.monotonic()
+            samples = self._written_samples
+            if (samples and written > samples[-1][1]) or (not samples and written):
+                self.last_written = self.now()
+            samples.append((now, written))
+            while len(samples) > 2 and now - samples[1][0] >= RATE_WINDOW_S:
+                samples.popleft()
+        status = self.recording_status()
+        if status != self._recording_text:
+            self._recording_text = status
+            self.recording_changed.emit(*status)
 
     def _start_demo(self) -> None:
         from compost_desktop.monitoring.demo import Demo
@@ -584,11 +620,32 @@ class MonitoringHub(QObject):
         if demo is not None:
             demo.stop()
 
-    def _make_client(self, mqtt: MqttSettings) -> SensorSource:
-        from compost_desktop.monitoring.client import BrokerConfig, SensorClient
-        from compost_desktop.secrets import get_password
+    def _start_live(self, mqtt: MqttSettings) -> None:
+        """Connect to the configured broker; a password is looked up off the GUI thread."""
+        self._set_source("live")
+        if self.demo_enabled:
+            self._fallback_timer.start()
+        self._live_generation += 1
+        if not mqtt.username:
+            self._connect_live(mqtt, None)
+            return
+        generation = self._live_generation
 
-        password = get_password(mqtt.secret_key) if mqtt.username else None
+        def work() -> None:
+            from compost_desktop.secrets import get_password
+
+            try:
+                password = get_password(mqtt.secret_key)
+            except Exception:
+                log.exception("Could not read the broker password from the keyring")
+                password = None
+            self._password_found.emit(mqtt, password, generation)
+
+        threading.Thread(target=work, name="broker-password", daemon=True).start()
+
+    def _connect_live(self, mqtt: MqttSettings, password: str | None) -> None:
+        from compost_desktop.monitoring.client import BrokerConfig, SensorClient
+
         config = BrokerConfig(
             host=mqtt.host.strip(),
             port=mqtt.port,
@@ -597,16 +654,42 @@ class MonitoringHub(QObject):
             tls=mqtt.tls,
             client_id=mqtt.client_id or None,
         )
-        return SensorClient(config, self._patterns())
+        parser = self._parser()
+        self._live = SensorClient(config, parser.patterns, parser)
+        self._live.start()
 
     def _patterns(self) -> TopicPatterns:
-        m = self.ctx.settings.mqtt
-        return TopicPatterns(
-            farm_json=m.data_topic or None,
-            status=m.status_topic or None,
-            esphome=m.esphome_topic or None,
-            tasmota=m.tasmota_topic or None,
-        )
+        try:
+            return farm_config.patterns_from(self.ctx.settings.mqtt)
+        except FarmConfigError as exc:
+            log.warning("%s Using the default topics.", exc)
+            return TopicPatterns()
+
+    def _parser(self) -> MessageParser:
+        """A parser with the farm's topics and the farm's zone for clocks without offset."""
+        try:
+            zone = farm_config.zone(self.ctx.settings.mqtt.timezone)
+        except FarmConfigError as exc:
+            log.warning("%s Reading device clocks in this PC's zone.", exc)
+            zone = farm_config.zone("")
+        return MessageParser(self._patterns(), naive_timezone=zone)
+
+    def _load_farm_config(self) -> None:
+        """Ask the database thread for the farm-wide settings (another PC may have changed them)."""
+        engine = getattr(self.ctx.store, "engine", None)
+        if engine is not None:
+            self.ctx.runner.submit(
+                lambda: farm_config.load(engine), self.on_farm_config_loaded, _log_farm_error
+            )
+
+    def on_farm_config_loaded(self, config: object) -> None:
+        """The farm's thresholds, topics, time zone and units win over this PC's copies."""
+        if not isinstance(config, FarmConfig):
+            return
+        merged = farm_config.merged_into(self.ctx.settings, config)
+        if merged != self.ctx.settings:
+            log.info("Applying the farm-wide monitoring settings from the database")
+            self.ctx.apply_settings(merged)
 
     def _sources(self) -> list[SensorSource]:
         return [c for c in (self._live, self._demo_client) if c is not None]
@@ -636,6 +719,5 @@ def _log_error(error: BaseException) -> None:
     log.warning("Could not write to the alarm log: %s", error)
 
 
-def utc_from_epoch(seconds: float) -> datetime:
-    """Epoch seconds from the ring buffers back to an aware datetime."""
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(seconds=seconds)
+def _log_farm_error(error: BaseException) -> None:
+    log.warning("Could not read the farm-wide settings: %s", error)
