@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import csv
-from decimal import Decimal
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -87,7 +87,7 @@ def test_library_edit_leaves_a_completed_cycle_and_its_report_unchanged(store: S
     assert [c.name for c in store.cycles_to_reapply(leaves)] == ["Planned"]
     assert store.reapply_material(leaves) == ["Planned"]
     changed = store.cycle(planned)
-    leaves_input = [i for i in changed.inputs if i.material_name == "Leaves, shredded"][0]
+    leaves_input = next(i for i in changed.inputs if i.material_name == "Leaves, shredded")
     assert (leaves_input.cn_ratio, leaves_input.nitrogen_pct, leaves_input.moisture_pct) == (
         70.0,
         0.7,
