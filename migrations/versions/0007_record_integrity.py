@@ -271,21 +271,9 @@ def _sqlite_reattribute(lo: str, hi: str, guard: str) -> str:
     """
 
 
-# A frozen copy of 0005's SQLite rollup insert (a migration describes history).
-_ROLLUP_ADD = """
-    INSERT INTO reading_rollup (batch_id, device_id, quantity, source, slot, n, total, low, high,
-                                t_total)
-    SELECT NEW.batch_id, NEW.device_id, NEW.quantity, COALESCE(NEW.source, 'mqtt'),
-           (CAST(strftime('%s', NEW.measured_at) AS INTEGER) / 600) * 600, 1, NEW.value,
-           NEW.value, NEW.value, CAST(strftime('%s', NEW.measured_at) AS INTEGER)
-    WHERE NEW.batch_id IS NOT NULL
-    ON CONFLICT (batch_id, device_id, quantity, source, slot) DO UPDATE SET
-        n = n + 1, total = total + excluded.total, low = min(low, excluded.low),
-        high = max(high, excluded.high), t_total = t_total + excluded.t_total;
-"""
-
-
 def _sqlite_attribution_triggers() -> None:
+    # Only rows inserted with no cycle are touched: the rollup counted nothing for them, so
+    # this UPDATE adds them through the rollup's update trigger, whichever trigger runs first.
     op.execute(
         f"""
         CREATE TRIGGER reading_cycle_insert AFTER INSERT ON sensor_reading
@@ -296,13 +284,6 @@ def _sqlite_attribution_triggers() -> None:
             WHERE id = NEW.id;
         END
         """
-    )
-    # SQLite fires the newest trigger first; the rollup must count the row as inserted
-    # before this correction moves it, so its insert trigger is re-created after ours.
-    op.execute("DROP TRIGGER reading_rollup_insert")
-    op.execute(
-        "CREATE TRIGGER reading_rollup_insert AFTER INSERT ON sensor_reading "
-        f"BEGIN {_ROLLUP_ADD} END"
     )
     # A cycle's window before and after the change; planning cycles have none.
     oa = "(CASE WHEN OLD.status <> 'planning' THEN OLD.activated_at END)"
