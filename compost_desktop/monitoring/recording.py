@@ -99,7 +99,7 @@ class ReadingWriter:
         batch_size: int = 2000,
         interval_s: float = 0.5,
         max_buffer: int = 2_000_000,
-        windows_ttl_s: float = 10.0,
+        windows_ttl_s: float = 0.0,  # reload per batch: one small indexed query
     ) -> None:
         self.engine = engine
         self.batch_size = batch_size
