@@ -98,9 +98,9 @@ def downgrade() -> None:
         ):
             op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.drop_index("ix_compost_batch_activated_at", "compost_batch")
-    with op.batch_alter_table("cycle_waste_input") as b:
-        b.drop_column("value_overrides")
-        b.drop_column("density_kg_per_liter")
+    # In place (SQLite ≥ 3.35): rebuilding the table would lose its sync triggers.
+    op.drop_column("cycle_waste_input", "value_overrides")
+    op.drop_column("cycle_waste_input", "density_kg_per_liter")
 
 
 # --- activation times ------------------------------------------------------------------
