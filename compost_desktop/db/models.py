@@ -104,6 +104,7 @@ class Cycle(Base):
             postgresql_where=text("status = 'active'"),
         ),
         Index("idx_compost_batch_status", "status"),
+        Index("ix_compost_batch_activated_at", "activated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -173,6 +174,10 @@ class Input(Base):
     cn_override: Mapped[float | None] = mapped_column("carbon_nitrogen_ratio", Amount(8, 2))
     nitrogen_pct_override: Mapped[float | None] = mapped_column(Amount(6, 3))
     moisture_pct_override: Mapped[float | None] = mapped_column(Amount(5, 2))
+    # The columns above hold the values the delivery was mixed with (revision 0007);
+    # value_overrides names those typed for it ("cn,n,moisture"), "" none, NULL not stored.
+    density_kg_per_l: Mapped[float | None] = mapped_column("density_kg_per_liter", Amount(6, 3))
+    value_overrides: Mapped[str | None] = mapped_column(String(40))
     added_at: Mapped[datetime | None] = mapped_column("timestamp", UtcDateTime(), default=utcnow)
     notes: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime | None] = mapped_column(

@@ -38,33 +38,51 @@ class _Window:
 
 
 class CycleWindows:
-    """Which cycle was active at a given time, from activated_at/completed_at; refreshed often."""
+    """Which cycle was active at a given time, from activated_at/completed_at.
 
-    def __init__(self, windows: list[_Window]) -> None:
-        self._windows = sorted(windows, key=lambda w: w.start)
+    The database keeps the authoritative answer (revision 0007 attributes every non-manual
+    reading on insert and again whenever a window changes), so this cached copy is only the
+    writer's first guess and alarms' cycle; it follows the same rule: cycles not in
+    planning, ``activated_at <= t < completed_at`` (open while active), latest start wins.
+    """
+
+    def __init__(self, windows: list[_Window], settled_before: datetime = FAR_FUTURE) -> None:
+        self._settled_before = settled_before
+        self._windows = sorted(windows, key=lambda w: (w.start, w.cycle_id))
         self._starts = [w.start for w in self._windows]
+        # Latest end among windows up to each index: the backward search stops below it.
+        self._reach: list[datetime] = []
+        for w in self._windows:
+            self._reach.append(max(w.end, self._reach[-1]) if self._reach else w.end)
 
     @classmethod
-    def load(cls, engine: Engine) -> CycleWindows:
+    def load(cls, engine: Engine, settled_only: bool = False) -> CycleWindows:
+        """With `settled_only`, times from the load on are left to the database (None).
+
+        A status changed after loading is stamped later than the load, so an earlier time's
+        answer cannot go stale; a later one can, which is the writer's ~10 s cache gap.
+        """
+        loaded = datetime.now(UTC)
         with engine.connect() as conn:
             rows = conn.execute(
                 select(Cycle.id, Cycle.activated_at, Cycle.completed_at).where(
-                    Cycle.activated_at.is_not(None)
+                    Cycle.activated_at.is_not(None), Cycle.status != "planning"
                 )
             ).all()
         return cls(
-            [_Window(start, end or FAR_FUTURE, cycle_id) for cycle_id, start, end in rows if start]
+            [_Window(start, end or FAR_FUTURE, cycle_id) for cycle_id, start, end in rows if start],
+            loaded if settled_only else FAR_FUTURE,
         )
 
     def cycle_at(self, when: datetime) -> int | None:
+        if when >= self._settled_before:
+            return None
         i = bisect.bisect_right(self._starts, when) - 1
-        while i >= 0:
+        while i >= 0 and self._reach[i] > when:
             w = self._windows[i]
-            if w.start <= when < w.end:
+            if w.end > when:
                 return w.cycle_id
             i -= 1
-            if i >= 0 and self._windows[i].end <= w.start:
-                break
         return None
 
 
@@ -81,7 +99,7 @@ class ReadingWriter:
         batch_size: int = 2000,
         interval_s: float = 0.5,
         max_buffer: int = 2_000_000,
-        windows_ttl_s: float = 10.0,
+        windows_ttl_s: float = 0.0,  # reload per batch: one small indexed query
     ) -> None:
         self.engine = engine
         self.batch_size = batch_size
@@ -195,7 +213,8 @@ class ReadingWriter:
     def _cycle_windows(self) -> CycleWindows:
         now = time.monotonic()
         if self._windows is None or now - self._windows_loaded > self._windows_ttl:
-            self._windows = CycleWindows.load(self.engine)
+            # Readings measured after the load go in with no cycle; the database sets it.
+            self._windows = CycleWindows.load(self.engine, settled_only=True)
             self._windows_loaded = now
         return self._windows
 

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, create_engine, event, func, select
+from sqlalchemy import ColumnElement, Engine, case, create_engine, event, func, select
 from sqlalchemy.engine import Connection
 
 from compost_desktop.db.models import Cycle, Input, Material, SensorReading
@@ -82,6 +82,7 @@ INPUT_COLUMNS = (
     "cn_ratio",
     "nitrogen_pct",
     "moisture_pct",
+    "density_kg_per_l",
     "notes",
 )
 READING_COLUMNS = (
@@ -136,6 +137,11 @@ def _time_range(column: Any, start: date | None, end: date | None) -> list[Colum
     return where
 
 
+def _mixed_with(stored: Any, library: Any) -> Any:
+    """A delivery's stored value; the library's only for rows written without stored values."""
+    return case((Input.value_overrides.is_(None), func.coalesce(stored, library)), else_=stored)
+
+
 def _query(
     kind: str, start: date | None, end: date | None, cycle_id: int | None
 ) -> tuple[Any, Callable[[Sequence[Any]], list[Any]]]:
@@ -183,9 +189,11 @@ def _query(
                 Input.kind,
                 Input.mass_kg,
                 Input.volume_l,
-                Input.cn_override,
-                Input.nitrogen_pct_override,
-                Input.moisture_pct_override,
+                # The values the delivery was mixed with (services.totals.mixed_with).
+                _mixed_with(Input.cn_override, Material.cn_ratio),
+                _mixed_with(Input.nitrogen_pct_override, Material.nitrogen_pct),
+                _mixed_with(Input.moisture_pct_override, Material.moisture_pct),
+                _mixed_with(Input.density_kg_per_l, Material.density_kg_per_l),
                 Input.notes,
             )
             .outerjoin(Cycle, Cycle.id == Input.cycle_id)

@@ -35,11 +35,13 @@ class InputRecord:
     kind: MaterialKind
     mass_kg: float
     volume_l: float | None
-    cn_ratio: float | None  # effective: delivery override, else the library value
+    cn_ratio: float | None  # the values it was mixed with, stored with the delivery
     nitrogen_pct: float | None
     moisture_pct: float | None
     added_at: datetime | None
     notes: str | None = None
+    density_kg_per_l: float | None = None
+    overridden: tuple[str, ...] = ()  # of "cn", "n", "moisture": typed for this delivery
 
     def as_component(self) -> MixComponent | None:
         """None when nothing says what the C:N of this delivery is (or it has no mass)."""

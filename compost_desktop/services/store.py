@@ -149,6 +149,54 @@ class Store:
                 raise MaterialInUseError(m.name, [c.display_name for c in users])
             s.delete(m)
 
+    def cycles_to_reapply(self, material_id: int) -> list[CycleRecord]:
+        """Planning and active cycles with a delivery whose values differ from the library's.
+
+        Completed and archived cycles are a record and are never offered.
+        """
+        with self._session() as s:
+            material = _get(s, Material, material_id)
+            ids = sorted(
+                {
+                    row.cycle_id
+                    for row in self._open_deliveries(s, material_id)
+                    if row.cycle_id is not None and _differs(row, material)
+                }
+            )
+        return [c for c in self.cycles() if c.id in ids]
+
+    def reapply_material(self, material_id: int, cycle_ids: list[int] | None = None) -> list[str]:
+        """Give the planning and active cycles' deliveries of a material its library values.
+
+        Values typed for a delivery stay. Returns the names of the cycles changed.
+        """
+        changed: dict[int, Cycle] = {}
+        with self._session() as s:
+            material = _get(s, Material, material_id)
+            for row in self._open_deliveries(s, material_id):
+                if cycle_ids is not None and row.cycle_id not in cycle_ids:
+                    continue
+                if row.cycle is not None and _reapply(row, material):
+                    changed[row.cycle.id] = row.cycle
+            s.flush()
+            for cycle in changed.values():
+                _refresh_totals(s, cycle)
+            return [c.display_name for c in sorted(changed.values(), key=lambda c: c.id)]
+
+    @staticmethod
+    def _open_deliveries(s: Session, material_id: int) -> list[Input]:
+        return list(
+            s.scalars(
+                select(Input)
+                .join(Cycle, Cycle.id == Input.cycle_id)
+                .where(
+                    Input.material_id == material_id,
+                    Cycle.status.in_((CycleStatus.PLANNING.value, CycleStatus.ACTIVE.value)),
+                )
+                .order_by(Input.id)
+            )
+        )
+
     # --- cycles ----------------------------------------------------------------------
 
     def cycles(self) -> list[CycleRecord]:
@@ -190,10 +238,13 @@ class Store:
                     i.moisture_pct_override,
                     i.timestamp,
                     i.notes,
+                    i.density_kg_per_liter,
+                    i.value_overrides,
                     m.name.label("library_name"),
                     m.carbon_nitrogen_ratio.label("library_cn"),
                     m.nitrogen_pct.label("library_n"),
                     m.moisture_pct.label("library_m"),
+                    m.density_kg_per_liter.label("library_d"),
                 )
                 .outerjoin(Material.__table__, m.id == i.material_id)
                 .where(*inputs_where)
@@ -269,6 +320,9 @@ class Store:
                         Cycle.status == CycleStatus.ACTIVE.value, Cycle.id != cycle_id
                     )
                 )
+                # One instant for both, so no reading falls between the two windows (the
+                # database stamps these itself when a status changes without them).
+                at = _now()
                 if other is not None:
                     if not switch:
                         raise ActiveCycleConflict(other.id, other.display_name)
@@ -276,12 +330,12 @@ class Store:
                     s.execute(
                         update(Cycle)
                         .where(Cycle.id == other.id, Cycle.status == CycleStatus.ACTIVE.value)
-                        .values(status=CycleStatus.COMPLETED.value, completed_at=_now())
+                        .values(status=CycleStatus.COMPLETED.value, completed_at=at)
                     )
                 done = s.execute(
                     update(Cycle)
                     .where(Cycle.id == cycle_id, Cycle.status == CycleStatus.PLANNING.value)
-                    .values(status=CycleStatus.ACTIVE.value, activated_at=_now())
+                    .values(status=CycleStatus.ACTIVE.value, activated_at=at)
                 )
                 if done.rowcount != 1:  # type: ignore[attr-defined]
                     raise ActiveCycleConflict(cycle_id, c.display_name)
@@ -330,17 +384,20 @@ class Store:
             material = s.get(Material, draft.material_id)
             if material is None:
                 raise v.ValidationError("material", "Choose a material from the library.")
-            mass, volume = _mass_and_volume(draft, material)
             row = Input() if input_id is None else _get(s, Input, input_id)
+            # An edit of the same delivery keeps the values it was mixed with.
+            keep = input_id is not None and row.material_id == material.id
+            if keep and row.density_kg_per_l is not None:
+                mass, volume = _mass_and_volume(draft, material, row.density_kg_per_l)
+            else:
+                mass, volume = _mass_and_volume(draft, material)
+            _store_values(row, draft, material, keep)
             row.cycle_id = cycle.id
             row.material_id = material.id
             row.material_name = material.name
             row.kind = material.kind
             row.mass_kg = mass
             row.volume_l = volume
-            row.cn_override = draft.cn_override
-            row.nitrogen_pct_override = draft.nitrogen_pct_override
-            row.moisture_pct_override = draft.moisture_pct_override
             row.notes = draft.notes
             if draft.added_at is not None or row.added_at is None:
                 row.added_at = draft.added_at or _now()
@@ -390,27 +447,81 @@ def _get(s: Session, model: type[_T], ident: int) -> _T:
     return obj
 
 
-def _mass_and_volume(draft: InputDraft, material: Material) -> tuple[float, float | None]:
+# (stored column attribute, draft override attribute, library attribute, override key)
+_VALUES = (
+    ("cn_override", "cn_override", "cn_ratio", "cn"),
+    ("nitrogen_pct_override", "nitrogen_pct_override", "nitrogen_pct", "n"),
+    ("moisture_pct_override", "moisture_pct_override", "moisture_pct", "moisture"),
+)
+
+
+def _store_values(row: Input, draft: InputDraft, material: Material, keep: bool) -> None:
+    """The C:N, %N, moisture and density this delivery is mixed with, kept with it."""
+    before = set((row.value_overrides or "").split(",")) - {""}
+    own: list[str] = []
+    for column, typed_attr, library_attr, key in _VALUES:
+        typed = getattr(draft, typed_attr)
+        if typed is not None:
+            setattr(row, column, typed)
+            own.append(key)
+        elif not (keep and row.value_overrides is not None and key not in before):
+            setattr(row, column, getattr(material, library_attr))
+    if not (keep and row.value_overrides is not None):
+        row.density_kg_per_l = material.density_kg_per_l
+    row.value_overrides = ",".join(own)
+
+
+def _reapply(row: Input, material: Material) -> bool:
+    """Library values into a delivery, except those typed for it; True when anything changed."""
+    own = set((row.value_overrides or "").split(","))
+    changed = False
+    for column, _typed, library_attr, key in _VALUES:
+        if key not in own and getattr(row, column) != getattr(material, library_attr):
+            setattr(row, column, getattr(material, library_attr))
+            changed = True
+    if row.density_kg_per_l != material.density_kg_per_l:
+        row.density_kg_per_l = material.density_kg_per_l
+        changed = True
+    if row.value_overrides is None:
+        row.value_overrides = ""
+        changed = True
+    return changed
+
+
+def _differs(row: Input, material: Material) -> bool:
+    own = set((row.value_overrides or "").split(","))
+    return (
+        row.value_overrides is None
+        or row.density_kg_per_l != material.density_kg_per_l
+        or any(
+            key not in own and getattr(row, column) != getattr(material, library_attr)
+            for column, _typed, library_attr, key in _VALUES
+        )
+    )
+
+
+def _mass_and_volume(
+    draft: InputDraft, material: Material, density: float | None = None
+) -> tuple[float, float | None]:
+    density = density if density is not None else material.density_kg_per_l
     if draft.mass_kg is not None:
         mass = v.check_mass_kg(draft.mass_kg)
         volume = (
             v.check_volume_l(draft.volume_l)
             if draft.volume_l is not None
-            else (
-                kg_to_litres(mass, material.density_kg_per_l) if material.density_kg_per_l else None
-            )
+            else (kg_to_litres(mass, density) if density else None)
         )
         return mass, volume
     if draft.volume_l is None:
         raise v.ValidationError("kg", "Enter the amount, in kilograms or in litres.")
     volume = v.check_volume_l(draft.volume_l)
-    if not material.density_kg_per_l:
+    if not density:
         raise v.ValidationError(
             "litres",
             f"'{material.name}' has no bulk density in the library, so litres cannot be "
             "converted to kilograms; enter kilograms or add the density to the material.",
         )
-    return v.check_mass_kg(litres_to_kg(volume, material.density_kg_per_l)), volume
+    return v.check_mass_kg(litres_to_kg(volume, density)), volume
 
 
 def _refresh_totals(s: Session, cycle: Cycle) -> None:
@@ -439,8 +550,10 @@ def _input(i: Input) -> InputRecord:
     return _input_record(
         i.id, i.cycle_id, i.material_id, i.material_name, i.kind, i.mass_kg, i.volume_l,
         i.cn_override, i.nitrogen_pct_override, i.moisture_pct_override, i.added_at, i.notes,
+        i.density_kg_per_l, i.value_overrides,
         m.name if m else None, m.cn_ratio if m else None,
         m.nitrogen_pct if m else None, m.moisture_pct if m else None,
+        m.density_kg_per_l if m else None,
     )  # fmt: skip
 
 
@@ -460,12 +573,15 @@ def _input_record(
     moisture_pct: float | None,
     added_at: datetime | None,
     notes: str | None,
+    density: float | None,
+    overrides: str | None,
     library_name: str | None,
     library_cn: float | None,
     library_n: float | None,
     library_m: float | None,
+    library_d: float | None,
 ) -> InputRecord:
-    """A delivery's effective values: its own overrides, else the library's."""
+    """A delivery with the values it was mixed with (stored with it, not the library's now)."""
     return InputRecord(
         input_id,
         cycle_id or 0,
@@ -474,11 +590,13 @@ def _input_record(
         _KINDS[kind],
         mass_kg,
         volume_l,
-        cn if cn is not None else library_cn,
-        n_pct if n_pct is not None else library_n,
-        moisture_pct if moisture_pct is not None else library_m,
+        totals.mixed_with(cn, overrides, library_cn),
+        totals.mixed_with(n_pct, overrides, library_n),
+        totals.mixed_with(moisture_pct, overrides, library_m),
         added_at,
         notes,
+        totals.mixed_with(density, overrides, library_d),
+        tuple(overrides.split(",")) if overrides else (),
     )
 
 

@@ -7,6 +7,8 @@ conflict over these columns.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import Connection, select, update
 
 from compost_desktop.db.models import Cycle, Input, Material
@@ -15,6 +17,19 @@ from compost_desktop.domain.mix import MixComponent, analyse
 DERIVED_CYCLE_COLUMNS = frozenset(
     {"green_waste_kg", "brown_waste_kg", "total_volume_liters", "cn_ratio"}
 )
+
+_V = TypeVar("_V")
+
+
+def mixed_with(stored: _V | None, overrides: str | None, library: _V | None) -> _V | None:
+    """The value a delivery was mixed with: its stored one, once the row stores its values.
+
+    `overrides` is NULL only on rows written without stored values (inserted by plain SQL
+    into a local store); those still read the library, as every row did before revision 0007.
+    """
+    if overrides is not None or stored is not None:
+        return stored
+    return library
 
 
 def refresh(conn: Connection, cycle_id: int) -> None:
@@ -26,6 +41,7 @@ def refresh(conn: Connection, cycle_id: int) -> None:
             Input.cn_override.label("cn_override"),
             Input.nitrogen_pct_override.label("n_override"),
             Input.moisture_pct_override.label("m_override"),
+            Input.value_overrides.label("own"),
             Input.material_name.label("name"),
             Material.cn_ratio.label("cn"),
             Material.nitrogen_pct.label("n"),
@@ -39,11 +55,11 @@ def refresh(conn: Connection, cycle_id: int) -> None:
     volumes = [r.volume_l for r in rows if r.volume_l is not None]
     components = []
     for r in rows:
-        cn = r.cn_override if r.cn_override is not None else r.cn
+        cn = mixed_with(r.cn_override, r.own, r.cn)
         if cn is None or r.mass_kg <= 0:
             continue
-        n = r.n_override if r.n_override is not None else r.n
-        m = r.m_override if r.m_override is not None else r.m
+        n = mixed_with(r.n_override, r.own, r.n)
+        m = mixed_with(r.m_override, r.own, r.m)
         components.append(MixComponent(r.name or "material", r.mass_kg, cn, n, m))
     conn.execute(
         update(Cycle)

@@ -61,7 +61,7 @@ def test_per_delivery_override_beats_the_library(store: Store) -> None:
     assert rec.nitrogen_pct == 2.4
 
 
-def test_editing_a_material_changes_the_cycles_mix(store: Store) -> None:
+def test_editing_a_material_changes_a_cycles_mix_only_when_reapplied(store: Store) -> None:
     cid = _cycle(store, "Bay 1")
     straw = store.find_material("Straw")
     assert straw is not None
@@ -79,6 +79,9 @@ def test_editing_a_material_changes_the_cycles_mix(store: Store) -> None:
         ),
         straw.id,
     )
+    # A delivery keeps the values it was mixed with (issue 11) until the edit is re-applied.
+    assert store.mix_of(cid) == before
+    assert store.reapply_material(straw.id) == ["Bay 1"]
     after = store.mix_of(cid)
     assert before is not None and after is not None
     assert after.cn_ratio > before.cn_ratio

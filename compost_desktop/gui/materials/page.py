@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.gui.context import MATERIALS, AppContext
+from compost_desktop.gui.context import CYCLES, MATERIALS, AppContext
 from compost_desktop.gui.materials.material_dialog import MaterialDialog
 from compost_desktop.gui.materials.models import (
     MaterialColumn,
     MaterialSortProxy,
     MaterialTableModel,
 )
-from compost_desktop.services.records import MaterialRecord
+from compost_desktop.services.records import CycleRecord, MaterialRecord
 from compost_desktop.services.store import MaterialInUseError, NotFoundError
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,7 @@ class MaterialsPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.dialog: MaterialDialog | None = None
+        self.reapply_box: QMessageBox | None = None
         self._select_after_load: int | None = None
 
         self.model = MaterialTableModel(self)
@@ -290,6 +291,56 @@ class MaterialsPage(QWidget):
         self._select_after_load = record.id
         if self.model.row_of(record.id) is not None:
             self.select_material(record.id)
+        store = self.ctx.store
+        if store is not None:
+            self.ctx.runner.submit(
+                lambda: store.cycles_to_reapply(record.id),
+                lambda cycles: self.on_reapply_offered(record, cycles),
+                lambda exc: log.warning("Could not look up cycles using a material: %s", exc),
+            )
+
+    def on_reapply_offered(self, material: MaterialRecord, cycles: list[CycleRecord]) -> None:
+        """Past deliveries keep their values; planning and active cycles may take the edit."""
+        if not cycles:
+            return
+        named = plain_list([f"{c.name} ({c.status.value})" for c in cycles])
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Re-apply material",
+            f"Deliveries keep the values they were mixed with, so the change to "
+            f"'{material.name}' applies to new deliveries only.\n\n"
+            f"Also apply it to the deliveries of {named}? Values entered for a single "
+            "delivery stay as they are; completed and archived cycles never change.",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        apply = box.addButton("Re-apply", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Keep as recorded", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(apply)
+        box.finished.connect(box.deleteLater)
+        box.buttonClicked.connect(
+            lambda button: self._reapply(material, cycles) if button is apply else None
+        )
+        self.reapply_box = box
+        box.open()
+
+    def _reapply(self, material: MaterialRecord, cycles: list[CycleRecord]) -> None:
+        store = self.ctx.store
+        if store is None:
+            return
+        self.ctx.runner.submit(
+            lambda: store.reapply_material(material.id, [c.id for c in cycles]),
+            lambda names: self.show_message(
+                f"The new values of '{material.name}' were applied to {plain_list(names)}."
+                if names
+                else f"Nothing needed changing for '{material.name}'.",
+                warning=False,
+            ),
+            lambda exc: self.show_message(
+                f"The new values of '{material.name}' were not applied: {exc}"
+            ),
+            changes=frozenset({CYCLES}),
+        )
 
     @Slot()
     def on_delete_requested(self) -> None:

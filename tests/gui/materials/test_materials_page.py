@@ -90,7 +90,7 @@ def test_numbers_sort_as_numbers_and_search_filters(page: MaterialsPage) -> None
     assert column_texts(page, MaterialColumn.NAME) == ["Cardboard, corrugated"]
 
 
-def test_editing_cn_in_the_dialog_saves_it_and_the_cycle_mix_follows(
+def test_editing_cn_saves_it_and_the_planning_cycle_follows_once_reapplied(
     qtbot: QtBot, page: MaterialsPage, store: Store, spring_cycle: CycleRecord
 ) -> None:
     before = store.mix_of(spring_cycle.id)
@@ -108,6 +108,14 @@ def test_editing_cn_in_the_dialog_saves_it_and_the_cycle_mix_follows(
     assert not dialog.isVisible()
     leaves = store.find_material("Leaves, shredded")
     assert leaves is not None and leaves.cn_ratio == 80
+    # Deliveries keep the values they were mixed with; the page offers the planning cycle.
+    assert store.mix_of(spring_cycle.id) == before
+    qtbot.waitUntil(lambda: page.reapply_box is not None and page.reapply_box.isVisible())
+    box = page.reapply_box
+    assert box is not None and "Spring windrow (planning)" in box.text()
+    (apply,) = [b for b in box.buttons() if b.text() == "Re-apply"]
+    qtbot.mouseClick(apply, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "were applied to Spring windrow" in page.banner.text())
     after = store.mix_of(spring_cycle.id)
     assert after is not None and after.cn_ratio > before.cn_ratio + 3
     assert page.selected_material() is not None
