@@ -387,7 +387,8 @@ def _mix(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database_library(raw_url: str) -> mixcli.Library:
+def _database_library(raw_url: str) -> mixcli.Catalogue:
+    from compost_desktop import mixcli
     from compost_desktop.db import migrate
     from compost_desktop.db.engine import make_engine, resolve_url
     from compost_desktop.services.store import Store
@@ -396,7 +397,7 @@ def _database_library(raw_url: str) -> mixcli.Library:
     state = migrate.status(url).state
     if state is not migrate.SchemaState.CURRENT:
         raise RuntimeError(f"the database is {state.value}; run `compost-desktop db upgrade` first")
-    return Store(make_engine(url)).find_material
+    return mixcli.Catalogue(tuple(Store(make_engine(url)).materials()))
 
 
 if __name__ == "__main__":

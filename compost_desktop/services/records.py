@@ -23,7 +23,9 @@ class MaterialRecord:
     description: str | None = None
 
     def as_addition(self) -> AdditionMaterial:
-        return AdditionMaterial(self.name, self.cn_ratio, self.nitrogen_pct, self.moisture_pct)
+        return AdditionMaterial(
+            self.name, self.cn_ratio, self.nitrogen_pct, self.moisture_pct, self.kind
+        )
 
 
 @dataclass(frozen=True, slots=True)
