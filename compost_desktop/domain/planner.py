@@ -195,7 +195,7 @@ class _Planner:
             v for f in request.feedstocks for v in (f.fixed_kg, f.max_kg) if v is not None and v > 0
         ]
         # Variables are in units of the largest amount given, so the tableau is of order one.
-        self.scale = max(sizes) if sizes else 1000.0
+        self.scale = max(max(sizes), 1.0) if sizes else 1000.0
         self.fixed_volume_l = sum(
             (f.fixed_kg or 0.0) / f.density_kg_per_l
             for f in self.fixed
@@ -285,13 +285,14 @@ class _Planner:
 
     def _recipe(self, x: tuple[float, ...], close: bool) -> Plan:
         r, s = self.request, self.scale
-        noise = 1e-7 * s
+        noise = max(1e-7 * s, 1e-6)  # kg: below this an amount is the solver's rounding
         free_kg = {id(f): (x[j] * s if x[j] * s > noise else 0.0) for j, f in enumerate(self.free)}
         amounts: list[PlannedAmount] = []
         for f in r.feedstocks:
             kg = f.fixed_kg if f.fixed_kg is not None else free_kg[id(f)]
-            if f.max_kg is not None:
+            if f.max_kg is not None and f.fixed_kg is None:
                 kg = min(kg, f.max_kg)  # the solver's last ulp never overdraws the stock
+                kg = kg if kg > noise else 0.0
             litres = kg / f.density_kg_per_l if f.density_kg_per_l else None
             amounts.append(PlannedAmount(f.name, kg, litres))
         water_kg = x[len(self.free)] * s if r.water else 0.0
@@ -313,15 +314,19 @@ class _Planner:
                 self._bindings(amounts, None, True),
                 self._nothing_reason(),
             )
+        # Ratios are scale-free: the mix engine sees the recipe per 100 kg of feedstock, so a
+        # pile of hundreds of tonnes passes its per-delivery plausibility limit.
+        feed_kg = sum(a.kg for _, a in used)
         mix = analyse(
             [
-                MixComponent(f.name, a.kg, f.cn_ratio, f.nitrogen_pct, f.moisture_pct)
+                MixComponent(
+                    f.name, 100 * a.kg / feed_kg, f.cn_ratio, f.nitrogen_pct, f.moisture_pct
+                )
                 for f, a in used
             ]
         )
         assert mix.moisture_pct is not None
-        total = mix.total_kg + water_kg
-        moisture = (mix.total_kg * mix.moisture_pct + 100 * water_kg) / total
+        moisture = (feed_kg * mix.moisture_pct + 100 * water_kg) / (feed_kg + water_kg)
         hits = (
             close
             and not self.capacity_overrun
