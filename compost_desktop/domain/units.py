@@ -170,3 +170,35 @@ def parse_farm_unit(name: str, size: float, size_unit: str) -> AmountUnit:
         return AmountUnit(name.strip(), kg=size * base.kg)
     assert base.litres is not None
     return AmountUnit(name.strip(), litres=size * base.litres)
+
+
+def parse_farm_units(text: str) -> list[AmountUnit]:
+    """ "loader bucket = 1.5 m³; wheelbarrow = 80 L" → the site's units (as people write them)."""
+    units: list[AmountUnit] = []
+    for part in text.replace("\n", ";").split(";"):
+        if not part.strip():
+            continue
+        name, sep, size = part.partition("=")
+        if not sep or not name.strip():
+            raise ValidationError(
+                "unit", f"Write each unit as name = size unit, not '{part.strip()}'."
+            )
+        number, _, unit = size.strip().partition(" ")
+        try:
+            value = float(number.replace(",", "."))
+        except ValueError:
+            raise ValidationError(
+                "unit", f"'{size.strip()}' is not a size like 1.5 m³ (in {name.strip()})."
+            ) from None
+        units.append(parse_farm_unit(name, value, unit.strip() or "?"))
+    return units
+
+
+def format_farm_units(units: Sequence[AmountUnit]) -> str:
+    def size(u: AmountUnit) -> str:
+        if u.kg is not None:
+            return f"{u.kg:g} kg"
+        assert u.litres is not None
+        return f"{u.litres / 1000:g} m³" if u.litres >= 1000 else f"{u.litres:g} L"
+
+    return "; ".join(f"{u.name} = {size(u)}" for u in units)

@@ -21,6 +21,8 @@ class MaterialRecord:
     density_kg_per_l: float | None
     source: str | None = None
     description: str | None = None
+    # In the yard now: the last count less deliveries logged since; None when not counted.
+    stock_kg: float | None = None
 
     def as_addition(self) -> AdditionMaterial:
         return AdditionMaterial(
