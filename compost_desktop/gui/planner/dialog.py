@@ -203,7 +203,7 @@ class PlannerDialog(QDialog):
 
     cycle_dialog_opened = Signal(object)  # the CycleDialog filled from the plan
 
-    COLUMNS = ("Material", "Use", "Amount", "Unit", "Planned", "")
+    COLUMNS = ("Material", "Use", "Amount", "Unit", "Planned", "")  # planned: in the row's unit
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -225,7 +225,8 @@ class PlannerDialog(QDialog):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 150), (2, 110), (3, 120), (4, 150), (5, 30)):
+        # Narrow enough that the whole row fits a 1366×768 screen at 150 % scaling.
+        for col, width in ((1, 128), (2, 84), (3, 92), (4, 78), (5, 26)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(col, width)
         self.add_button = QPushButton("Add feedstock", feed_box)
@@ -303,12 +304,15 @@ class PlannerDialog(QDialog):
         )
         self.create_button.setToolTip("Open a new cycle with the planned deliveries filled in")
 
-        side = QVBoxLayout()
+        side_panel = QWidget(self)
+        side_panel.setMaximumWidth(330)
+        side = QVBoxLayout(side_panel)
+        side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(goal_box)
         side.addWidget(result_box, 1)
         top = QHBoxLayout()
         top.addWidget(feed_box, 3)
-        top.addLayout(side, 2)
+        top.addWidget(side_panel, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top, 1)
         layout.addWidget(self.buttons)
@@ -465,11 +469,7 @@ class PlannerDialog(QDialog):
             share = p.volume_l / capacity
             self.fill.setEnabled(True)
             self.fill.setValue(min(100, round(100 * share)))
-            self.fill.setFormat(
-                f"Bay fill %p % ({number(litres_to(p.volume_l, self._volume_unit), 0, loc)} of "
-                f"{number(litres_to(capacity, self._volume_unit), 0, loc)} "
-                f"{self._volume_unit.value})"
-            )
+            self.fill.setFormat(f"Bay fill %p % of {number(capacity / 1000, 1, loc)} m³")
         else:
             self.fill.setEnabled(False)
             self.fill.setValue(0)
@@ -488,15 +488,20 @@ class PlannerDialog(QDialog):
                 if in_unit is not None and state.unit.name != "kg"
                 else f"{number(a.kg, 0, loc)} kg"
             )
-            row.planned.setText(shown)
+            # The row's unit is beside it, so the cell holds just the number.
+            row.planned.setText(
+                number(in_unit, 2, loc) if in_unit is not None else f"{number(a.kg, 0, loc)} kg"
+            )
+            row.planned.setToolTip(f"{shown} = {number(a.kg, 0, loc)} kg")
             if a.kg > 0:
                 lines.append(f"{a.name}: <b>{number(a.kg, 0, loc)} kg</b> ({shown})")
         if p.water_kg > 0:
             lines.append(f"Water: <b>{number(p.water_kg, 0, loc)} L</b>")
         if p.volume_l is not None:
             lines.append(
-                f"Pile volume: {number(litres_to(p.volume_l, self._volume_unit), 0, loc)} "
-                f"{self._volume_unit.value}"
+                f"Pile volume: {number(p.volume_l / 1000, 1, loc)} m³ "
+                f"({number(litres_to(p.volume_l, self._volume_unit), 0, loc)} "
+                f"{self._volume_unit.value})"
             )
         self.recipe_label.setText("<br>".join(lines))
 

@@ -37,7 +37,7 @@ def test_the_recipe_follows_the_feedstocks_and_hits_both_targets(
     assert dialog.status_label.text() == "This recipe hits both targets."
     assert "C:N 30.0:1" in dialog.ratio_label.text()
     assert "Moisture 55.0 %" in dialog.moisture_label.text()
-    assert dialog.rows[0].planned.text() == "2.00 t"
+    assert dialog.rows[0].planned.text() == "2.00"  # in the row's unit, t
     assert dialog.create_button.isEnabled()
 
     # A bay too small for the 2 t of scraps alone: the closest recipe and why.
