@@ -382,7 +382,8 @@ class _Planner:
         r = self.request
         R, G = r.target_cn, r.target_moisture_pct
         used_up = {b.feedstock for b in bindings if b.limit is Limit.STOCK}
-        bay_full = any(b.limit is Limit.CAPACITY for b in bindings)
+        # An overrun is its own reason; the bay then did not limit the amendments.
+        bay_full = not self.capacity_overrun and any(b.limit is Limit.CAPACITY for b in bindings)
         parts: list[str] = []
         if self.capacity_overrun:
             parts.append(
