@@ -329,10 +329,14 @@ def check_limits(p: Plan, request: PlanRequest) -> None:
         assert p.water_kg == 0
 
 
-def tolerance(request: PlanRequest) -> float:
-    """The solver works in units of the largest amount given; its rounding scales with it."""
+def largest(request: PlanRequest) -> float:
+    """The planner works in units of the largest amount given; its rounding scales with it."""
     sizes = [v for f in request.feedstocks for v in (f.fixed_kg, f.max_kg) if v is not None]
-    return 1e-6 + 1e-8 * max(sizes, default=0.0)
+    return max(sizes, default=0.0)
+
+
+def tolerance(request: PlanRequest) -> float:
+    return 1e-6 + 1e-8 * largest(request)
 
 
 SETTINGS = settings(
@@ -432,6 +436,8 @@ def random_feasible_recipe(
             q[i] = v
     if sum(x for x, f in zip(q, fs, strict=True) if f.role is not Role.AMENDMENT) <= 0:
         return None  # amendments alone are not a pile anyone asked for
+    if sum(q) + water < 1e-4 * largest(request):
+        return None  # grams in a plan of tonnes: below the planner's resolution
     if request.capacity_l is not None:
         volume = sum(x / (f.density_kg_per_l or 1) for x, f in zip(q, fs, strict=True))
         if volume > request.capacity_l:
