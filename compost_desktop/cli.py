@@ -105,6 +105,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mix.add_argument("--database", metavar="URL", help="take named materials from this database")
 
+    plan = commands.add_parser(
+        "plan",
+        help="plan a pile from the feedstocks on hand: JSON on stdin, the recipe as JSON",
+        description='Reads {"target": {"cn": 30, "moisture_pct": 55}, "capacity_l": 60000, '
+        '"water": true, "feedstocks": [{"name": ..., "kg": ... | "max_kg": ... | '
+        '"maximize": true, "cn": ..., "n_pct": ..., "moisture_pct": ..., "density_kg_m3": ...}]} '
+        "on stdin and prints the amounts that hit both targets, or the closest recipe and the "
+        "limit that binds. A feedstock without cn, n_pct or moisture_pct takes them from the "
+        "library: the shipped defaults, or the library of --database when given.",
+    )
+    plan.add_argument("--database", metavar="URL", help="take named materials from this database")
+
     record = commands.add_parser(
         "record",
         help="record sensor readings from the broker into the database (headless, for servers)",
@@ -174,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _db(args)
     if args.command == "mix":
         return _mix(args)
+    if args.command == "plan":
+        return _plan(args)
     if args.command == "export":
         return _export(args)
     if args.command == "report":
@@ -402,7 +416,27 @@ def _mix(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database_library(raw_url: str) -> mixcli.Library:
+def _plan(args: argparse.Namespace) -> int:
+    from compost_desktop import mixcli, plancli
+
+    library: mixcli.Library = mixcli.builtin_library
+    try:
+        if args.database:
+            library = _database_library(args.database)
+        result = plancli.run(sys.stdin.read(), library)
+    except plancli.PlanInputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # a database that cannot be read is not the plan's fault
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    json.dump(result, sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return 0
+
+
+def _database_library(raw_url: str) -> mixcli.Catalogue:
+    from compost_desktop import mixcli
     from compost_desktop.db import migrate
     from compost_desktop.db.engine import make_engine, resolve_url
     from compost_desktop.services.store import Store
@@ -411,7 +445,7 @@ def _database_library(raw_url: str) -> mixcli.Library:
     state = migrate.status(url).state
     if state is not migrate.SchemaState.CURRENT:
         raise RuntimeError(f"the database is {state.value}; run `compost-desktop db upgrade` first")
-    return Store(make_engine(url)).find_material
+    return mixcli.Catalogue(tuple(Store(make_engine(url)).materials()))
 
 
 if __name__ == "__main__":

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from compost_desktop.domain.defaults import DEFAULT_MATERIALS
-from compost_desktop.domain.lifecycle import MaterialKind
 from compost_desktop.domain.mix import (
     AdditionMaterial,
     MixAnalysis,
     MixComponent,
-    MixStatus,
     TargetBand,
     analyse,
+    suggest,
 )
 from compost_desktop.domain.validation import ValidationError, require_number
 from compost_desktop.services.records import MaterialRecord, match_material
@@ -27,15 +27,25 @@ class RecipeError(ValueError):
     """The recipe cannot be read; the message points at the offending part."""
 
 
-def builtin_library(name: str) -> MaterialRecord | None:
-    """The shipped defaults, for scripts that name materials without a database."""
-    records = [
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """A whole library: looks names up like the app, and lists candidates for suggestions."""
+
+    materials: tuple[MaterialRecord, ...]
+
+    def __call__(self, name: str) -> MaterialRecord | None:
+        return match_material(name, self.materials)
+
+
+# The shipped defaults, for scripts that name materials without a database.
+builtin_library = Catalogue(
+    tuple(
         MaterialRecord(
             i, d.name, d.kind, d.cn_ratio, d.nitrogen_pct, d.moisture_pct, d.density_kg_per_l
         )
         for i, d in enumerate(DEFAULT_MATERIALS, start=1)
-    ]
-    return match_material(name, records)
+    )
+)
 
 
 def run(text: str, library: Library = builtin_library) -> dict[str, Any]:
@@ -128,7 +138,9 @@ def _suggest(
     material = _addition_named(add, components, library)
     if material is None:
         raise RecipeError(f'"add": "{add}" is neither one of the inputs nor a library material.')
-    return _suggestion_json(analysis, material)
+    s = suggest(analysis, [], chosen=material)
+    assert s is not None
+    return _suggestion_json(analysis, s.material, s.kg, s.reason)
 
 
 def _addition_named(
@@ -144,32 +156,22 @@ def _addition_named(
 def _auto_suggestion(
     analysis: MixAnalysis, components: list[MixComponent], library: Library
 ) -> dict[str, Any] | None:
-    """Outside the band, suggest the input already in the pile that corrects it fastest."""
-    if analysis.status is MixStatus.OPTIMAL:
-        return None
-    raising = analysis.status is MixStatus.TOO_MUCH_GREEN
-    goal = analysis.band.target
-    useful = [c for c in components if (c.cn_ratio > goal if raising else c.cn_ratio < goal)]
-    if useful:
-        best = (
-            max(useful, key=lambda c: c.cn_ratio)
-            if raising
-            else min(useful, key=lambda c: c.cn_ratio)
-        )
-        material = AdditionMaterial(best.name, best.cn_ratio, best.nitrogen_pct, best.moisture_pct)
-    else:
-        fallback = library("Straw" if raising else "Grass clippings")
-        if fallback is None or fallback.kind is not (
-            MaterialKind.BROWN if raising else MaterialKind.GREEN
-        ):
-            return None
-        material = fallback.as_addition()
-    return _suggestion_json(analysis, material)
+    """`domain.mix.suggest` over the library and the inputs: the same answer as the app's."""
+    known: Sequence[MaterialRecord] = library.materials if isinstance(library, Catalogue) else ()
+    names = {m.name.lower() for m in known}
+    candidates = [m.as_addition() for m in known] + [
+        AdditionMaterial(c.name, c.cn_ratio, c.nitrogen_pct, c.moisture_pct)
+        for c in components
+        if c.name.lower() not in names
+    ]
+    s = suggest(analysis, candidates, in_mix=frozenset(c.name for c in components))
+    return None if s is None else _suggestion_json(analysis, s.material, s.kg, s.reason)
 
 
-def _suggestion_json(analysis: MixAnalysis, material: AdditionMaterial) -> dict[str, Any]:
-    s = analysis.amount_to_reach(material)
-    if s.kg is None:
-        return {"material": s.material, "reachable": False, "reason": s.reason}
-    assert math.isfinite(s.kg)
-    return {"material": s.material, "kg": round(s.kg, 2)}
+def _suggestion_json(
+    analysis: MixAnalysis, material: str, kg: float | None, reason: str | None
+) -> dict[str, Any]:
+    if kg is None:
+        return {"material": material, "reachable": False, "reason": reason}
+    assert math.isfinite(kg)
+    return {"material": material, "kg": round(kg, 2)}

@@ -81,6 +81,8 @@ class UnitSettings:
     mass: MassUnit = MassUnit.KG
     temperature: TemperatureUnit = TemperatureUnit.CELSIUS
     volume: VolumeUnit = VolumeUnit.LITRE
+    # The site's own loader units (domain.units.parse_farm_units); the planner offers them.
+    farm_units: str = "loader bucket = 1.5 m³; wheelbarrow = 80 L"
 
 
 @dataclass

@@ -83,6 +83,9 @@ class Material(Base):
     updated_at: Mapped[datetime | None] = mapped_column(
         UtcDateTime(), default=utcnow, onupdate=utcnow
     )
+    # Stock on hand as counted, and when; deliveries logged since draw it down (0011).
+    stock_kg: Mapped[float | None] = mapped_column(Amount())
+    stock_counted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class Cycle(Base):

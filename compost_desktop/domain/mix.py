@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from compost_desktop.domain.lifecycle import MaterialKind
 from compost_desktop.domain.validation import (
     ValidationError,
     check_cn_ratio,
@@ -23,6 +24,9 @@ from compost_desktop.domain.validation import (
 # Stands in for "equal carbon content of dry matter" when no component has a %N;
 # it cancels out of every ratio, so its value only shows in the kg of C and N.
 TYPICAL_CARBON_PCT_OF_DRY = 45.0
+
+# Closer than this to the target counts as on target: no suggestion to add grams.
+ON_TARGET = 0.05
 
 
 class MixStatus(StrEnum):
@@ -129,6 +133,7 @@ class AdditionMaterial:
     cn_ratio: float
     nitrogen_pct: float | None = None
     moisture_pct: float | None = None
+    kind: MaterialKind | None = None  # None: any direction its C:N allows
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,3 +280,38 @@ def _assumptions(components: Sequence[MixComponent]) -> _Assumptions:
     known_m = [(c.mass_kg, c.moisture_pct) for c in components if c.moisture_pct is not None]
     moisture = sum(m * w for m, w in known_m) / sum(m for m, _ in known_m) if known_m else None
     return _Assumptions(carbon_pct=carbon_pct, moisture_pct=moisture)
+
+
+def suggest(
+    mix: MixAnalysis,
+    candidates: Sequence[AdditionMaterial],
+    chosen: AdditionMaterial | None = None,
+    in_mix: frozenset[str] = frozenset(),
+) -> Suggestion | None:
+    """The one "what to add" policy, shared by the cycle dialog, the report and `mix`.
+
+    A chosen material gets the amount that reaches the target (nothing within ON_TARGET of
+    it). Otherwise a mix inside the band needs nothing; outside it, of the candidates that
+    move the ratio toward the target (browns to raise it, greens to lower it; a candidate
+    of unknown kind by its C:N alone), the one already in the mix wins, then the one that
+    needs the fewest kilograms. None when nothing is needed or nothing fits.
+    """
+    goal = mix.band.target
+    if chosen is not None:
+        if abs(mix.cn_ratio - goal) < ON_TARGET:
+            return Suggestion(chosen.name, 0.0)
+        return mix.amount_to_reach(chosen)
+    if mix.status is MixStatus.OPTIMAL:
+        return None
+    wanted = MaterialKind.BROWN if mix.cn_ratio < goal else MaterialKind.GREEN
+    best: tuple[tuple[bool, float, str], Suggestion] | None = None
+    for material in candidates:
+        if material.kind is not None and material.kind is not wanted:
+            continue
+        s = mix.amount_to_reach(material)
+        if s.kg is None or s.kg <= 0:
+            continue
+        key = (material.name not in in_mix, s.kg, material.name)
+        if best is None or key < best[0]:
+            best = (key, s)
+    return None if best is None else best[1]

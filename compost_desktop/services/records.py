@@ -21,9 +21,13 @@ class MaterialRecord:
     density_kg_per_l: float | None
     source: str | None = None
     description: str | None = None
+    # In the yard now: the last count less deliveries logged since; None when not counted.
+    stock_kg: float | None = None
 
     def as_addition(self) -> AdditionMaterial:
-        return AdditionMaterial(self.name, self.cn_ratio, self.nitrogen_pct, self.moisture_pct)
+        return AdditionMaterial(
+            self.name, self.cn_ratio, self.nitrogen_pct, self.moisture_pct, self.kind
+        )
 
 
 @dataclass(frozen=True, slots=True)

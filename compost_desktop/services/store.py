@@ -93,11 +93,29 @@ class Store:
 
     def materials(self) -> list[MaterialRecord]:
         with self._session() as s:
-            return [_material(m) for m in s.scalars(select(Material).order_by(Material.name))]
+            drawn = _drawn(s)
+            return [
+                _material(m, drawn.get(m.id, 0.0))
+                for m in s.scalars(select(Material).order_by(Material.name))
+            ]
 
     def material(self, material_id: int) -> MaterialRecord:
         with self._session() as s:
-            return _material(_get(s, Material, material_id))
+            drawn = _drawn(s, material_id).get(material_id, 0.0)
+            return _material(_get(s, Material, material_id), drawn)
+
+    def set_stock(self, material_id: int, stock_kg: float | None) -> MaterialRecord:
+        """Record a count of the yard now; None stops tracking this material's stock."""
+        if stock_kg is not None:
+            stock_kg = v.require_number("stock_kg", "Stock", stock_kg)
+            if stock_kg < 0:
+                raise v.ValidationError("stock_kg", "Stock cannot be negative.")
+        with self._session() as s:
+            m = _get(s, Material, material_id)
+            m.stock_kg = stock_kg
+            m.stock_counted_at = None if stock_kg is None else _now()
+            s.flush()
+            return _material(m)  # just counted: nothing drawn since
 
     def find_material(self, name: str) -> MaterialRecord | None:
         return match_material(name, self.materials())
@@ -132,7 +150,7 @@ class Store:
                 m.description = draft.description
                 s.add(m)
                 s.flush()
-                return _material(m)
+                return _material(m, _drawn(s, m.id).get(m.id, 0.0))
         except IntegrityError as exc:
             raise v.ValidationError("name", f"A material called '{name}' already exists.") from exc
 
@@ -531,7 +549,20 @@ def _refresh_totals(s: Session, cycle: Cycle) -> None:
     s.refresh(cycle)
 
 
-def _material(m: Material) -> MaterialRecord:
+def _drawn(s: Session, material_id: int | None = None) -> dict[int, float]:
+    """kg delivered from each counted stock since its count (planned cycles' inputs too)."""
+    query = (
+        select(Input.material_id, func.sum(Input.mass_kg))
+        .join(Material, Material.id == Input.material_id)
+        .where(Material.stock_kg.is_not(None), Input.added_at >= Material.stock_counted_at)
+        .group_by(Input.material_id)
+    )
+    if material_id is not None:
+        query = query.where(Input.material_id == material_id)
+    return {mid: float(kg or 0.0) for mid, kg in s.execute(query) if mid is not None}
+
+
+def _material(m: Material, drawn_kg: float = 0.0) -> MaterialRecord:
     return MaterialRecord(
         id=m.id,
         name=m.name,
@@ -542,6 +573,7 @@ def _material(m: Material) -> MaterialRecord:
         density_kg_per_l=m.density_kg_per_l,
         source=m.source,
         description=m.description,
+        stock_kg=None if m.stock_kg is None else max(0.0, m.stock_kg - drawn_kg),
     )
 
 

@@ -20,22 +20,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.domain.lifecycle import MaterialKind
 from compost_desktop.domain.mix import (
+    ON_TARGET,
     Closeness,
     MixAnalysis,
     MixComponent,
+    MixStatus,
     MoistureStatus,
     Suggestion,
     TargetBand,
     analyse,
+    suggest,
 )
 from compost_desktop.domain.units import MassUnit, kg_to
 from compost_desktop.gui.cycles.models import CLOSENESS_COLOURS, number
 from compost_desktop.services.records import MaterialRecord
-
-# Closer than this to the target counts as on target: no suggestion to add grams.
-ON_TARGET = 0.05
 
 MOISTURE_TEXT: dict[MoistureStatus, tuple[str, Closeness]] = {
     MoistureStatus.TOO_DRY: ("too dry (below 40 %)", Closeness.FAR),
@@ -61,29 +60,36 @@ def propose(
     chosen: MaterialRecord | None = None,
     in_mix: frozenset[str] = frozenset(),
 ) -> Proposal:
-    """The user's chosen material, else the most effective fitting one (preferring those in the mix)."""
+    """`domain.mix.suggest` (the policy `mix` uses too), tied to the library row it names."""
     goal = mix.band.target
-    if abs(mix.cn_ratio - goal) < ON_TARGET:
-        return Proposal(None, None, f"On target ({goal:g}:1): nothing to add.")
-    if chosen is not None:
-        s = mix.amount_to_reach(chosen.as_addition())
-        return Proposal(chosen if s.reachable else None, s, s.reason or "")
-    raising = mix.cn_ratio < goal
-    kind = MaterialKind.BROWN if raising else MaterialKind.GREEN
-    options: list[tuple[bool, float, MaterialRecord, Suggestion]] = []
-    for m in library:
-        if m.kind is not kind:
-            continue
-        s = mix.amount_to_reach(m.as_addition())
-        if s.kg is not None and s.kg > 0:
-            options.append((m.name not in in_mix, s.kg, m, s))
-    if not options:
+    suggestion = suggest(
+        mix,
+        [m.as_addition() for m in library],
+        chosen.as_addition() if chosen is not None else None,
+        in_mix,
+    )
+    if suggestion is None:
+        if abs(mix.cn_ratio - goal) < ON_TARGET:
+            return Proposal(None, None, f"On target ({goal:g}:1): nothing to add.")
+        if mix.status is MixStatus.OPTIMAL:
+            return Proposal(
+                None,
+                None,
+                f"In the band ({mix.band.low:g}–{mix.band.high:g}:1): nothing to add.",
+            )
+        raising = mix.cn_ratio < goal
         word = "brown with a C:N above" if raising else "green with a C:N below"
         return Proposal(
             None, None, f"No {word} {goal:g}:1 in the library; add one to get a suggestion."
         )
-    _, _, material, suggestion = min(options, key=lambda o: (o[0], o[1]))
-    return Proposal(material, suggestion, "")
+    if suggestion.kg == 0:
+        return Proposal(None, None, f"On target ({goal:g}:1): nothing to add.")
+    material = (
+        chosen
+        if chosen is not None
+        else next((m for m in library if m.name == suggestion.material), None)
+    )
+    return Proposal(material if suggestion.reachable else None, suggestion, suggestion.reason or "")
 
 
 class CnScale(QWidget):

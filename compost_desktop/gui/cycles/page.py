@@ -112,6 +112,12 @@ class CyclesPage(QWidget):
         self.new_button.setToolTip("Plan a new cycle (Ctrl+N)")
         self.new_button.setShortcut(QKeySequence.StandardKey.New)
         filters.addWidget(self.new_button)
+        self.plan_button = QPushButton("Plan a pile…", page)
+        self.plan_button.setToolTip(
+            "Work out how much of each feedstock on hand to blend to hit C:N and moisture, "
+            "and whether it fits the bay"
+        )
+        filters.addWidget(self.plan_button)
         self.compare_action = QAction("&Compare selected cycles…", page)
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.compare_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -183,6 +189,7 @@ class CyclesPage(QWidget):
         self.table.doubleClicked.connect(self.on_row_activated)
         self.table.open_requested.connect(self.on_row_activated)
         self.new_button.clicked.connect(self.on_new_clicked)
+        self.plan_button.clicked.connect(self.on_plan_clicked)
         self.compare_button.clicked.connect(self.compare_action.trigger)
         self.compare_action.triggered.connect(self.on_compare_triggered)
         self.table.selectionModel().selectionChanged.connect(self._update_compare)
@@ -371,6 +378,18 @@ class CyclesPage(QWidget):
         dialog = CycleDialog(self.ctx, parent=self)
         dialog.cycle_saved.connect(self.on_cycle_created)
         dialog.setModal(True)
+        dialog.open()
+
+    @Slot()
+    def on_plan_clicked(self) -> None:
+        from compost_desktop.gui.planner.dialog import PlannerDialog
+
+        dialog = PlannerDialog(self.ctx, parent=self)
+        dialog.cycle_dialog_opened.connect(
+            lambda cycle_dialog: cycle_dialog.cycle_saved.connect(self.on_cycle_created)
+        )
+        dialog.finished.connect(dialog.deleteLater)
+        self.planner = dialog
         dialog.open()
 
     @Slot(int)

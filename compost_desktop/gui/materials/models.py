@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QBrush, QColor
 
@@ -39,6 +40,7 @@ class MaterialColumn(IntEnum):
     MOISTURE = 4
     DENSITY = 5
     SOURCE = 6
+    STOCK = 7
 
     @property
     def title(self) -> str:
@@ -57,6 +59,7 @@ _TITLES = {
     MaterialColumn.MOISTURE: "Moisture %",
     MaterialColumn.DENSITY: "Bulk density kg/m³",
     MaterialColumn.SOURCE: "Source / notes",
+    MaterialColumn.STOCK: "In stock kg",
 }
 _TOOLTIPS = {
     MaterialColumn.NAME: "Name as it appears in the input forms",
@@ -66,6 +69,8 @@ _TOOLTIPS = {
     MaterialColumn.MOISTURE: "Water as % of wet mass",
     MaterialColumn.DENSITY: "Bulk density in kg per cubic metre; converts litres to kilograms",
     MaterialColumn.SOURCE: "Where the values come from, and notes",
+    MaterialColumn.STOCK: "In the yard now: the last count less the deliveries logged since "
+    "(planned cycles included). Double-click to enter a new count; clear it to stop tracking.",
 }
 
 _NUMERIC = {
@@ -73,6 +78,7 @@ _NUMERIC = {
     MaterialColumn.NITROGEN,
     MaterialColumn.MOISTURE,
     MaterialColumn.DENSITY,
+    MaterialColumn.STOCK,
 }
 
 
@@ -89,6 +95,9 @@ def format_number(value: float | None, decimals: int, locale: QLocale | None = N
 
 class MaterialTableModel(QAbstractTableModel):
     """One row per library material, values formatted for the user's locale."""
+
+    # A new stock count typed in the table: material id, kg (None: stop tracking).
+    stock_edited = Signal(int, object)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -131,11 +140,35 @@ class MaterialTableModel(QAbstractTableModel):
             return column.tooltip
         return None
 
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        if index.isValid() and index.column() == MaterialColumn.STOCK:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        """A count typed in the stock cell; the page stores it and reloads the library."""
+        if role != Qt.ItemDataRole.EditRole or index.column() != MaterialColumn.STOCK:
+            return False
+        text = str(value or "").strip()
+        if not text:
+            kg: float | None = None
+        else:
+            kg, ok = self._locale.toDouble(text)
+            if not ok:
+                kg, ok = QLocale.c().toDouble(text)
+            if not ok or kg < 0:
+                return False
+        self.stock_edited.emit(self._rows[index.row()].id, kg)
+        return True
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         m = self._rows[index.row()]
         column = MaterialColumn(index.column())
+        if role == Qt.ItemDataRole.EditRole and column is MaterialColumn.STOCK:
+            return format_number(m.stock_kg, 1, self._locale)
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(m, column)
         if role == SORT_ROLE:
@@ -173,6 +206,8 @@ class MaterialTableModel(QAbstractTableModel):
                 return format_number(density, 0, loc)
             case MaterialColumn.SOURCE:
                 return " — ".join(t for t in (m.source, m.description) if t)
+            case MaterialColumn.STOCK:
+                return format_number(m.stock_kg, 0, loc)
 
     @staticmethod
     def _sort_key(m: MaterialRecord, column: MaterialColumn) -> Any:
@@ -191,6 +226,8 @@ class MaterialTableModel(QAbstractTableModel):
                 return -1.0 if m.density_kg_per_l is None else m.density_kg_per_l
             case MaterialColumn.SOURCE:
                 return " ".join(t for t in (m.source, m.description) if t).casefold()
+            case MaterialColumn.STOCK:
+                return -1.0 if m.stock_kg is None else m.stock_kg
 
 
 class MaterialSortProxy(QSortFilterProxyModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -63,8 +63,26 @@ class MaterialsPage(QWidget):
 
         ctx.store_ready.connect(self.on_store_ready)
         ctx.bus.changed.connect(self.on_data_changed)
+        self.model.stock_edited.connect(self.on_stock_edited)
         if ctx.store is not None:
             self.reload()
+
+    @Slot(int, object)
+    def on_stock_edited(self, material_id: int, kg: float | None) -> None:
+        """A new count of the yard, stored on the database thread."""
+        store = self.ctx.store
+        if store is None:
+            return
+
+        def submit() -> None:  # after the view has finished committing its editor
+            self.ctx.runner.submit(
+                lambda: store.set_stock(material_id, kg),
+                None,
+                lambda exc: self.show_message(f"The stock could not be saved: {exc}"),
+                changes=frozenset({MATERIALS}),
+            )
+
+        QTimer.singleShot(0, self, submit)
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
@@ -271,6 +289,9 @@ class MaterialsPage(QWidget):
 
     @Slot(QModelIndex)
     def on_row_activated(self, index: QModelIndex) -> None:
+        if index.isValid() and index.column() == MaterialColumn.STOCK:
+            self.table.edit(index)  # a new count is typed in place
+            return
         if index.isValid():
             self.table.selectRow(index.row())
             self.on_edit_requested()

@@ -136,9 +136,9 @@ def test_delete_an_input_then_undo_brings_it_back(
 def test_add_this_in_the_detail_stores_the_suggested_input(
     qtbot: QtBot, page: CyclesPage, store: Store
 ) -> None:
-    cid = make_cycle(store, "Bay 1", (("Kitchen scraps", 10), ("Leaves, shredded", 5)))
+    cid = make_cycle(store, "Bay 1", (("Kitchen scraps", 20), ("Leaves, shredded", 5)))
     page.open_cycle(cid)
-    assert page.detail.indicator.suggestion_label.text().startswith("add 1.1 kg Leaves")
+    assert page.detail.indicator.suggestion_label.text().startswith("add 7.2 kg Leaves")
     qtbot.mouseClick(page.detail.indicator.add_button, Qt.MouseButton.LeftButton)
     mix = store.mix_of(cid)
     assert mix is not None and mix.cn_ratio == pytest.approx(27.5, abs=0.05)

@@ -52,7 +52,7 @@ def test_two_inputs_show_the_briefs_mix_and_the_suggestion_follows_edits(
     assert "Moisture 59.3 %" in dialog.indicator.moisture_label.text()
     assert dialog.indicator.estimate_label.isHidden()
     first = dialog.indicator.suggestion_label.text()
-    assert first == "add 1.1 kg Leaves, shredded to reach 27.5:1"
+    assert first == "In the band (25–30:1): nothing to add."  # as `mix` says
     assert dialog.input_form.estimated_volume_l() == pytest.approx(10 / 0.42 + 5 / 0.12)
 
     type_amount(qtbot, rows[0].amount, "20")
