@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
@@ -53,11 +53,13 @@ def open_database(url_text: str | None) -> OpenedDatabase:
     # Loaded here, once, before other threads need them (see run_gui).
     import compost_desktop.monitoring.recording
     import compost_desktop.sync.engine  # noqa: F401
-    from compost_desktop.db import health, migrate
+    from compost_desktop.db import health, lock, migrate
     from compost_desktop.db.engine import describe, make_engine, resolve_url
     from compost_desktop.services.store import Store
 
     url = resolve_url(url_text)
+    # Held until the app exits: `db restore` from a terminal then refuses, naming the app.
+    lock.hold_for_process(url, "the Compost Desktop app")
     recovered = None
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
@@ -90,6 +92,7 @@ class DatabaseConnector:
         self._timer.setInterval(PING_INTERVAL_MS)
         self._timer.timeout.connect(self.on_tick)
         self._reachable: bool | None = None
+        self.refused_box: QMessageBox | None = None  # shown once when an upgrade is refused
         self.first_attempt_done: Callable[[], None] | None = None
 
     def _first_attempt(self) -> None:
@@ -122,6 +125,23 @@ class DatabaseConnector:
     def on_open_failed(self, exc: BaseException) -> None:
         log.error("Database not opened: %s", exc)
         self._reachable = False
+        if _refused(exc):
+            # Retrying cannot help (and each attempt would copy the file aside again):
+            # say it once and stop until the app is restarted.
+            self._timer.stop()
+            self.window.on_database_state(f"Database not opened — {exc}", False)
+            self._first_attempt()
+            box = QMessageBox(
+                QMessageBox.Icon.Critical,
+                "Database not opened",
+                str(exc),
+                QMessageBox.StandardButton.Ok,
+                self.window,
+            )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # not exec(): the event loop (and the recorder) keep running
+            self.refused_box = box
+            return
         self.window.on_database_state(
             f"Database not available — {exc} Retrying every {PING_INTERVAL_MS // 1000} s.", False
         )
@@ -147,6 +167,15 @@ class DatabaseConnector:
                 f"{label} — ready" if ok else f"{label} — server unreachable, retrying", ok
             )
         self._reachable = ok
+
+
+def _refused(exc: BaseException) -> bool:
+    """An upgrade the database refused (bad data, newer schema, damage), not an outage."""
+    from compost_desktop.db import migrate
+
+    return isinstance(exc, migrate.MigrationError) and not isinstance(
+        exc, migrate.DatabaseUnreachableError
+    )
 
 
 def create_app(argv: list[str]) -> QApplication:
