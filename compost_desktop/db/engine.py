@@ -31,7 +31,7 @@ def default_url() -> str:
     return f"sqlite:///{data_dir() / 'compost.db'}"
 
 
-_PASSWORD_IN_URL = re.compile(r"(?P<head>[A-Za-z][\w+.-]*://[^:/@\s]*):\S*@")
+_PASSWORD_IN_URL = re.compile(r"(?P<head>(?:[A-Za-z][\w+.-]*://)?[^:/@\s]*):\S*@")
 
 
 def mask_url(raw: str) -> str:

@@ -184,8 +184,11 @@ def backup(
 
 def _verify(copy: Path, source: str) -> None:
     """The copy must pass SQLite's integrity check; a damaged source gives a damaged copy."""
-    with _sqlite3(copy) as conn:
-        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(20)").fetchall()]
+    try:
+        with _sqlite3(copy) as conn:
+            rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(20)").fetchall()]
+    except sqlite3.DatabaseError as exc:  # damage bad enough to stop the check itself
+        rows = [str(exc)]
     if rows != ["ok"]:
         raise BackupError(
             f"{source} has damaged pages ({'; '.join(rows[:3])}), so its copy would be damaged "
