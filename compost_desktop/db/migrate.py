@@ -198,8 +198,12 @@ def _backup_sqlite(url: URL, before: DbStatus) -> Path | None:
     source = Path(url.database).expanduser()
     if before.state is SchemaState.EMPTY or not source.exists():
         return None
+    revision = before.current or "legacy"
+    earlier = _unchanged_backup(source, revision)
+    if earlier is not None:  # a refused upgrade tried again: the copy made then still holds
+        return earlier
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = source.with_name(f"{source.name}.{before.current or 'legacy'}.{stamp}.bak")
+    target = source.with_name(f"{source.name}.{revision}.{stamp}.bak")
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     src.close()
@@ -226,6 +230,18 @@ def _sqlite_problem(url: URL, exc: BaseException) -> str:
     if "disk is full" in lowered or "disk i/o" in lowered:
         return f"Cannot use the database file {url.database} ({detail}): check the disk."
     return f"Cannot use the database file {url.database}: {detail}."
+
+
+def _unchanged_backup(source: Path, revision: str) -> Path | None:
+    """The newest copy of `source` at `revision` made after its last change, if any."""
+    copies = sorted(source.parent.glob(f"{source.name}.{revision}.*.bak"))
+    if not copies:
+        return None
+    newest = copies[-1]  # the names sort by their UTC time stamp
+    changed = max(
+        (p.stat().st_mtime for p in (source, Path(f"{source}-wal")) if p.exists()), default=0.0
+    )
+    return newest if newest.stat().st_mtime > changed else None
 
 
 def _first_line(exc: BaseException) -> str:

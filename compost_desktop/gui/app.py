@@ -93,6 +93,7 @@ class DatabaseConnector:
         self._timer.timeout.connect(self.on_tick)
         self._reachable: bool | None = None
         self.refused_box: QMessageBox | None = None  # shown once when an upgrade is refused
+        self._opening = False  # one attempt at a time, however slow
         self.first_attempt_done: Callable[[], None] | None = None
 
     def _first_attempt(self) -> None:
@@ -105,6 +106,7 @@ class DatabaseConnector:
         self._timer.start()
 
     def on_opened(self, result: OpenedDatabase) -> None:
+        self._opening = False
         self._reachable = True
         self.ctx.set_store(result.store, result.label)
         self.window.on_database_state(f"{result.label} — ready", True)
@@ -123,6 +125,9 @@ class DatabaseConnector:
             )
 
     def on_open_failed(self, exc: BaseException) -> None:
+        self._opening = False
+        if self.refused_box is not None:
+            return
         log.error("Database not opened: %s", exc)
         self._reachable = False
         if _refused(exc):
@@ -155,6 +160,9 @@ class DatabaseConnector:
         self.ctx.runner.submit(store.ping, self.on_ping, self.on_ping)
 
     def _open(self) -> None:
+        if self._opening or self.refused_box is not None:
+            return
+        self._opening = True
         self.ctx.runner.submit(
             lambda: open_database(self.url_text), self.on_opened, self.on_open_failed
         )
