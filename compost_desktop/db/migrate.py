@@ -204,6 +204,10 @@ def _backup_sqlite(url: URL, before: DbStatus) -> Path | None:
         return earlier
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = source.with_name(f"{source.name}.{revision}.{stamp}.bak")
+    n = 1
+    while target.exists():  # two copies within one second keep both
+        n += 1
+        target = source.with_name(f"{source.name}.{revision}.{stamp}-{n}.bak")
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     src.close()
@@ -234,10 +238,10 @@ def _sqlite_problem(url: URL, exc: BaseException) -> str:
 
 def _unchanged_backup(source: Path, revision: str) -> Path | None:
     """The newest copy of `source` at `revision` made after its last change, if any."""
-    copies = sorted(source.parent.glob(f"{source.name}.{revision}.*.bak"))
+    copies = list(source.parent.glob(f"{source.name}.{revision}.*.bak"))
     if not copies:
         return None
-    newest = copies[-1]  # the names sort by their UTC time stamp
+    newest = max(copies, key=lambda p: p.stat().st_mtime)
     changed = max(
         (p.stat().st_mtime for p in (source, Path(f"{source}-wal")) if p.exists()), default=0.0
     )
