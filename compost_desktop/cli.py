@@ -149,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="mqtt://[user:pass@]host:port",
     )
     record.add_argument(
+        "--ca-file",
+        metavar="PEM",
+        help="CA certificate that signed the broker's TLS certificate (turns TLS on; "
+        "default for mqtts://: the system's CAs)",
+    )
+    record.add_argument(
         "--client-id",
         default=None,
         help="MQTT client id; keep it fixed so the broker holds messages while the recorder is away",
@@ -259,8 +265,18 @@ def _record(args: argparse.Namespace) -> int:
     from compost_desktop.monitoring import recorder
 
     setup(to_stderr=True)
+    broker = args.broker
+    if args.ca_file:
+        from pathlib import Path
+        from urllib.parse import quote
+
+        ca_file = Path(args.ca_file).expanduser().resolve()
+        if not ca_file.is_file():
+            raise BadInput(f"--ca-file {args.ca_file}: no such file.")
+        separator = "&" if "?" in broker else "?"
+        broker = f"{broker}{separator}ca_file={quote(str(ca_file))}"
     try:
-        return recorder.run(args.database, args.broker, args.client_id)
+        return recorder.run(args.database, broker, args.client_id)
     except DatabaseUrlError:
         raise
     except ValueError as exc:  # the broker address

@@ -596,6 +596,7 @@ class MonitoringHub(QObject):
             password=password,
             tls=mqtt.tls,
             client_id=mqtt.client_id or None,
+            ca_file=mqtt.ca_file or None,
         )
         return SensorClient(config, self._patterns())
 
