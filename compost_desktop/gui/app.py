@@ -237,6 +237,9 @@ def run_gui(database_url: str | None) -> int:
     reporter = ErrorReporter(str(log_path))
     reporter.install()
     settings = settings_store.load()
+    from compost_desktop.gui.password_prompt import unlock_at_start
+
+    unlock_at_start(settings)  # passwords kept in no keyring are asked for now
     bus = ChangeBus()
     runner = DatabaseRunner(bus)
     ctx = AppContext(settings, runner, bus)
