@@ -8,12 +8,12 @@ app without a log file, never without a start.
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import logging.handlers
 import os
 import sys
 from pathlib import Path
-from typing import IO, Any
 
 from compost_desktop.paths import data_dir
 
@@ -34,7 +34,7 @@ def _private_opener(path: str, flags: int) -> int:
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """Every file it opens, the first and each rotated one, is created with mode 0600."""
 
-    def _open(self) -> IO[Any]:
+    def _open(self) -> io.TextIOWrapper:
         handle = open(  # noqa: SIM115 - the handler owns and closes it
             self.baseFilename,
             self.mode,
@@ -44,6 +44,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         )
         with contextlib.suppress(OSError):  # a file made by an older version was 0644
             os.chmod(self.baseFilename, PRIVATE)
+        assert isinstance(handle, io.TextIOWrapper)  # text mode: the handler's mode is "a"
         return handle
 
 

@@ -68,7 +68,8 @@ class BrokerConfig:
             raise ValueError(f"'{url}' is not a broker address; use mqtt://host:port")
         if not parts.hostname:
             raise ValueError(f"'{url}' names no broker host; use mqtt://host:port")
-        ca_file = (parse_qs(parts.query).get("ca_file") or [None])[0]
+        ca_files = parse_qs(parts.query).get("ca_file")
+        ca_file = ca_files[0] if ca_files else None
         tls = parts.scheme in ("mqtts", "ssl") or ca_file is not None
         try:
             port = parts.port or (8883 if tls else 1883)
