@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import stat
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from compost_desktop import logs
 from compost_desktop.db import engine as engine_module
 from compost_desktop.db.engine import make_engine
+from tests.support.servers import PostgresServer
 
 
 @pytest.fixture
@@ -57,3 +59,51 @@ def test_a_statement_without_an_answer_is_logged_within_seconds(
     messages = [r.getMessage() for r in caplog.records]
     assert any("has not answered for" in m and "PostgreSQL" in m for m in messages), messages
     assert any("answered after" in m for m in messages)
+
+
+@pytest.mark.postgres
+def test_a_stopped_server_is_logged_within_seconds_not_after_a_minute(
+    pg_server: PostgresServer, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SIGSTOP on every PostgreSQL process: the kernel still acknowledges, nothing times out."""
+    import os
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    engine = make_engine(pg_url)
+    postmaster = int((pg_server.data_dir / "postmaster.pid").read_text().split()[0])
+    pids: list[int] = []
+    done = threading.Event()
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))  # an established connection, as the recorder has
+            children = subprocess.run(
+                ["pgrep", "-P", str(postmaster)], capture_output=True, text=True, check=False
+            ).stdout.split()
+            pids += [postmaster, *map(int, children)]  # our backend among them
+            for pid in pids:
+                os.kill(pid, signal.SIGSTOP)
+            started = time.monotonic()
+            with caplog.at_level(logging.WARNING, logger="compost_desktop.db.engine"):
+                worker = threading.Thread(
+                    target=lambda: (conn.execute(text("SELECT 1")), done.set()), daemon=True
+                )
+                worker.start()
+                deadline = time.monotonic() + 15
+                while not any("has not answered" in r.getMessage() for r in caplog.records):
+                    assert time.monotonic() < deadline, "nothing logged"
+                    time.sleep(0.1)
+                logged_after = time.monotonic() - started
+                assert not done.is_set()
+                for pid in pids:
+                    os.kill(pid, signal.SIGCONT)
+                worker.join(15)
+            assert done.is_set()
+        assert logged_after < engine_module.SLOW_STATEMENT_S + 3
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+        engine.dispose()
