@@ -11,13 +11,16 @@ revision (`alembic_version`) plus a `compost_backup_info` table naming it as our
   one REPEATABLE READ transaction (one snapshot) into a new SQLite file made by the
   migrations, table by table in dependency order, in batches.
 
-A cancelled backup (`cancel` event) leaves nothing behind. A restore refuses files that are
+A backup passes SQLite's ``integrity_check`` before it is kept: a source with damaged pages
+gives no file. A cancelled backup (`cancel` event) leaves nothing behind. A restore refuses files that are
 not ours and backups from a newer app, and never leaves the target half-restored:
 
 * SQLite target: the restored database is built in a temporary file beside the target
   (upgraded to this app's schema if the backup is older), then swapped in with one atomic
-  rename. The previous database is kept as ``<name>.before-restore-<time>``. Close the app
-  (and any recorder) using the file first, or pause them as the app's File menu does. The
+  rename. The previous database is kept as ``<name>.before-restore-<time>``. Another
+  process writing the file (the app, a recorder, sync) makes the restore refuse, naming it
+  (``compost_desktop.db.lock``); the app pauses its own as its File menu does. A damaged
+  target is not opened: it is copied aside byte for byte and replaced. The
   target keeps its own sync identity (``sync_state.client_id``): a PC restored from another
   PC's backup must not push under that PC's name, or the server would take its stale rows
   for that PC's latest; without one, a new identity is made at the next sync.
@@ -36,7 +39,7 @@ import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -397,7 +400,11 @@ def _prepare(info: BackupInfo, dest: Path) -> None:
 
 def _restore_sqlite(info: BackupInfo, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    with lock.exclusive(target):
+    with ExitStack() as held:
+        try:
+            held.enter_context(lock.exclusive(target))
+        except lock.StoreBusyError as exc:  # the app shows a BackupError's message as it is
+            raise BackupError(str(exc)) from exc
         _restore_sqlite_alone(info, target)
 
 
