@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 from compost_desktop import __version__
@@ -20,6 +22,29 @@ log = logging.getLogger(__name__)
 
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
+
+
+def _date_arg(text: str) -> date:
+    """A YYYY-MM-DD day; argparse turns the ValueError into a usage message and exit 2."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a date; write it as YYYY-MM-DD, e.g. 2026-06-01"
+        ) from None
+
+
+MAX_ID = 2**63 - 1  # the largest id either database can hold
+
+
+def _id_arg(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"{text} is not a cycle number (1 to {MAX_ID})")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,8 +99,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--format", choices=("csv", "xlsx"), default=None, help="default: from the --out suffix"
     )
-    export.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD")
-    export.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD")
+    export.add_argument(
+        "--from", dest="start", metavar="DATE", type=_date_arg, help="first day, YYYY-MM-DD"
+    )
+    export.add_argument(
+        "--to", dest="end", metavar="DATE", type=_date_arg, help="last day, YYYY-MM-DD"
+    )
 
     report = commands.add_parser(
         "report",
@@ -84,7 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
         "turning log, pathogen-reduction result, alarms, sign-off) as a PDF. Times are shown "
         "in this computer's time zone; units and the C:N band follow the app's settings.",
     )
-    report.add_argument("cycle_id", metavar="CYCLE_ID", type=int, help="the cycle's number")
+    report.add_argument("cycle_id", metavar="CYCLE_ID", type=_id_arg, help="the cycle's number")
     report.add_argument("--out", metavar="FILE", required=True, help="PDF file to write")
     report.add_argument(
         "--rule",
@@ -132,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="mqtt://[user:pass@]host:port",
     )
     record.add_argument(
+        "--ca-file",
+        metavar="PEM",
+        help="CA certificate that signed the broker's TLS certificate (turns TLS on; "
+        "default for mqtts://: the system's CAs)",
+    )
+    record.add_argument(
         "--client-id",
         default=None,
         help="MQTT client id; keep it fixed so the broker holds messages while the recorder is away",
@@ -177,7 +212,53 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure ends here as one plain line and an exit code."""
     args = build_parser().parse_args(argv)
+    from compost_desktop import clierrors
+
+    if args.command is not None:
+        from compost_desktop.logs import setup
+
+        setup(to_stderr=False)  # record and simulate add stderr
+    try:
+        with _writer_lock(args):
+            return _dispatch(args)
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        code, message = clierrors.explain(exc)
+        message = clierrors.scrub(message, args)
+        if code == EXIT_FAILURE and not clierrors.expected(exc):
+            log.error("%s failed", args.command or "app", exc_info=exc)
+            message += f" (details in {clierrors.log_hint()})"
+        else:
+            log.error("%s failed: %s", args.command or "app", message)
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+
+# Commands that write the database: they hold its writer lock (compost_desktop.db.lock), so
+# `db restore` refuses to swap the file under them and they refuse to start during one.
+WRITERS = {
+    ("record", None): "the recorder",
+    ("sync", None): "sync",
+    ("db", "upgrade"): "a schema upgrade",
+}
+
+
+def _writer_lock(args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
+    role = WRITERS.get((args.command, getattr(args, "db_command", None)))
+    if role is None:
+        return contextlib.nullcontext()
+    from compost_desktop.db.engine import resolve_url
+    from compost_desktop.db.lock import writer_lock
+
+    held = writer_lock(resolve_url(getattr(args, "database", None)), role)
+    return contextlib.closing(held) if held is not None else contextlib.nullcontext()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command is None:
         from compost_desktop.gui.app import run_gui
 
@@ -204,19 +285,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _record(args: argparse.Namespace) -> int:
+    from compost_desktop.clierrors import BadInput
     from compost_desktop.db.engine import DatabaseUrlError
     from compost_desktop.logs import setup
     from compost_desktop.monitoring import farm_config, recorder
 
     setup(to_stderr=True)
+    broker = args.broker
+    if args.ca_file:
+        from pathlib import Path
+        from urllib.parse import quote
+
+        ca_file = Path(args.ca_file).expanduser().resolve()
+        if not ca_file.is_file():
+            raise BadInput(f"--ca-file {args.ca_file}: no such file.")
+        separator = "&" if "?" in broker else "?"
+        broker = f"{broker}{separator}ca_file={quote(str(ca_file))}"
     try:
         topics = farm_config.parse_topics(args.topics) if args.topics is not None else None
         return recorder.run(
-            args.database, args.broker, args.client_id, topics=topics, timezone=args.timezone
+            args.database, broker, args.client_id, topics=topics, timezone=args.timezone
         )
-    except (DatabaseUrlError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    except DatabaseUrlError:
+        raise
+    except ValueError as exc:  # the broker address, --topics or --timezone
+        raise BadInput(str(exc)) from exc
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -257,23 +350,18 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _db(args: argparse.Namespace) -> int:
     from compost_desktop.db import migrate
-    from compost_desktop.db.engine import DatabaseUrlError, resolve_url
+    from compost_desktop.db.engine import resolve_url
     from compost_desktop.logs import setup
 
     setup(to_stderr=False)
-    try:
-        url = resolve_url(args.database)
-        if args.db_command in ("backup", "restore"):
-            return _backup_or_restore(args, url)
-        if args.db_command == "status":
-            result = migrate.status(url)
-            print(result.summary())
-            return 0 if result.state is not migrate.SchemaState.NEWER else EXIT_FAILURE
-        result = migrate.upgrade(url)
-    except (DatabaseUrlError, migrate.MigrationError) as exc:
-        log.error("db %s failed: %s", args.db_command, exc)
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    url = resolve_url(args.database)
+    if args.db_command in ("backup", "restore"):
+        return _backup_or_restore(args, url)
+    if args.db_command == "status":
+        result = migrate.status(url)
+        print(result.summary())
+        return 0 if result.state is not migrate.SchemaState.NEWER else EXIT_FAILURE
+    result = migrate.upgrade(url)
     print(result.summary())
     if result.backup:
         print(f"A copy of the database before the upgrade is at {result.backup}")
@@ -283,59 +371,60 @@ def _db(args: argparse.Namespace) -> int:
 def _backup_or_restore(args: argparse.Namespace, url: URL) -> int:
     from pathlib import Path
 
-    from compost_desktop.db import migrate
-    from compost_desktop.records.backup import BackupError, backup, restore
+    from compost_desktop.records.backup import backup, restore
 
-    try:
-        if args.db_command == "backup":
-            path = backup(url, Path(args.out))
-            print(f"Backup written to {path}")
-        else:
-            restore(Path(args.file), url)
-            print(f"Restored {args.file}")
-    except (BackupError, migrate.MigrationError, OSError) as exc:
-        log.error("db %s failed: %s", args.db_command, exc)
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    if args.db_command == "backup":
+        path = backup(url, Path(args.out))
+        print(f"Backup written to {path} (checked: integrity ok)")
+    else:
+        restore(Path(args.file), url)
+        print(f"Restored {args.file}")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    from datetime import date
     from pathlib import Path
 
-    from compost_desktop.db import migrate
-    from compost_desktop.db.engine import DatabaseUrlError, make_engine, resolve_url
-    from compost_desktop.records.export import ExportError, export, format_for
+    from compost_desktop.clierrors import BadInput
+    from compost_desktop.db.engine import make_engine, resolve_url
+    from compost_desktop.records.export import export, format_for
 
+    start, end = args.start, args.end
+    if start is not None and end is not None and end < start:
+        raise BadInput(f"--to {end} is before --from {start}.")
+    url = resolve_url(args.database)
+    _require_current(url)
+    engine = make_engine(url)
     try:
-        start = date.fromisoformat(args.start) if args.start else None
-        end = date.fromisoformat(args.end) if args.end else None
-        url = resolve_url(args.database)
-        state = migrate.status(url).state
-        if state is not migrate.SchemaState.CURRENT:
-            raise ExportError(
-                f"the database is {state.value}; run `compost-desktop db upgrade` first"
-            )
-        engine = make_engine(url)
-        try:
-            out = Path(args.out)
-            fmt = format_for(out, args.format)
-            rows = export(engine, args.kind, out, start, end, fmt=fmt)
-        finally:
-            engine.dispose()
-    except (ValueError, DatabaseUrlError, migrate.MigrationError, ExportError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        out = Path(args.out)
+        fmt = format_for(out, args.format)
+        rows = export(engine, args.kind, out, start, end, fmt=fmt)
+    finally:
+        engine.dispose()
     print(f"{rows} {args.kind} written to {args.out}")
     return 0
+
+
+def _require_current(url: URL) -> None:
+    """Commands that read need the current schema; say what to do when it is not."""
+    from compost_desktop.clierrors import CommandError
+    from compost_desktop.db import migrate
+
+    state = migrate.status(url)
+    if state.state is migrate.SchemaState.CURRENT:
+        return
+    if state.state is migrate.SchemaState.NEWER:
+        raise CommandError(
+            f"{state.url} was made by a newer Compost Desktop (schema revision "
+            f"{state.current}); update this app to use it."
+        )
+    raise CommandError(f"{state.summary()}; run `compost-desktop db upgrade` first.")
 
 
 def _report(args: argparse.Namespace) -> int:
     import os
 
-    from compost_desktop.db import migrate
-    from compost_desktop.db.engine import DatabaseUrlError, make_engine, resolve_url
+    from compost_desktop.db.engine import make_engine, resolve_url
     from compost_desktop.services.history import CycleNotFound
 
     # Rendering a PDF needs Qt's fonts, never a screen.
@@ -352,8 +441,6 @@ def _report(args: argparse.Namespace) -> int:
         # The app's own settings (units, C:N band) live under these names.
         app.setOrganizationName(APP_ID)
         app.setApplicationName(APP_ID)
-    from sqlalchemy.exc import SQLAlchemyError
-
     settings = settings_store.load()
     rules = settings.rules()  # the presets and the farm's own rules
     if args.rule is None:  # the app's choice, or the first preset if that rule is gone
@@ -366,24 +453,16 @@ def _report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
+    url = resolve_url(args.database)
+    _require_current(url)
+    engine = make_engine(url)
     try:
-        url = resolve_url(args.database)
-        state = migrate.status(url).state
-        if state is not migrate.SchemaState.CURRENT:
-            raise RuntimeError(
-                f"the database is {state.value}; run `compost-desktop db upgrade` first"
-            )
-        engine = make_engine(url)
-        try:
-            data = gather_report(engine, args.cycle_id, rule, local_now(), band=settings.band)
-        finally:
-            engine.dispose()
+        data = gather_report(engine, args.cycle_id, rule, local_now(), band=settings.band)
     except CycleNotFound as exc:
         print(f"error: {exc} `compost-desktop export cycles` lists them.", file=sys.stderr)
         return EXIT_FAILURE
-    except (DatabaseUrlError, migrate.MigrationError, RuntimeError, SQLAlchemyError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    finally:
+        engine.dispose()
     document = ReportDocument(data, settings.units)
     try:
         path = document.write_pdf(args.out)
@@ -399,18 +478,17 @@ def _report(args: argparse.Namespace) -> int:
 
 def _mix(args: argparse.Namespace) -> int:
     from compost_desktop import mixcli
+    from compost_desktop.clierrors import BadInput
 
     library: mixcli.Library = mixcli.builtin_library
+    if args.database:  # a database that cannot be read is not the recipe's fault (exit 1)
+        library = _database_library(args.database)
     try:
-        if args.database:
-            library = _database_library(args.database)
         result = mixcli.run(sys.stdin.read(), library)
     except mixcli.RecipeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # a database that cannot be read is not the recipe's fault
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        raise BadInput(str(exc)) from exc
+    except (OverflowError, ValueError) as exc:  # e.g. a mass of 10**400 kg
+        raise BadInput(f"The recipe holds a number too large to use ({exc}).") from exc
     json.dump(result, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
@@ -418,18 +496,17 @@ def _mix(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from compost_desktop import mixcli, plancli
+    from compost_desktop.clierrors import BadInput
 
     library: mixcli.Library = mixcli.builtin_library
+    if args.database:  # a database that cannot be read is not the plan's fault (exit 1)
+        library = _database_library(args.database)
     try:
-        if args.database:
-            library = _database_library(args.database)
         result = plancli.run(sys.stdin.read(), library)
     except plancli.PlanInputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # a database that cannot be read is not the plan's fault
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        raise BadInput(str(exc)) from exc
+    except (OverflowError, ValueError) as exc:
+        raise BadInput(f"The plan holds a number too large to use ({exc}).") from exc
     json.dump(result, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")
     return 0
@@ -437,14 +514,11 @@ def _plan(args: argparse.Namespace) -> int:
 
 def _database_library(raw_url: str) -> mixcli.Catalogue:
     from compost_desktop import mixcli
-    from compost_desktop.db import migrate
     from compost_desktop.db.engine import make_engine, resolve_url
     from compost_desktop.services.store import Store
 
     url = resolve_url(raw_url)
-    state = migrate.status(url).state
-    if state is not migrate.SchemaState.CURRENT:
-        raise RuntimeError(f"the database is {state.value}; run `compost-desktop db upgrade` first")
+    _require_current(url)
     return mixcli.Catalogue(tuple(Store(make_engine(url)).materials()))
 
 

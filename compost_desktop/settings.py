@@ -20,6 +20,10 @@ class DatabaseSettings:
     port: int = 5432
     name: str = "compost"
     user: str = ""
+    # libpq's TLS settings: "" (libpq's default, prefer), disable, require, verify-ca,
+    # verify-full; the root certificate file checks the server's (verify-ca/verify-full).
+    sslmode: str = ""
+    sslrootcert: str = ""
 
     def effective_url(self, password: str | None = None) -> str | None:
         if self.url.strip():
@@ -28,6 +32,7 @@ class DatabaseSettings:
             return None
         from sqlalchemy.engine import URL
 
+        query = {"sslmode": self.sslmode, "sslrootcert": self.sslrootcert.strip()}
         return URL.create(
             "postgresql+psycopg",
             username=self.user or None,
@@ -35,6 +40,7 @@ class DatabaseSettings:
             host=self.host.strip(),
             port=self.port,
             database=self.name,
+            query={k: v for k, v in query.items() if v},
         ).render_as_string(hide_password=False)
 
     @property
@@ -50,6 +56,7 @@ class MqttSettings:
     port: int = 1883
     username: str = ""
     tls: bool = False
+    ca_file: str = ""  # PEM file of the CA that signed the broker's certificate; "" = system's
     client_id: str = ""  # stable per PC so the broker keeps the QoS 1 session
     data_topic: str = "compost/sensor/data"
     status_topic: str = "compost/status/+"
@@ -100,6 +107,7 @@ class Settings:
     alarms: AlarmSettings = field(default_factory=AlarmSettings)
     units: UnitSettings = field(default_factory=UnitSettings)
     pathogen: PathogenSettings = field(default_factory=PathogenSettings)
+    password_store: str = "keyring"  # keyring, session or file (see compost_desktop.secrets)
     cn_low: float = 25.0
     cn_high: float = 30.0
     cn_target: float = 27.5

@@ -108,16 +108,16 @@ def test_db_upgrade_and_status(any_url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("url", "fragment"),
+    ("url", "fragment", "code"),
     [
-        ("nonsense:://", "not a database URL"),
-        ("mysql://root@localhost/x", "Unsupported database"),
-        ("postgresql+psycopg://nobody@127.0.0.1:9/x", "Cannot reach"),
+        ("nonsense:://", "not a database URL", 2),  # bad input
+        ("mysql://root@localhost/x", "Unsupported database", 2),
+        ("postgresql+psycopg://nobody@127.0.0.1:9/x", "Cannot reach", 1),  # failed operation
     ],
 )
-def test_db_failures_are_one_line_with_exit_1(url: str, fragment: str) -> None:
+def test_db_failures_are_one_line(url: str, fragment: str, code: int) -> None:
     result = run("db", "upgrade", "--database", url)
-    assert result.returncode == 1
+    assert result.returncode == code
     assert fragment in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -170,4 +170,4 @@ def test_export_backup_and_restore_commands(tmp_path: Path) -> None:
     refused = run("db", "restore", "--database", url, str(tmp_path / "c.csv"))
     assert refused.returncode == 1 and "error:" in refused.stderr
     bad_date = run("export", "readings", "--database", url, "--out", "x.csv", "--from", "June")
-    assert bad_date.returncode == 1 and "Traceback" not in bad_date.stderr
+    assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr

@@ -21,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
 from compost_desktop.db.engine import describe, make_engine
 
@@ -38,6 +38,10 @@ class NewerDatabaseError(MigrationError):
 
 class DatabaseUnreachableError(MigrationError):
     pass
+
+
+class DamagedDatabaseError(MigrationError):
+    """The SQLite file is not a readable database (truncated, overwritten, corrupt)."""
 
 
 class SchemaState(StrEnum):
@@ -113,10 +117,16 @@ def _status(engine: Engine, url: URL) -> DbStatus:
             current = MigrationContext.configure(conn).get_current_revision()
             tables = set(inspect(conn).get_table_names())
     except OperationalError as exc:
+        if url.get_backend_name() == "sqlite":
+            raise DatabaseUnreachableError(_sqlite_problem(url, exc)) from exc
         raise DatabaseUnreachableError(
             f"Cannot reach {describe(url)}: {_first_line(exc)}. Check that the server is running "
             "and the address is right."
         ) from exc
+    except DatabaseError as exc:  # sqlite3.DatabaseError: not a database, malformed
+        if url.get_backend_name() != "sqlite":
+            raise
+        raise DamagedDatabaseError(_sqlite_problem(url, exc)) from exc
     if current is None:
         state = SchemaState.LEGACY if tables & set(LEGACY_TABLES) else SchemaState.EMPTY
     elif current not in _known_revisions():
@@ -188,13 +198,54 @@ def _backup_sqlite(url: URL, before: DbStatus) -> Path | None:
     source = Path(url.database).expanduser()
     if before.state is SchemaState.EMPTY or not source.exists():
         return None
+    revision = before.current or "legacy"
+    earlier = _unchanged_backup(source, revision)
+    if earlier is not None:  # a refused upgrade tried again: the copy made then still holds
+        return earlier
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    target = source.with_name(f"{source.name}.{before.current or 'legacy'}.{stamp}.bak")
+    target = source.with_name(f"{source.name}.{revision}.{stamp}.bak")
+    n = 1
+    while target.exists():  # two copies within one second keep both
+        n += 1
+        target = source.with_name(f"{source.name}.{revision}.{stamp}-{n}.bak")
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     src.close()
     dst.close()
     return target
+
+
+def _sqlite_problem(url: URL, exc: BaseException) -> str:
+    """What a SQLite failure means for the user's file, without talk of servers."""
+    detail = _first_line(exc)
+    lowered = detail.lower()
+    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+        return (
+            f"The database file {url.database} is damaged ({detail}). Restore a backup with "
+            "`compost-desktop db restore FILE`, or move the file aside to start afresh."
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return f"The database file {url.database} is busy ({detail}); try again in a moment."
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return (
+            f"Cannot open the database file {url.database} ({detail}): check that its folder "
+            "exists and that you may write to it and the file."
+        )
+    if "disk is full" in lowered or "disk i/o" in lowered:
+        return f"Cannot use the database file {url.database} ({detail}): check the disk."
+    return f"Cannot use the database file {url.database}: {detail}."
+
+
+def _unchanged_backup(source: Path, revision: str) -> Path | None:
+    """The newest copy of `source` at `revision` made after its last change, if any."""
+    copies = list(source.parent.glob(f"{source.name}.{revision}.*.bak"))
+    if not copies:
+        return None
+    newest = max(copies, key=lambda p: p.stat().st_mtime)
+    changed = max(
+        (p.stat().st_mtime for p in (source, Path(f"{source}-wal")) if p.exists()), default=0.0
+    )
+    return newest if newest.stat().st_mtime > changed else None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
@@ -53,11 +53,13 @@ def open_database(url_text: str | None) -> OpenedDatabase:
     # Loaded here, once, before other threads need them (see run_gui).
     import compost_desktop.monitoring.recording
     import compost_desktop.sync.engine  # noqa: F401
-    from compost_desktop.db import health, migrate
+    from compost_desktop.db import health, lock, migrate
     from compost_desktop.db.engine import describe, make_engine, resolve_url
     from compost_desktop.services.store import Store
 
     url = resolve_url(url_text)
+    # Held until the app exits: `db restore` from a terminal then refuses, naming the app.
+    lock.hold_for_process(url, "the Compost Desktop app")
     recovered = None
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
@@ -90,6 +92,8 @@ class DatabaseConnector:
         self._timer.setInterval(PING_INTERVAL_MS)
         self._timer.timeout.connect(self.on_tick)
         self._reachable: bool | None = None
+        self.refused_box: QMessageBox | None = None  # shown once when an upgrade is refused
+        self._opening = False  # one attempt at a time, however slow
         self.first_attempt_done: Callable[[], None] | None = None
 
     def _first_attempt(self) -> None:
@@ -102,6 +106,7 @@ class DatabaseConnector:
         self._timer.start()
 
     def on_opened(self, result: OpenedDatabase) -> None:
+        self._opening = False
         self._reachable = True
         self.ctx.set_store(result.store, result.label)
         self.window.on_database_state(f"{result.label} — ready", True)
@@ -120,8 +125,28 @@ class DatabaseConnector:
             )
 
     def on_open_failed(self, exc: BaseException) -> None:
+        self._opening = False
+        if self.refused_box is not None:
+            return
         log.error("Database not opened: %s", exc)
         self._reachable = False
+        if _refused(exc):
+            # Retrying cannot help (and each attempt would copy the file aside again):
+            # say it once and stop until the app is restarted.
+            self._timer.stop()
+            self.window.on_database_state(f"Database not opened — {exc}", False)
+            self._first_attempt()
+            box = QMessageBox(
+                QMessageBox.Icon.Critical,
+                "Database not opened",
+                str(exc),
+                QMessageBox.StandardButton.Ok,
+                self.window,
+            )
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.open()  # not exec(): the event loop (and the recorder) keep running
+            self.refused_box = box
+            return
         self.window.on_database_state(
             f"Database not available — {exc} Retrying every {PING_INTERVAL_MS // 1000} s.", False
         )
@@ -135,6 +160,9 @@ class DatabaseConnector:
         self.ctx.runner.submit(store.ping, self.on_ping, self.on_ping)
 
     def _open(self) -> None:
+        if self._opening or self.refused_box is not None:
+            return
+        self._opening = True
         self.ctx.runner.submit(
             lambda: open_database(self.url_text), self.on_opened, self.on_open_failed
         )
@@ -147,6 +175,15 @@ class DatabaseConnector:
                 f"{label} — ready" if ok else f"{label} — server unreachable, retrying", ok
             )
         self._reachable = ok
+
+
+def _refused(exc: BaseException) -> bool:
+    """An upgrade the database refused (bad data, newer schema, damage), not an outage."""
+    from compost_desktop.db import migrate
+
+    return isinstance(exc, migrate.MigrationError) and not isinstance(
+        exc, migrate.DatabaseUnreachableError
+    )
 
 
 def create_app(argv: list[str]) -> QApplication:
@@ -203,6 +240,9 @@ def run_gui(database_url: str | None) -> int:
     reporter = ErrorReporter(str(log_path))
     reporter.install()
     settings = settings_store.load()
+    from compost_desktop.gui.password_prompt import unlock_at_start
+
+    unlock_at_start(settings)  # passwords kept in no keyring are asked for now
     bus = ChangeBus()
     runner = DatabaseRunner(bus)
     ctx = AppContext(settings, runner, bus)

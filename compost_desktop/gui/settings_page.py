@@ -11,6 +11,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -19,8 +20,13 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
+    QPushButton,
     QSizePolicy,
     QWidget,
 )
@@ -33,6 +39,19 @@ from compost_desktop.gui.generated.ui_settings_page import Ui_SettingsPage
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.farm_config import FarmConfigError
 from compost_desktop.settings import DatabaseSettings, MqttSettings, Settings
+
+SSL_MODES = [
+    ("libpq's default (encrypt if the server offers it)", ""),
+    ("Off", "disable"),
+    ("Required, certificate not checked", "require"),
+    ("Required, certificate checked against the root certificate", "verify-ca"),
+    ("Required, certificate and server name checked", "verify-full"),
+]
+PASSWORD_STORES = [
+    ("the system keyring", "keyring"),
+    ("nowhere: ask at each start", "session"),
+    ("an encrypted file (passphrase asked at each start)", "file"),
+]
 
 log = logging.getLogger(__name__)
 
@@ -232,6 +251,7 @@ class SettingsPage(QWidget):
         self.ui.testResult.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
 
         self._add_farm_wide_fields()
+        self._add_security_fields()
         self._connect_signals()
         save_action = QAction("Save settings", self)
         save_action.setShortcut(QKeySequence.StandardKey.Save)
@@ -290,6 +310,72 @@ class SettingsPage(QWidget):
         finally:
             self._loading = was_loading
 
+    def _add_security_fields(self) -> None:
+        """TLS and password-keeping fields, added beside the Designer form's own rows."""
+        ui = self.ui
+        self.sslModeCombo = QComboBox(ui.serverFields)
+        self.sslModeCombo.setObjectName("sslModeCombo")
+        for text, value in SSL_MODES:
+            self.sslModeCombo.addItem(text, value)
+        ui.serverForm.addRow("Encryption (TLS)", self.sslModeCombo)
+        self.rootCertEdit = QLineEdit(ui.serverFields)
+        self.rootCertEdit.setObjectName("rootCertEdit")
+        self.rootCertEdit.setPlaceholderText("the server's CA certificate (PEM), for checking")
+        ui.serverForm.addRow("Root certificate", self._with_browse(self.rootCertEdit))
+        self.passwordStoreCombo = QComboBox(ui.databaseGroup)
+        self.passwordStoreCombo.setObjectName("passwordStoreCombo")
+        for text, value in PASSWORD_STORES:
+            self.passwordStoreCombo.addItem(text, value)
+        self.passwordStoreCombo.setToolTip(
+            "Where the server and broker passwords are kept. Without a system keyring, choose "
+            "an encrypted file (one passphrase per session) or to be asked at each start."
+        )
+        row = QFormLayout()
+        row.addRow("Keep passwords in", self.passwordStoreCombo)
+        ui.databaseLayout.insertLayout(ui.databaseLayout.indexOf(ui.urlRadio), row)
+        self.passwordStoreCombo.currentIndexChanged.connect(self.on_password_store_changed)
+        self.caFileEdit = QLineEdit(ui.mqttGroup)
+        self.caFileEdit.setObjectName("caFileEdit")
+        self.caFileEdit.setPlaceholderText("the broker's CA certificate (PEM); empty: the system's")
+        self.caFileLabel = QLabel("CA file", ui.mqttGroup)
+        ca_row = ui.mqttForm.getWidgetPosition(ui.mqttTlsCheck)[0] + 1
+        ui.mqttForm.insertRow(ca_row, self.caFileLabel, self._with_browse(self.caFileEdit))
+        self.securityError = QLabel(ui.databaseGroup)
+        self.securityError.setObjectName("securityError")
+        self.securityError.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.securityError.setWordWrap(True)
+        self.securityError.hide()
+        ui.databaseLayout.insertWidget(ui.databaseLayout.indexOf(ui.urlRadio), self.securityError)
+
+    @Slot(int)
+    def on_password_store_changed(self, _index: int) -> None:
+        """The password fields say where what is typed will go."""
+        where = {
+            "keyring": "kept in the system keyring",
+            "session": "used until the app closes, asked again at the next start",
+            "file": "kept in the encrypted password file",
+        }.get(str(self.passwordStoreCombo.currentData()), "")
+        for edit in (self.ui.passwordEdit, self.ui.mqttPasswordEdit):
+            edit.setPlaceholderText(f"{where}; empty keeps the stored one")
+
+    def _with_browse(self, edit: QLineEdit) -> QWidget:
+        box = QWidget(edit.parentWidget())
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        edit.setParent(box)
+        layout.addWidget(edit, 1)
+        button = QPushButton("Browse…", box)
+        button.clicked.connect(lambda: self.on_browse_certificate(edit))
+        layout.addWidget(button)
+        return box
+
+    def on_browse_certificate(self, edit: QLineEdit) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a certificate", edit.text(), "Certificates (*.pem *.crt *.cer);;All (*)"
+        )
+        if path:
+            edit.setText(path)
+
     def _connect_signals(self) -> None:
         ui = self.ui
         for radio in (ui.embeddedRadio, ui.serverRadio, ui.urlRadio):
@@ -322,6 +408,10 @@ class SettingsPage(QWidget):
             ui.dbNameEdit.setText(db.name)
             ui.userEdit.setText(db.user)
             ui.passwordEdit.clear()
+            self.sslModeCombo.setCurrentIndex(max(self.sslModeCombo.findData(db.sslmode), 0))
+            self.rootCertEdit.setText(db.sslrootcert)
+            store = self.passwordStoreCombo.findData(s.password_store)
+            self.passwordStoreCombo.setCurrentIndex(max(store, 0))
 
             m = s.mqtt
             ui.mqttHostEdit.setText(m.host)
@@ -329,6 +419,7 @@ class SettingsPage(QWidget):
             ui.mqttUserEdit.setText(m.username)
             ui.mqttPasswordEdit.clear()
             ui.mqttTlsCheck.setChecked(m.tls)
+            self.caFileEdit.setText(m.ca_file)
             ui.mqttClientIdEdit.setText(m.client_id)
             ui.dataTopicEdit.setText(m.data_topic)
             ui.statusTopicEdit.setText(m.status_topic)
@@ -377,12 +468,16 @@ class SettingsPage(QWidget):
             port=ui.portSpin.value(),
             name=ui.dbNameEdit.text().strip() or "compost",
             user=ui.userEdit.text().strip(),
+            sslmode=str(self.sslModeCombo.currentData() or ""),
+            sslrootcert=self.rootCertEdit.text().strip(),
         )
+        s.password_store = str(self.passwordStoreCombo.currentData() or "keyring")
         s.mqtt = MqttSettings(
             host=ui.mqttHostEdit.text().strip(),
             port=ui.mqttPortSpin.value(),
             username=ui.mqttUserEdit.text().strip(),
             tls=ui.mqttTlsCheck.isChecked(),
+            ca_file=self.caFileEdit.text().strip(),
             client_id=ui.mqttClientIdEdit.text().strip(),
             data_topic=ui.dataTopicEdit.text().strip(),
             status_topic=ui.statusTopicEdit.text().strip(),
@@ -483,6 +578,21 @@ class SettingsPage(QWidget):
         ui.alarmsError.setText(" ".join(alarm_errors))
         ui.alarmsError.setVisible(bool(alarm_errors))
         ok &= not alarm_errors
+
+        security_errors = []
+        root_cert = self.rootCertEdit.text().strip()
+        root_missing = bool(root_cert) and not Path(root_cert).expanduser().is_file()
+        if root_missing:
+            security_errors.append(f"No certificate file at {root_cert}.")
+        ca_file = self.caFileEdit.text().strip()
+        ca_missing = bool(ca_file) and not Path(ca_file).expanduser().is_file()
+        if ca_missing:
+            security_errors.append(f"No CA file at {ca_file}.")
+        _mark(self.rootCertEdit, root_missing)
+        _mark(self.caFileEdit, ca_missing)
+        self.securityError.setText(" ".join(security_errors))
+        self.securityError.setVisible(bool(security_errors))
+        ok &= not security_errors
 
         topics_missing = not ui.dataTopicEdit.text().strip()
         _mark(ui.dataTopicEdit, topics_missing)
@@ -615,12 +725,25 @@ class SettingsPage(QWidget):
             passwords.append(("database", new.database.secret_key, self.ui.passwordEdit.text()))
         if self.ui.mqttPasswordEdit.text():
             passwords.append(("MQTT", new.mqtt.secret_key, self.ui.mqttPasswordEdit.text()))
+        secrets.configure(new.password_store)
+        passphrase = None
+        if passwords and new.password_store == "file" and not secrets.is_unlocked():
+            passphrase = self.ask_passphrase()
+            if passphrase is None:
+                self._set_status("Not saved: the password file needs its passphrase.", None)
+                return
         self._saving = True
         self.ui.saveButton.setEnabled(False)
         self._set_status("Saving…", None)
 
         def store_passwords() -> list[str]:
-            """Names of the passwords the keyring did not take."""
+            """Names of the passwords that could not be kept where the user chose."""
+            if passphrase is not None:
+                try:
+                    secrets.unlock(passphrase)
+                except secrets.WrongPassphraseError as exc:
+                    log.warning("Password file not opened: %s", exc)
+                    return [what for what, _key, _pw in passwords]
             return [what for what, key, pw in passwords if not secrets.set_password(key, pw)]
 
         db_password_typed = any(what == "database" for what, _key, _pw in passwords)
@@ -657,15 +780,33 @@ class SettingsPage(QWidget):
                 "the app keeps using the database shown in the status bar."
             )
         if failed:
+            where = {
+                "keyring": "this computer offers no keyring",
+                "file": "the password file's passphrase was not right",
+            }.get(new.password_store, "it could not be stored")
             words.append(
-                f"The {' and '.join(failed)} password could not be kept: this computer offers "
-                "no keyring. It was not written anywhere else."
+                f"The {' and '.join(failed)} password could not be kept: {where}. It is used "
+                "for this session only and was not written anywhere else; under 'Keep "
+                "passwords in' choose an encrypted file or to be asked at each start."
             )
         self.ui.passwordEdit.clear()
         self.ui.mqttPasswordEdit.clear()
         self.load_form(new)
         self._set_status(" ".join(words), ERROR_COLOUR if failed else OK_COLOUR)
         self.settings_saved.emit(new)
+
+    def ask_passphrase(self) -> str | None:
+        """The passphrase of the password file (a new one names its passphrase here)."""
+        new = not secrets.vault_exists()
+        text, ok = QInputDialog.getText(
+            self,
+            "Password file",
+            "Choose a passphrase for the new password file:"
+            if new
+            else "Passphrase of the password file:",
+            QLineEdit.EchoMode.Password,
+        )
+        return text if ok and text else None
 
     @Slot()
     def on_revert_clicked(self) -> None:

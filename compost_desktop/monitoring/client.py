@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -55,16 +55,22 @@ class BrokerConfig:
     tls: bool = False
     client_id: str | None = None
     keepalive: int = 30
+    ca_file: str | None = None  # CA certificate (PEM) to trust; None: the system's
 
     @classmethod
     def from_url(cls, url: str, client_id: str | None = None) -> BrokerConfig:
-        """mqtt://[user[:password]@]host[:port], or mqtts:// for TLS (default port 8883)."""
+        """mqtt://[user[:password]@]host[:port], or mqtts:// for TLS (default port 8883).
+
+        ``?ca_file=/path/ca.pem`` trusts that CA (and turns TLS on).
+        """
         parts = urlsplit(url if "://" in url else f"mqtt://{url}")
         if parts.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
             raise ValueError(f"'{url}' is not a broker address; use mqtt://host:port")
         if not parts.hostname:
             raise ValueError(f"'{url}' names no broker host; use mqtt://host:port")
-        tls = parts.scheme in ("mqtts", "ssl")
+        ca_files = parse_qs(parts.query).get("ca_file")
+        ca_file = ca_files[0] if ca_files else None
+        tls = parts.scheme in ("mqtts", "ssl") or ca_file is not None
         try:
             port = parts.port or (8883 if tls else 1883)
         except ValueError as exc:
@@ -76,6 +82,7 @@ class BrokerConfig:
             password=unquote(parts.password) if parts.password else None,
             tls=tls,
             client_id=client_id,
+            ca_file=ca_file,
         )
 
     def describe(self) -> str:
@@ -119,8 +126,8 @@ class SensorClient:
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         if config.username:
             self._client.username_pw_set(config.username, config.password)
-        if config.tls:
-            self._client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
+        if config.tls or config.ca_file:
+            self._client.tls_set(ca_certs=config.ca_file or None, cert_reqs=ssl.CERT_REQUIRED)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
         self._client.on_message = self._on_message
@@ -196,7 +203,10 @@ class SensorClient:
 
     def _on_connect_fail(self, _client: mqtt.Client, _userdata: Any) -> None:
         try:
-            self._set_state(LinkState.RECONNECTING, f"cannot reach {self.config.describe()}")
+            problem = tls_problem(self.config) if self.config.tls else None
+            self._set_state(
+                LinkState.RECONNECTING, problem or f"cannot reach {self.config.describe()}"
+            )
         except Exception:
             self._callback_failed("on_connect_fail")
 
@@ -235,3 +245,28 @@ def broker_reachable(host: str, port: int, timeout: float = 1.0) -> bool:
             return True
     except OSError:
         return False
+
+
+def tls_problem(config: BrokerConfig, timeout: float = 5.0) -> str | None:
+    """Why a TLS connection to the broker fails, when the reason is TLS (paho does not say).
+
+    A certificate the CA file (or the system) does not trust must read as a certificate
+    failure, not as an unreachable broker.
+    """
+    context = ssl.create_default_context(cafile=config.ca_file or None)
+    try:
+        with (
+            socket.create_connection((config.host, config.port), timeout=timeout) as raw,
+            context.wrap_socket(raw, server_hostname=config.host),
+        ):
+            return None
+    except ssl.SSLCertVerificationError as exc:
+        return f"certificate of {config.describe()} not trusted ({exc.verify_message}); " + (
+            "check the CA file" if config.ca_file else "set the broker's CA file"
+        )
+    except ssl.SSLError as exc:
+        return f"TLS with {config.describe()} failed ({exc.reason or exc})"
+    except FileNotFoundError:
+        return f"CA file {config.ca_file} not found"
+    except OSError:
+        return None  # not a TLS problem: the broker cannot be reached

@@ -11,13 +11,16 @@ revision (`alembic_version`) plus a `compost_backup_info` table naming it as our
   one REPEATABLE READ transaction (one snapshot) into a new SQLite file made by the
   migrations, table by table in dependency order, in batches.
 
-A cancelled backup (`cancel` event) leaves nothing behind. A restore refuses files that are
+A backup passes SQLite's ``integrity_check`` before it is kept: a source with damaged pages
+gives no file. A cancelled backup (`cancel` event) leaves nothing behind. A restore refuses files that are
 not ours and backups from a newer app, and never leaves the target half-restored:
 
 * SQLite target: the restored database is built in a temporary file beside the target
   (upgraded to this app's schema if the backup is older), then swapped in with one atomic
-  rename. The previous database is kept as ``<name>.before-restore-<time>``. Close the app
-  (and any recorder) using the file first, or pause them as the app's File menu does. The
+  rename. The previous database is kept as ``<name>.before-restore-<time>``. Another
+  process writing the file (the app, a recorder, sync) makes the restore refuse, naming it
+  (``compost_desktop.db.lock``); the app pauses its own as its File menu does. A damaged
+  target is not opened: it is copied aside byte for byte and replaced. The
   target keeps its own sync identity (``sync_state.client_id``): a PC restored from another
   PC's backup must not push under that PC's name, or the server would take its stale rows
   for that PC's latest; without one, a new identity is made at the next sync.
@@ -31,11 +34,12 @@ not ours and backups from a newer app, and never leaves the target half-restored
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,7 +50,7 @@ from sqlalchemy import Engine, Table, create_engine, delete, event, func, insert
 from sqlalchemy.engine import URL, Connection
 
 from compost_desktop import __version__
-from compost_desktop.db import migrate
+from compost_desktop.db import health, lock, migrate
 from compost_desktop.db.engine import describe, make_engine, resolve_url
 from compost_desktop.db.models import Base, SyncLog, SyncState
 
@@ -172,12 +176,28 @@ def backup(
                 )
             revision = _copy_postgres(url, tmp, progress, cancel)
         _check(cancel)
+        _verify(tmp, describe(url))
         _write_info(tmp, revision, describe(url))
         os.replace(tmp, target)
     except BaseException:
         _remove_sqlite(tmp)
         raise
     return target
+
+
+def _verify(copy: Path, source: str) -> None:
+    """The copy must pass SQLite's integrity check; a damaged source gives a damaged copy."""
+    try:
+        with _sqlite3(copy) as conn:
+            rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check(20)").fetchall()]
+    except sqlite3.DatabaseError as exc:  # damage bad enough to stop the check itself
+        rows = [str(exc)]
+    if rows != ["ok"]:
+        raise BackupError(
+            f"{source} has damaged pages ({'; '.join(rows[:3])}), so its copy would be damaged "
+            "too; no backup was written. Restore your last good backup, or run SQLite's "
+            "`.recover` on a copy of the file to rescue what is readable."
+        )
 
 
 def _check(cancel: threading.Event | None) -> None:
@@ -193,6 +213,18 @@ def _copy_sqlite_file(
         if progress is not None:
             progress(total - remaining, total)
 
+    try:
+        return _copy_sqlite_pages(source, dest, step)
+    except sqlite3.DatabaseError as exc:
+        if "full" in str(exc).lower():
+            raise
+        raise BackupError(
+            f"{source} cannot be read as a database ({exc}); no backup was written. Restore "
+            "your last good backup."
+        ) from exc
+
+
+def _copy_sqlite_pages(source: Path, dest: Path, step: Callable[[int, int, int], None]) -> str:
     src = sqlite3.connect(source, isolation_level=None)
     try:
         # Hold one read snapshot for the whole copy (see the module's docstring).
@@ -368,25 +400,45 @@ def _prepare(info: BackupInfo, dest: Path) -> None:
 
 def _restore_sqlite(info: BackupInfo, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
+    with ExitStack() as held:
+        try:
+            held.enter_context(lock.exclusive(target))
+        except lock.StoreBusyError as exc:  # the app shows a BackupError's message as it is
+            raise BackupError(str(exc)) from exc
+        _restore_sqlite_alone(info, target)
+
+
+def _restore_sqlite_alone(info: BackupInfo, target: Path) -> None:
+    # A damaged target is replaced, not opened: it is kept aside byte for byte.
+    damage = health.check_sqlite_file(target) if target.exists() else None
+    if target.exists() and damage is None:
         state = migrate.status(_sqlite_url(target))
         if state.state is migrate.SchemaState.NEWER:
             raise BackupError(f"{state.summary()}. Nothing was changed.")
     tmp = _temp_path(target, "restoring")
     keep: Path | None = None
     try:
-        identity = _identity(target) if target.exists() else None
+        identity = _identity(target) if target.exists() and damage is None else None
         _prepare(info, tmp)
         _set_identity(tmp, identity)
         if target.exists():
             keep = target.with_name(f"{target.name}.before-restore-{_stamp()}")
-            with _sqlite3(target) as live:
-                # Fold the write-ahead log into the file and empty it, so no old log frames
-                # can be replayed onto the restored file; the copy kept aside is consistent.
-                live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                with _sqlite3(keep) as copy:
-                    live.backup(copy)
+            if damage is None:
+                with _sqlite3(target) as live:
+                    # Fold the write-ahead log into the file and empty it, so no old log
+                    # frames can be replayed onto the restored file; the copy kept aside is
+                    # consistent.
+                    live.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    with _sqlite3(keep) as copy:
+                        live.backup(copy)
+            else:
+                for suffix in ("", "-wal"):
+                    if Path(f"{target}{suffix}").exists():
+                        shutil.copyfile(f"{target}{suffix}", f"{keep}{suffix}")
         os.replace(tmp, target)
+        if damage is not None:  # the damaged file's log must never be replayed onto ours
+            for suffix in ("-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
     except BaseException:
         _remove_sqlite(tmp)
         if keep is not None:

@@ -132,7 +132,7 @@ def _time_range(column: Any, start: date | None, end: date | None) -> list[Colum
     where: list[ColumnElement[bool]] = []
     if start is not None:
         where.append(column >= datetime.combine(start, time(), UTC))
-    if end is not None:
+    if end is not None and end < date.max:  # up to the last day there is: no upper bound
         where.append(column < datetime.combine(end + timedelta(days=1), time(), UTC))
     return where
 
@@ -337,13 +337,29 @@ def _batches(
                 progress(done, max(total, done))
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV
+# Injection"): a device id like =HYPERLINK(...) would, and anyone on the broker picks one.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: Any) -> str:
+    """A cell for CSV; text that a spreadsheet would run as a formula is quoted with '.
+
+    Only text is touched: numbers (a negative reading) and dates stay as they are.
+    """
+    text = _cell(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
 def _write_csv(path: Path, kind: str, batches: Iterable[list[list[Any]]]) -> int:
     written = 0
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS[kind])
         for rows in batches:
-            writer.writerows([_cell(v) for v in row] for row in rows)
+            writer.writerows([_csv_text(v) for v in row] for row in rows)
             written += len(rows)
     return written
 

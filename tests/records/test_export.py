@@ -343,3 +343,60 @@ def test_export_command_writes_xlsx_by_suffix_or_flag(
     assert cli.main([*args[:-1], str(tmp_path / "c.csv")]) == 0
     assert (tmp_path / "c.csv").read_text().startswith("cycle_id,")
     assert "3 cycles written" in capsys.readouterr().out
+
+
+HOSTILE = {
+    '=HYPERLINK("http://evil.example","click")': '\'=HYPERLINK("http://evil.example","click")',
+    "+cmd|' /C calc'!A0": "'+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0": "'-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+9)*cmd|' /C calc'!A0": "'@SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1": "'\t=1+1",
+    "\r=1+1": "'\r=1+1",
+    "node-1": "node-1",  # ordinary ids stay as they are
+}
+
+
+def test_csv_neutralises_formulas_in_text_but_not_in_numbers(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """OWASP's CSV-injection advice: a ' before text a spreadsheet would run as a formula."""
+    engine = make_db(sqlite_url)
+    store = Store(engine)
+    cycle = store.save_cycle(
+        CycleDraft(name="=cmd|' /C calc'!A0", start_date=date(2026, 6, 1), notes="@notes")
+    )
+    at = datetime(2026, 6, 2, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            insert(SensorReading),
+            [
+                {
+                    "batch_id": cycle.id,
+                    "device_id": device,
+                    "quantity": "temperature",
+                    "value": -4.5,  # a negative number is a number, not a formula
+                    "measured_at": at + timedelta(minutes=i),
+                    "received_at": at + timedelta(minutes=i),
+                    "source": "mqtt",
+                }
+                for i, device in enumerate(HOSTILE)
+            ],
+        )
+    out = tmp_path / "r.csv"
+    assert export(engine, "readings", out) == len(HOSTILE)
+    with out.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["device_id"] for r in rows] == list(HOSTILE.values())
+    assert {r["value"] for r in rows} == {"-4.5"}
+    assert {r["cycle_name"] for r in rows} == {"'=cmd|' /C calc'!A0"}
+    cycles = tmp_path / "c.csv"
+    export(engine, "cycles", cycles)
+    with cycles.open(newline="", encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["cycle_name"] == "'=cmd|' /C calc'!A0" and row["notes"] == "'@notes"
+    book = tmp_path / "r.xlsx"  # XLSX keeps the text as it is, as text cells
+    export(engine, "readings", book)
+    sheet = load_workbook(book, read_only=True)["readings"]
+    ids = [r[3] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert ids[0] == next(iter(HOSTILE))
+    engine.dispose()

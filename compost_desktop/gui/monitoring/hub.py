@@ -653,6 +653,7 @@ class MonitoringHub(QObject):
             password=password,
             tls=mqtt.tls,
             client_id=mqtt.client_id or None,
+            ca_file=mqtt.ca_file or None,
         )
         parser = self._parser()
         self._live = SensorClient(config, parser.patterns, parser)
