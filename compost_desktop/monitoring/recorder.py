@@ -6,19 +6,22 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from types import FrameType
 
 from sqlalchemy.engine import URL
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import describe, make_engine, resolve_url
-from compost_desktop.monitoring.client import BrokerConfig, LinkEvent, SensorClient
+from compost_desktop.monitoring.client import BrokerConfig, Delivery, LinkEvent, SensorClient
 from compost_desktop.monitoring.parsing import Reading, TopicPatterns
 from compost_desktop.monitoring.recording import ReadingWriter
 
 log = logging.getLogger(__name__)
 
 STATS_EVERY_S = 60.0
+# At SIGTERM, how long the last write may take: a hung database must not hold the service.
+STOP_WRITE_TIMEOUT_S = 10.0
 
 
 def run(
@@ -36,8 +39,10 @@ def run(
     config = BrokerConfig.from_url(broker_url, client_id=client_id or "compost-desktop-recorder")
     engine = make_engine(url)
     _wait_for_schema(url, stop)
-    writer = ReadingWriter(engine)
-    client = SensorClient(config, patterns)
+    # QoS 1 messages are acknowledged only once their readings are committed (or refused
+    # for good), so a crash or kill at any moment leaves the rest with the broker.
+    client = SensorClient(config, patterns, manual_ack=True)
+    writer = ReadingWriter(engine, on_settled=client.acknowledge)
     log.info("Recording %s into %s", config.describe(), describe(url))
     writer.start()
     client.start()
@@ -45,31 +50,50 @@ def run(
     try:
         while not stop.is_set():
             items = client.drain()
-            readings = [i for i in items if isinstance(i, Reading)]
-            if readings:
-                writer.add(readings)
+            if items:
+                writer.add(_for_writer(items))
             for event in (i for i in items if isinstance(i, LinkEvent)):
                 log.info("Broker %s %s", event.state.value, event.detail)
             if time.monotonic() - last_stats > STATS_EVERY_S:
                 last_stats = time.monotonic()
                 log.info(
-                    "Stats: %d written, %d duplicates, %d pending, %d rejected messages",
+                    "Stats: %d written, %d duplicates, %d pending, %d rejected messages, "
+                    "%d readings quarantined",
                     writer.written,
                     writer.duplicates,
                     writer.pending,
                     client.parser.rejected,
+                    writer.quarantined,
                 )
-            stop.wait(0.05 if not items else 0)
+            if not items:
+                client.wait(0.05)
     finally:
-        log.info("Stopping: flushing %d readings", writer.pending)
+        log.info("Stopping: writing %d readings", writer.pending)
+        writer.add(_for_writer(client.drain()))
+        # Write (and acknowledge) while still connected; what arrives meanwhile stays unacked.
+        writer.stop(STOP_WRITE_TIMEOUT_S)
+        unwritten = writer.pending
         client.stop()
-        writer.add(i for i in client.drain() if isinstance(i, Reading))
-        writer.stop()
         engine.dispose()
-        if writer.pending:
-            log.error("%d readings could not be written before stopping", writer.pending)
-    log.info("Stopped: %d readings written, %d duplicates", writer.written, writer.duplicates)
-    return 0 if not writer.pending else 1
+        if unwritten:
+            log.error(
+                "Stopped with %d readings unwritten (%s); they were not acknowledged, so the "
+                "broker delivers them again at the next start",
+                unwritten,
+                writer.last_error or "database not answering",
+            )
+    log.info(
+        "Stopped: %d readings written, %d duplicates, %d quarantined",
+        writer.written,
+        writer.duplicates,
+        writer.quarantined,
+    )
+    return 0 if not unwritten else 1
+
+
+def _for_writer(items: Sequence[object]) -> list[object]:
+    """Readings, and the deliveries the writer hands back for acknowledgement once stored."""
+    return [i for i in items if type(i) is Reading or type(i) is Delivery]
 
 
 def _wait_for_schema(url: URL, stop: threading.Event) -> None:
