@@ -128,7 +128,7 @@ def test_refused_readings_are_quarantined_and_the_rest_stored(pg_url: str) -> No
             engine,
             "SELECT substr(device_id, 1, 12) || '/' || substr(quantity, 1, 3), reason "
             "FROM rejected_reading",
-        )  # fmt: skip
+        )
     )
     assert reasons == {
         "dddddddddddd/tem": "value_too_long",
@@ -294,11 +294,21 @@ def test_equal_readings_in_quick_succession_are_never_merged(
 
 def _recorder(url: str, broker: MosquittoServer, client_id: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "compost_desktop", "record", "--database", url,
-         "--broker", broker.url, "--client-id", client_id],
+        [
+            sys.executable,
+            "-m",
+            "compost_desktop",
+            "record",
+            "--database",
+            url,
+            "--broker",
+            broker.url,
+            "--client-id",
+            client_id,
+        ],
         stderr=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.postgres
@@ -323,8 +333,11 @@ def test_two_recorders_on_one_broker_store_each_reading_once(
         k = 0
         while probes() < 1 or "recorder-b" not in fresh_mqtt_broker.log_path.read_text():
             stamp = (T0 + timedelta(seconds=k)).isoformat()
-            pub.publish("compost/sensor/data", json.dumps(
-                {"device_id": "probe", "temperature": 20.0, "timestamp": stamp}), qos=1)  # fmt: skip
+            pub.publish(
+                "compost/sensor/data",
+                json.dumps({"device_id": "probe", "temperature": 20.0, "timestamp": stamp}),
+                qos=1,
+            )
             k += 1
             time.sleep(0.2)
             assert time.monotonic() < deadline, "recorders never subscribed"
@@ -337,8 +350,9 @@ def test_two_recorders_on_one_broker_store_each_reading_once(
             time.sleep(0.05)
 
         def stored() -> int:
-            rows = _rows(engine, "SELECT count(*) FROM sensor_reading "
-                                 "WHERE device_id IN ('esp-1', 'json-1')")  # fmt: skip
+            rows = _rows(
+                engine, "SELECT count(*) FROM sensor_reading WHERE device_id IN ('esp-1', 'json-1')"
+            )
             return int(rows[0][0])
 
         _wait(lambda: stored() >= 100, 30)
