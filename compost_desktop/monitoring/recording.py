@@ -188,9 +188,9 @@ class ReadingWriter:
         """Readings held, not yet written."""
         return len(self._buffer) - self._receipts
 
-    def add(self, items: Iterable[Any]) -> None:
+    def add(self, readings: Iterable[Any]) -> None:
         """Queue readings (and receipts, see the class); never blocks on the database."""
-        items = items if isinstance(items, list) else list(items)
+        items = readings if isinstance(readings, list) else list(readings)
         receipts = 0
         for item in items:
             if type(item) is not Reading:

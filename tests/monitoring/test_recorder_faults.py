@@ -24,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
+from compost_desktop.monitoring.client import BrokerConfig, Delivery, LinkState, SensorClient
 from compost_desktop.monitoring.parsing import MessageParser, Reading, RejectReason
 from compost_desktop.monitoring.recording import ReadingWriter, content_refused
 from compost_desktop.monitoring.validation import printable, reading_problem
@@ -374,3 +375,50 @@ def test_two_recorders_on_one_broker_store_each_reading_once(
                 p.kill()
                 p.communicate()
         engine.dispose()
+
+
+def test_manual_ack_frees_the_brokers_window_for_messages_that_yield_no_reading(
+    sqlite_url: str, mqtt_broker: MosquittoServer
+) -> None:
+    """Mosquitto sends a client at most 20 unacknowledged messages: a malformed message or a
+    status left unacknowledged would take a slot for good, and the 21st would stall all."""
+    url = resolve_url(sqlite_url)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    config = BrokerConfig(mqtt_broker.host, mqtt_broker.port, client_id="manual-ack-window")
+    client = SensorClient(config, manual_ack=True)
+    writer = ReadingWriter(engine, on_settled=client.acknowledge)
+    writer.start()
+    client.start()
+    pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="manual-ack-publisher")
+    pub.connect(mqtt_broker.host, mqtt_broker.port)
+    pub.loop_start()
+    try:
+        _wait(lambda: client.state is LinkState.CONNECTED, 10)
+        time.sleep(0.3)  # subscribed
+        for _ in range(30):
+            pub.publish("compost/sensor/data", b"{not json", qos=1).wait_for_publish(5)
+            pub.publish("compost/status/node-1", b"online", qos=1).wait_for_publish(5)
+            body = {"device_id": "n" * 130, "temperature": 50.0}
+            pub.publish("compost/sensor/data", json.dumps(body), qos=1).wait_for_publish(5)
+        for i in range(30):
+            body = {
+                "device_id": "node-1",
+                "temperature": 50.0 + i / 10,
+                "timestamp": (T0 + timedelta(seconds=i)).isoformat(),
+            }
+            pub.publish("compost/sensor/data", json.dumps(body), qos=1).wait_for_publish(5)
+        deadline = time.monotonic() + 20
+        while writer.written < 30:
+            items = client.drain()
+            writer.add([i for i in items if type(i) is Reading or type(i) is Delivery])
+            client.wait(0.05)
+            assert time.monotonic() < deadline, f"stalled at {writer.written} readings"
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        writer.stop()
+        client.stop()
+        engine.dispose()
+    assert client.parser.rejected_by_reason["invalid_json"] == 30
+    assert client.parser.rejected_by_reason["invalid_device_id"] == 30
