@@ -96,6 +96,7 @@ _REFUSALS: dict[str, str] = {
     "23502": "missing_value",
     "23503": "foreign_key",
     "23505": "duplicate",
+    "23514": "check_violation",
 }
 
 

@@ -422,3 +422,85 @@ def test_manual_ack_frees_the_brokers_window_for_messages_that_yield_no_reading(
         engine.dispose()
     assert client.parser.rejected_by_reason["invalid_json"] == 30
     assert client.parser.rejected_by_reason["invalid_device_id"] == 30
+
+
+@pytest.mark.postgres
+def test_the_recorder_goes_on_through_hostile_payloads(
+    pg_url: str, fresh_mqtt_broker: MosquittoServer
+) -> None:
+    """The issue's case: ids the parser accepted but the columns could not hold stopped the
+    recorder for good. Now each is turned away or quarantined with its reason, and the good
+    readings before and after are stored."""
+    url = resolve_url(pg_url)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:  # a rule only the database knows, to reach the quarantine
+        conn.execute(
+            sa.text(
+                "ALTER TABLE sensor_reading ADD CONSTRAINT test_value_cap "
+                "CHECK (quantity <> 'pressure' OR value < 2000)"
+            )
+        )
+    proc = _recorder(pg_url, fresh_mqtt_broker, "hostile-recorder")
+    pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="hostile-publisher")
+    pub.connect(fresh_mqtt_broker.host, fresh_mqtt_broker.port)
+    pub.loop_start()
+
+    def send(topic: str, payload: str | bytes) -> None:
+        pub.publish(topic, payload, qos=1).wait_for_publish(5)
+
+    def good(i: int, device: str = "good") -> str:
+        stamp = (T0 + timedelta(seconds=i)).isoformat()
+        return json.dumps({"device_id": device, "temperature": 50.0, "timestamp": stamp})
+
+    hostile: list[tuple[str, str | bytes]] = [
+        ("compost/sensor/data", json.dumps({"device_id": "n" * 125, "temperature": 50.0})),
+        ("compost/sensor/data", json.dumps({"device_id": "nul\u0000id", "temperature": 50.0})),
+        ("compost/sensor/data", json.dumps({"device_id": "esc\u001bid", "temperature": 50.0})),
+        ("compost/sensor/data", '{"device_id": "bad\\ud800", "temperature": 50.0}'),
+        ("compost/sensor/data", json.dumps({"device_id": "q", "x" * 62: 50.0})),
+        ("compost/sensor/data", json.dumps({"device_id": "nan", "temperature": "NaN"})),
+        ("compost/sensor/data", b"\xff\xfe not utf-8"),
+        ("compost/sensor/data", json.dumps({"device_id": "big", "pressure": 5000.0})),
+        (f"{'e' * 121}/sensor/temperature/state", "50"),
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        i = 0
+        while not _rows(engine, "SELECT 1 FROM sensor_reading WHERE device_id = 'probe'"):
+            send("compost/sensor/data", good(i, "probe"))
+            i += 1
+            time.sleep(0.2)
+            assert time.monotonic() < deadline, "recorder never stored a reading"
+        for n, (topic, payload) in enumerate(hostile):
+            send(topic, payload)
+            send("compost/sensor/data", good(n))
+        goods = "SELECT 1 FROM sensor_reading WHERE device_id = 'good'"
+        _wait(lambda: len(_rows(engine, goods)) == len(hostile), 30)
+        _wait(lambda: bool(_rows(engine, "SELECT 1 FROM rejected_reading")), 10)
+        proc.send_signal(signal.SIGTERM)
+        _, log = proc.communicate(timeout=60)
+    finally:
+        pub.loop_stop()
+        pub.disconnect()
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, log
+    assert "Traceback" not in log
+    for reason in (
+        "device_id_too_long",
+        "control_character",
+        "unencodable_text",
+        "quantity_too_long",
+        "non_finite",
+        "invalid_utf8",
+    ):
+        assert reason in log, reason
+    [(device, quantity, value, why)] = _rows(
+        engine, "SELECT device_id, quantity, value, reason FROM rejected_reading"
+    )
+    assert (device, quantity, value, why) == ("big", "pressure", 5000.0, "check_violation")
+    stored = {d for (d,) in _rows(engine, "SELECT DISTINCT device_id FROM sensor_reading")}
+    assert stored == {"good", "probe"}
+    engine.dispose()
