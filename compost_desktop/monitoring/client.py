@@ -108,6 +108,7 @@ class SensorClient:
         parser: MessageParser | None = None,
         max_queue: int = MAX_QUEUE,
         manual_ack: bool = False,
+        skip_retained_untimed: bool = False,
     ) -> None:
         self.config = config
         self.parser = parser or MessageParser(patterns)
@@ -118,6 +119,10 @@ class SensorClient:
         self.callback_errors = 0
         self.stale_acks = 0  # stored after their connection was lost; the broker resends them
         self.manual_ack = manual_ack
+        # A retained value replayed at (re)subscribe (ESPHome publishes retained) without a
+        # device time is no new measurement: recording it would invent one per connect.
+        self.skip_retained_untimed = skip_retained_untimed
+        self.retained_skipped = 0
         self._connection = 0
         self._arrived = threading.Event()
         self._queue: deque[Item] = deque()
@@ -240,6 +245,12 @@ class SensorClient:
         items: list[Any] = []
         try:
             items = self.parser.parse(message.topic, bytes(message.payload))
+            if message.retain and self.skip_retained_untimed and items:
+                kept = [
+                    i for i in items if type(i) is not Reading or i.measured_at != i.received_at
+                ]
+                self.retained_skipped += len(items) - len(kept)
+                items = kept
         except Exception:  # e.g. a topic that is not UTF-8
             self._callback_failed("on_message")
         try:

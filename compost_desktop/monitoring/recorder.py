@@ -41,7 +41,7 @@ def run(
     _wait_for_schema(url, stop)
     # QoS 1 messages are acknowledged only once their readings are committed (or refused
     # for good), so a crash or kill at any moment leaves the rest with the broker.
-    client = SensorClient(config, patterns, manual_ack=True)
+    client = SensorClient(config, patterns, manual_ack=True, skip_retained_untimed=True)
     writer = ReadingWriter(engine, on_settled=client.acknowledge)
     log.info("Recording %s into %s", config.describe(), describe(url))
     writer.start()

@@ -504,3 +504,45 @@ def test_the_recorder_goes_on_through_hostile_payloads(
     stored = {d for (d,) in _rows(engine, "SELECT DISTINCT device_id FROM sensor_reading")}
     assert stored == {"good", "probe"}
     engine.dispose()
+
+
+def test_a_retained_value_without_device_time_is_not_recorded_again_at_each_connect(
+    mqtt_broker: MosquittoServer,
+) -> None:
+    pub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="retained-publisher")
+    pub.connect(mqtt_broker.host, mqtt_broker.port)
+    pub.loop_start()
+    state = "retained-node/sensor/temperature/state"
+    stamped = json.dumps(
+        {"device_id": "retained-json", "temperature": 40.0, "timestamp": T0.isoformat()}
+    )
+    pub.publish(state, "55.5", qos=1, retain=True).wait_for_publish(5)
+    pub.publish("compost/sensor/data", stamped, qos=1, retain=True).wait_for_publish(5)
+    got: dict[bool, list[Reading]] = {}
+    try:
+        for skip in (False, True):
+            config = BrokerConfig(mqtt_broker.host, mqtt_broker.port, client_id=f"retained-{skip}")
+            client = SensorClient(config, skip_retained_untimed=skip)
+            client.start()
+            _wait(lambda c=client: c.state is LinkState.CONNECTED, 10)
+            time.sleep(0.5)
+            pub.publish(state, "56.0", qos=1).wait_for_publish(5)  # a live, new state
+            deadline = time.monotonic() + 10
+            readings: list[Reading] = []
+            while sum(r.device_id == "retained-node" for r in readings) < 2 - skip:
+                readings += [i for i in client.drain() if type(i) is Reading]
+                time.sleep(0.05)
+                assert time.monotonic() < deadline, readings
+            time.sleep(0.2)
+            readings += [i for i in client.drain() if type(i) is Reading]
+            client.stop()
+            got[skip] = readings
+    finally:
+        pub.publish(state, b"", qos=1, retain=True).wait_for_publish(5)  # clear the retained
+        pub.publish("compost/sensor/data", b"", qos=1, retain=True).wait_for_publish(5)
+        pub.loop_stop()
+        pub.disconnect()
+    assert sorted(r.value for r in got[False] if r.device_id == "retained-node") == [55.5, 56.0]
+    assert [r.value for r in got[True] if r.device_id == "retained-node"] == [56.0]
+    # A retained message with its own time is still recorded: its identity dedupes it.
+    assert [r.value for r in got[True] if r.device_id == "retained-json"] == [40.0]
