@@ -50,7 +50,8 @@ T0 = datetime(2026, 6, 1, tzinfo=UTC)
 # SIGTERM waits at most recorder.STOP_WRITE_TIMEOUT_S for the database, plus start-up time.
 TERM_EXIT_LIMIT_S = 25.0
 
-pytestmark = [pytest.mark.postgres, pytest.mark.mqtt]
+# About 3 s a round on a busy 2-core machine; the long run needs more than the default 300 s.
+pytestmark = [pytest.mark.postgres, pytest.mark.mqtt, pytest.mark.timeout(max(300, 15 * ROUNDS))]
 
 
 def _postgres_pids(server: PostgresServer) -> list[int]:
