@@ -35,6 +35,7 @@ from compost_desktop.monitoring.parsing import (
     Reading,
     TopicPatterns,
 )
+from compost_desktop.monitoring.recorder import _for_writer
 from compost_desktop.monitoring.recording import ReadingWriter
 from compost_desktop.monitoring.simulator import FARM_TOPIC, PileModel
 from tests.support.servers import MosquittoServer
@@ -218,9 +219,11 @@ def _bare_run(broker: MosquittoServer, n: int) -> float:
 def _ours_run(broker: MosquittoServer, n: int, engine: Engine) -> tuple[float, float, SensorClient]:
     """Seconds from connect until all readings were handed to the writer, and until written."""
     expected = 2 * n
-    writer = ReadingWriter(engine)
-    client = SensorClient(BrokerConfig(broker.host, broker.port, client_id=OURS_ID))
-    stop = threading.Event()
+    # As recorder.run: QoS 1 acknowledged only once the readings are committed.
+    client = SensorClient(
+        BrokerConfig(broker.host, broker.port, client_id=OURS_ID), manual_ack=True
+    )
+    writer = ReadingWriter(engine, on_settled=client.acknowledge)
     handed = 0
     handed_at = float("nan")
     writer.start()
@@ -237,13 +240,13 @@ def _ours_run(broker: MosquittoServer, n: int, engine: Engine) -> tuple[float, f
                     f"rejected {client.parser.rejected})"
                 )
             items = client.drain()
-            readings = [i for i in items if isinstance(i, Reading)]
-            if readings:
-                writer.add(readings)
-                handed += len(readings)
-                if handed >= expected:
+            if items:
+                writer.add(_for_writer(items))
+                handed += sum(1 for i in items if type(i) is Reading)
+                if handed >= expected and handed_at != handed_at:
                     handed_at = time.perf_counter() - start
-            stop.wait(0.05 if not items else 0)
+            else:
+                client.wait(0.05)
         written_at = time.perf_counter() - start
     finally:
         client.stop()

@@ -234,6 +234,26 @@ class SensorReading(Base):
     notes: Mapped[str | None] = mapped_column(Text)  # what the operator noted at a hand reading
 
 
+class RejectedReading(Base):
+    """A reading the database refused for its content, kept with why (never retried)."""
+
+    __tablename__ = "rejected_reading"
+    __table_args__ = (Index("ix_rejected_reading_rejected_at", "rejected_at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
+    )
+    device_id: Mapped[str] = mapped_column(Text)  # control characters escaped
+    quantity: Mapped[str] = mapped_column(Text)
+    value: Mapped[float | None] = mapped_column(Float)
+    measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    topic: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+    rejected_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
 class AlarmRecord(Base):
     """An alarm raised while monitoring, kept with its clearing and acknowledgement."""
 

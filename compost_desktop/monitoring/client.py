@@ -6,6 +6,10 @@ loop, and an exception escaping a paho callback stops its loop silently, so call
 catch everything. Subscriptions are made in on_connect so they survive reconnects, with a
 persistent session (clean_session=False, fixed client id) so QoS 1 messages sent while we
 were away are delivered when we return.
+
+With `manual_ack`, a QoS 1 message is not acknowledged on receipt: a `Delivery` follows its
+items in the queue, and whoever stores them hands it back to `acknowledge` once they are
+committed. Until then the broker keeps the message, so a crash loses nothing it has not kept.
 """
 
 from __future__ import annotations
@@ -89,7 +93,16 @@ class BrokerConfig:
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
-Item = Reading | DeviceStatus | LinkEvent
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A QoS 1/2 message to acknowledge once the items queued before it are stored."""
+
+    mid: int
+    qos: int
+    connection: int  # message ids are per connection; a stale one must never be acked
+
+
+Item = Reading | DeviceStatus | LinkEvent | Delivery
 
 
 class SensorClient:
@@ -101,6 +114,8 @@ class SensorClient:
         patterns: TopicPatterns | None = None,
         parser: MessageParser | None = None,
         max_queue: int = MAX_QUEUE,
+        manual_ack: bool = False,
+        skip_retained_untimed: bool = False,
     ) -> None:
         self.config = config
         self.parser = parser or MessageParser(patterns)
@@ -109,6 +124,14 @@ class SensorClient:
         self.state_since = datetime.now(UTC)
         self.dropped = 0  # items lost to a full queue (nobody draining for a long time)
         self.callback_errors = 0
+        self.stale_acks = 0  # stored after their connection was lost; the broker resends them
+        self.manual_ack = manual_ack
+        # A retained value replayed at (re)subscribe (ESPHome publishes retained) without a
+        # device time is no new measurement: recording it would invent one per connect.
+        self.skip_retained_untimed = skip_retained_untimed
+        self.retained_skipped = 0
+        self._connection = 0
+        self._arrived = threading.Event()
         self._queue: deque[Item] = deque()
         self._max_queue = max_queue
         self._lock = threading.Lock()
@@ -119,6 +142,7 @@ class SensorClient:
             client_id=client_id,
             clean_session=False,
             protocol=mqtt.MQTTv311,
+            manual_ack=manual_ack,
         )
         self._client.suppress_exceptions = True  # our callbacks catch; this is the backstop
         self._client.max_inflight_messages_set(100)
@@ -176,6 +200,22 @@ class SensorClient:
     def pending(self) -> int:
         return len(self._queue)
 
+    def wait(self, timeout: float) -> bool:
+        """Block until something was queued since the last drain, or `timeout` seconds."""
+        arrived = self._arrived.wait(timeout)
+        self._arrived.clear()
+        return arrived
+
+    def acknowledge(self, deliveries: list[Delivery]) -> None:
+        """Tell the broker these messages are stored (`manual_ack`); any thread may call it."""
+        current = self._connection
+        for delivery in deliveries:
+            if delivery.connection != current:
+                # The broker resends it on the new connection; the copy is stored once.
+                self.stale_acks += 1
+                continue
+            self._client.ack(delivery.mid, delivery.qos)
+
     # --- paho callbacks (network thread) ---------------------------------------------
 
     def _on_connect(
@@ -185,6 +225,7 @@ class SensorClient:
             if reason.is_failure:
                 self._set_state(LinkState.RECONNECTING, f"broker refused: {reason}")
                 return
+            self._connection += 1
             topics = [(t, 1) for t in self.patterns.subscriptions()]
             if topics:
                 client.subscribe(topics)
@@ -211,8 +252,22 @@ class SensorClient:
             self._callback_failed("on_connect_fail")
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        items: list[Any] = []
         try:
             items = self.parser.parse(message.topic, bytes(message.payload))
+            if message.retain and self.skip_retained_untimed and items:
+                kept = [
+                    i for i in items if type(i) is not Reading or i.measured_at != i.received_at
+                ]
+                self.retained_skipped += len(items) - len(kept)
+                items = kept
+        except Exception:  # e.g. a topic that is not UTF-8
+            self._callback_failed("on_message")
+        try:
+            if self.manual_ack and message.qos:
+                # Even a message we could not use is acknowledged, after what came before
+                # it: unacknowledged, it would hold one of the broker's in-flight slots.
+                items.append(Delivery(message.mid, message.qos, self._connection))
             if items:
                 self._append(items)
         except Exception:
@@ -225,6 +280,8 @@ class SensorClient:
                 self.dropped += len(items) - max(room, 0)
                 items = items[: max(room, 0)]
             self._queue.extend(items)
+        if not self._arrived.is_set():
+            self._arrived.set()
 
     def _set_state(self, state: LinkState, detail: str) -> None:
         if state is not self.state:

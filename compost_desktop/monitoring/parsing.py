@@ -99,6 +99,11 @@ class RejectReason(StrEnum):
     NO_VALUES = "no_values"
     UNKNOWN_TOPIC = "unknown_topic"
     INTERNAL_ERROR = "internal_error"
+    # The database's own limits (monitoring/validation.py), checked on every reading.
+    DEVICE_ID_TOO_LONG = "device_id_too_long"
+    QUANTITY_TOO_LONG = "quantity_too_long"
+    CONTROL_CHARACTER = "control_character"
+    UNENCODABLE_TEXT = "unencodable_text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -472,6 +477,9 @@ class MessageParser:
         self._warn_interval_s = warn_interval_s
         self._last_warned: dict[str, float] = {}
         self._suppressed: Counter[str] = Counter()
+        from compost_desktop.monitoring.validation import ReadingScreen  # imports this module
+
+        self._screen = ReadingScreen()
 
     def parse(
         self, topic: str, payload: bytes, received_at: datetime | None = None
@@ -486,6 +494,7 @@ class MessageParser:
         out: list[ParsedMessage] = []
         try:
             self._dispatch(topic, payload, received_at, out)
+            out = self._screen(out, self._count_reject)
         except Exception:
             # A parser bug must not kill the MQTT thread; count it so tests and the UI see it.
             log.exception("Unexpected error parsing MQTT message on %r", topic[:200])

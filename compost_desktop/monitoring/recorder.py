@@ -13,6 +13,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -26,9 +27,9 @@ from compost_desktop.db.models import Cycle
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.alarm_publisher import AlarmPublisher
 from compost_desktop.monitoring.alarms import AlarmEvent
-from compost_desktop.monitoring.client import BrokerConfig, LinkEvent, SensorClient
+from compost_desktop.monitoring.client import BrokerConfig, Delivery, LinkEvent, SensorClient
 from compost_desktop.monitoring.farm_config import FarmConfig
-from compost_desktop.monitoring.parsing import MessageParser, TopicPatterns
+from compost_desktop.monitoring.parsing import MessageParser, Reading, TopicPatterns
 from compost_desktop.monitoring.recording import AlarmLog, ReadingWriter
 from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 STATS_EVERY_S = 60.0
 ALARM_TICK_S = 1.0  # silence checks and alarm-log retries
 FARM_REFRESH_S = 30.0  # thresholds and the active cycle, as PCs change them
+# At SIGTERM, how long the last write may take: a hung database must not hold the service.
+STOP_WRITE_TIMEOUT_S = 10.0
 
 
 def run(
@@ -67,8 +70,16 @@ def run(
     if patterns is None:
         patterns = with_overrides(farm.patterns(), topics)
     zone = farm_config.zone(timezone if timezone is not None else farm.timezone or "")
-    writer = ReadingWriter(engine)
-    client = SensorClient(config, patterns, MessageParser(patterns, naive_timezone=zone))
+    # QoS 1 messages are acknowledged only once their readings are committed (or refused
+    # for good), so a crash or kill at any moment leaves the rest with the broker.
+    client = SensorClient(
+        config,
+        patterns,
+        MessageParser(patterns, naive_timezone=zone),
+        manual_ack=True,
+        skip_retained_untimed=True,
+    )
+    writer = ReadingWriter(engine, on_settled=client.acknowledge)
     session = MonitoringSession(farm.alarm_settings())
     alarm_log = AlarmLog(engine)
     alarms = AlarmWriter(alarm_log)
@@ -90,9 +101,8 @@ def run(
         while not stop.is_set():
             items = client.drain()
             batch = session.apply(items, record=False)
-            readings = batch.readings
-            if readings:
-                writer.add(readings)
+            if items:
+                writer.add(_for_writer(items))
             for change in batch.events:
                 _alarm(change, alarms, publisher)
             for event in (i for i in items if isinstance(i, LinkEvent)):
@@ -110,31 +120,51 @@ def run(
                 last_stats = now
                 log.info(
                     "Stats: %d written, %d duplicates, %d pending, %d rejected messages, "
-                    "%d alarms raised or cleared",
+                    "%d readings quarantined, %d alarms raised or cleared",
                     writer.written,
                     writer.duplicates,
                     writer.pending,
                     client.parser.rejected,
+                    writer.quarantined,
                     alarms.written,
                 )
-            stop.wait(0.05 if not items else 0)
+            if not items:
+                client.wait(0.05)
     finally:
-        log.info("Stopping: flushing %d readings", writer.pending)
-        client.stop()
-        last = session.apply(client.drain(), record=False)
-        writer.add(last.readings)
+        log.info("Stopping: writing %d readings", writer.pending)
+        last_items = client.drain()
+        last = session.apply(last_items, record=False)
+        writer.add(_for_writer(last_items))
         for change in last.events:
             _alarm(change, alarms, publisher)
-        writer.stop()
+        # Write (and acknowledge) while still connected; what arrives meanwhile stays unacked.
+        writer.stop(STOP_WRITE_TIMEOUT_S)
+        unwritten = writer.pending
+        client.stop()
         alarms.flush(force=True)
         publisher.stop()
         engine.dispose()
-        if writer.pending:
-            log.error("%d readings could not be written before stopping", writer.pending)
+        if unwritten:
+            log.error(
+                "Stopped with %d readings unwritten (%s); they were not acknowledged, so the "
+                "broker delivers them again at the next start",
+                unwritten,
+                writer.last_error or "database not answering",
+            )
         if alarms.pending:
             log.error("%d alarm changes could not be written before stopping", alarms.pending)
-    log.info("Stopped: %d readings written, %d duplicates", writer.written, writer.duplicates)
-    return 0 if not writer.pending else 1
+    log.info(
+        "Stopped: %d readings written, %d duplicates, %d quarantined",
+        writer.written,
+        writer.duplicates,
+        writer.quarantined,
+    )
+    return 0 if not unwritten else 1
+
+
+def _for_writer(items: Sequence[object]) -> list[object]:
+    """Readings, and the deliveries the writer hands back for acknowledgement once stored."""
+    return [i for i in items if type(i) is Reading or type(i) is Delivery]
 
 
 def with_overrides(base: TopicPatterns, topics: dict[str, str | None] | None) -> TopicPatterns:

@@ -9,21 +9,29 @@ from __future__ import annotations
 
 import bisect
 import logging
+import sqlite3
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
-from compost_desktop.db.models import AlarmRecord, Cycle, SensorReading, new_uuid
+from compost_desktop.db.models import (
+    AlarmRecord,
+    Cycle,
+    RejectedReading,
+    SensorReading,
+    new_uuid,
+)
 from compost_desktop.monitoring.parsing import Reading
+from compost_desktop.monitoring.validation import printable
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +94,78 @@ class CycleWindows:
         return None
 
 
+Receipt = Any
+Settled = Callable[[list[Receipt]], None]
+
+# Two recorders on one broker stamp a reading without device time with their own receive
+# times, milliseconds apart; a 1 Hz sensor's next reading comes about a second later.
+RECEIVE_TOLERANCE = timedelta(milliseconds=500)
+_CLAIMED_MAX = 200_000
+_IDENTITY_LOCK = 0x636F6D70  # pg_advisory_xact_lock key shared by every recorder
+_QUARANTINE_LOG_FIRST = 100
+
+# SQLSTATEs of refusals worth a readable reason in the quarantine.
+_REFUSALS: dict[str, str] = {
+    "22001": "value_too_long",
+    "22003": "numeric_out_of_range",
+    "22008": "datetime_out_of_range",
+    "22021": "invalid_encoding",
+    "22P05": "untranslatable_character",
+    "23502": "missing_value",
+    "23503": "foreign_key",
+    "23505": "duplicate",
+    "23514": "check_violation",
+}
+
+
+def content_refused(exc: BaseException) -> bool:
+    """True when the database refused the rows themselves, so retrying them cannot help.
+
+    PostgreSQL says so exactly: SQLSTATE class 22 (data exception) or 23 (integrity). Errors
+    without a SQLSTATE are the drivers' own checks before sending (psycopg's NUL check,
+    sqlite3's constraints and bindings) or a bind value SQLAlchemy could not convert. Anything
+    else (connection refused or lost, timeouts, a locked or full disk, a missing table) means
+    the database is unavailable: the rows are kept and retried.
+    """
+    if isinstance(exc, DBAPIError):
+        state = getattr(exc.orig, "sqlstate", None)
+        if state:
+            return str(state)[:2] in ("22", "23")
+        return isinstance(exc, DataError | IntegrityError) or isinstance(
+            exc.orig, sqlite3.InterfaceError | sqlite3.ProgrammingError
+        )
+    if isinstance(exc, StatementError):
+        return True  # a parameter failed to convert before reaching the database
+    return isinstance(exc, ValueError | TypeError | UnicodeError | OverflowError)
+
+
+def _refusal(exc: BaseException) -> tuple[str, str]:
+    """A short reason code and the database's first line of explanation."""
+    orig = getattr(exc, "orig", None) or exc
+    state = getattr(orig, "sqlstate", None)
+    message = (str(orig).splitlines() or [""])[0]
+    if state:
+        return _REFUSALS.get(str(state), f"refused_{state}"), message
+    if "NUL" in message:
+        return "nul_character", message
+    return f"refused_{type(orig).__name__.lower()}"[:40], message
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
+
+
 class ReadingWriter:
     """Buffers readings and writes them in batches on its own thread.
 
     While the database is unreachable the buffer grows (up to `max_buffer`, then the oldest
-    are dropped and counted) and the writer retries with backoff; nothing waits on it.
+    are dropped and counted) and the writer retries with backoff; nothing waits on it. A batch
+    the database refuses for its content is split until the refused readings are found; they
+    go to `rejected_reading` with the reason and are never retried.
+
+    Items given to `add` that are not readings are receipts (the MQTT client's deliveries):
+    each is handed to `on_settled` once every reading added before it is committed or
+    quarantined, in order, so the broker is acknowledged only for what is safely stored.
     """
 
     def __init__(
@@ -100,6 +175,7 @@ class ReadingWriter:
         interval_s: float = 0.5,
         max_buffer: int = 2_000_000,
         windows_ttl_s: float = 0.0,  # reload per batch: one small indexed query
+        on_settled: Settled | None = None,
     ) -> None:
         self.engine = engine
         self.batch_size = batch_size
@@ -108,8 +184,12 @@ class ReadingWriter:
         self.written = 0  # rows new to the database
         self.duplicates = 0  # rows it already had
         self.dropped = 0
+        self.quarantined = 0  # refused for their content, kept in rejected_reading
+        self.lost = 0  # refused, and even the escaped copy could not be quarantined
         self.last_error: str | None = None
-        self._buffer: deque[Reading] = deque()
+        self._on_settled = on_settled
+        self._buffer: deque[Any] = deque()
+        self._receipts = 0  # items in the buffer that are receipts, not readings
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -118,20 +198,35 @@ class ReadingWriter:
         self._windows_loaded = 0.0
         self._windows_ttl = windows_ttl_s
         self._insert = _insert_ignoring_duplicates(engine)
+        # Rows this writer inserted or matched without device time, so none counts twice.
+        self._claimed: set[int] = set()
+        self._claimed_order: deque[int] = deque()
 
     @property
     def pending(self) -> int:
-        return len(self._buffer)
+        """Readings held, not yet written."""
+        return len(self._buffer) - self._receipts
 
-    def add(self, readings: Iterable[Reading]) -> None:
+    def add(self, readings: Iterable[Any]) -> None:
+        """Queue readings (and receipts, see the class); never blocks on the database."""
+        items = readings if isinstance(readings, list) else list(readings)
+        receipts = 0
+        for item in items:
+            if type(item) is not Reading:
+                receipts += 1
         with self._lock:
-            self._buffer.extend(readings)
-            overflow = len(self._buffer) - self.max_buffer
+            self._buffer.extend(items)
+            self._receipts += receipts
+            overflow = len(self._buffer) - self._receipts - self.max_buffer
             if overflow > 0:
-                for _ in range(overflow):
-                    self._buffer.popleft()
-                self.dropped += overflow
-        if len(self._buffer) >= self.batch_size:
+                # Oldest first; their receipts go too, so the broker is never told "stored".
+                while overflow > 0 and self._buffer:
+                    if type(self._buffer.popleft()) is Reading:
+                        overflow -= 1
+                        self.dropped += 1
+                    else:
+                        self._receipts -= 1
+        if receipts or len(self._buffer) >= self.batch_size:
             self._wake.set()
 
     def start(self) -> None:
@@ -140,14 +235,28 @@ class ReadingWriter:
             self._thread = threading.Thread(target=self._run, name="reading-writer", daemon=True)
             self._thread.start()
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Flush what is held, then stop; a database still away keeps the rest unwritten."""
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Write what is held, then stop; False if the database kept some of it unwritten.
+
+        The final write runs on the writer's thread, so a database that hangs (rather than
+        refuses) delays the caller by `timeout` at most.
+        """
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        self.flush()
+        thread, self._thread = self._thread, None
+        if thread is None:
+            self.flush()
+        else:
+            thread.join(timeout)
+            if thread.is_alive():
+                log.error(
+                    "The database did not answer within %.0f s; stopping with %d readings "
+                    "unwritten",
+                    timeout,
+                    self.pending,
+                )
+                return False
+        return not self._buffer
 
     def flush(self) -> int:
         """Write everything buffered now; returns rows written, 0 if the database is away."""
@@ -174,41 +283,196 @@ class ReadingWriter:
                     ok = False
                     break
             backoff = self.interval_s if ok else min(backoff * 2, 30.0)
+        self.flush()
 
     def _write_batch(self) -> int:
         with self._lock:
             batch = [self._buffer.popleft() for _ in range(min(self.batch_size, len(self._buffer)))]
+            receipts = 0
+            for item in batch:
+                if type(item) is not Reading:
+                    receipts += 1
+            self._receipts -= receipts
         if not batch:
             return 0
-        try:
-            windows = self._cycle_windows()
-            rows = [
-                {
-                    "batch_id": windows.cycle_at(r.measured_at),
-                    "device_id": r.device_id,
-                    "quantity": r.quantity,
-                    "value": r.value,
-                    "measured_at": r.measured_at,
-                    "received_at": r.received_at,
-                    "source": "mqtt",
-                }
-                for r in batch
-            ]
-            with self.engine.begin() as conn:
-                # RETURNING lists only rows actually inserted; rowcount is unreliable here.
-                new = len(conn.execute(self._insert, rows).all())
-        except SQLAlchemyError as exc:
+        done, new = self._store(batch, retried=False)
+        if done < len(batch):
+            rest = batch[done:]
             with self._lock:
-                self._buffer.extendleft(reversed(batch))  # keep order for the retry
-            message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            if message != self.last_error:
-                log.warning("Readings kept in memory, database unavailable: %s", message)
-            self.last_error = message
+                self._buffer.extendleft(reversed(rest))  # keep order for the retry
+                self._receipts += sum(1 for item in rest if type(item) is not Reading)
+        if receipts and self._on_settled is not None:
+            settled = [item for item in batch[:done] if type(item) is not Reading]
+            if settled:
+                try:
+                    self._on_settled(settled)
+                except Exception:
+                    log.exception("Could not acknowledge %d stored messages", len(settled))
+        if done < len(batch):
             return -1
         self.last_error = None
-        self.written += new
-        self.duplicates += len(rows) - new
         return new
+
+    def _store(self, items: list[Any], retried: bool) -> tuple[int, int]:
+        """Insert the readings among `items`; returns (items handled in order, new rows).
+
+        Handled means committed, already stored, or quarantined. A content refusal splits the
+        items in two and tries each half, down to the single refused reading; an unavailable
+        database stops at the first unhandled item.
+        """
+        readings = [item for item in items if type(item) is Reading]
+        if not readings:
+            return len(items), 0
+        try:
+            new = self._insert_readings(readings)
+        except Exception as exc:
+            if not content_refused(exc):
+                self._unavailable(exc)
+                return 0, 0
+            if isinstance(exc, IntegrityError) and not retried:
+                self._windows = None  # a cycle deleted since the windows were read
+                return self._store(items, retried=True)
+            if len(readings) == 1:
+                return (len(items), 0) if self._quarantine(readings[0], exc) else (0, 0)
+            half = readings[len(readings) // 2]
+            cut = next(i for i, item in enumerate(items) if item is half)
+            first, second = items[:cut], items[cut:]
+            done, new = self._store(first, retried=True)
+            if done < len(first):
+                return done, new
+            done2, new2 = self._store(second, retried=True)
+            return len(first) + done2, new + new2
+        return len(items), new
+
+    def _insert_readings(self, readings: list[Reading]) -> int:
+        windows = self._cycle_windows()
+        # Without device time the reading carries its receive time twice (see parsing).
+        stamped = [r for r in readings if r.measured_at != r.received_at]
+        unstamped = (
+            [r for r in readings if r.measured_at == r.received_at]
+            if len(stamped) < len(readings)
+            else []
+        )
+        new = 0
+        claims: list[int] = []
+        with self.engine.begin() as conn:
+            if stamped:
+                # RETURNING lists only rows actually inserted; rowcount is unreliable here.
+                new += len(conn.execute(self._insert, _rows(stamped, windows)).all())
+            if unstamped:
+                fresh, claims = self._unclaimed(conn, unstamped)
+                if fresh:
+                    ids = conn.execute(self._insert, _rows(fresh, windows)).scalars().all()
+                    new += len(ids)
+                    claims.extend(ids)
+        self._claim(claims)
+        self.written += new
+        self.duplicates += len(readings) - new
+        return new
+
+    def _unclaimed(
+        self, conn: Connection, readings: list[Reading]
+    ) -> tuple[list[Reading], list[int]]:
+        """The readings no other recorder has stored yet, and the rows that match the rest.
+
+        Readings without device time have no shared identity: each recorder stamps its own
+        receive time. A stored row (also without device time, written by someone else, not
+        yet matched) with the same device, quantity and value within RECEIVE_TOLERANCE is
+        the same reading. Matching is one to one and nearest first, and this writer's own
+        rows never match, so two equal readings of one sensor in quick succession both stay.
+        One lock per database makes the check and the insert atomic between recorders.
+        """
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _IDENTITY_LOCK})
+        table = SensorReading
+        times = [r.measured_at for r in readings]
+        rows = conn.execute(
+            select(table.id, table.device_id, table.quantity, table.value, table.measured_at).where(
+                table.source == "mqtt",
+                table.measured_at == table.received_at,
+                table.device_id.in_({r.device_id for r in readings}),
+                table.measured_at >= min(times) - RECEIVE_TOLERANCE,
+                table.measured_at <= max(times) + RECEIVE_TOLERANCE,
+            )
+        ).all()
+        candidates: dict[tuple[str, str, float], list[tuple[datetime, int]]] = {}
+        for row_id, device, quantity, value, at in rows:
+            if row_id not in self._claimed:
+                candidates.setdefault((device, quantity, value), []).append((at, row_id))
+        fresh: list[Reading] = []
+        matched: list[int] = []
+        for reading in readings:
+            found = candidates.get((reading.device_id, reading.quantity, reading.value))
+            best = None
+            if found:
+                gaps = [abs(at - reading.measured_at) for at, _ in found]
+                nearest = min(range(len(found)), key=gaps.__getitem__)
+                if gaps[nearest] <= RECEIVE_TOLERANCE:
+                    best = nearest
+            if best is None:
+                fresh.append(reading)
+            else:
+                matched.append(found.pop(best)[1])  # type: ignore[union-attr]
+        return fresh, matched
+
+    def _claim(self, ids: list[int]) -> None:
+        for row_id in ids:
+            if row_id not in self._claimed:
+                self._claimed.add(row_id)
+                self._claimed_order.append(row_id)
+        while len(self._claimed_order) > _CLAIMED_MAX:
+            self._claimed.discard(self._claimed_order.popleft())
+
+    def _quarantine(self, reading: Reading, refused: BaseException) -> bool:
+        """Keep a refused reading aside with why; False if the database became unavailable."""
+        reason, detail = _refusal(refused)
+        device, quantity = printable(reading.device_id), printable(reading.quantity)
+        row: dict[str, Any] = {
+            "device_id": device,
+            "quantity": quantity,
+            "value": reading.value if isinstance(reading.value, float) else None,
+            "measured_at": reading.measured_at,
+            "received_at": reading.received_at,
+            "topic": printable(reading.topic),
+            "reason": reason,
+            "detail": printable(detail),
+            "rejected_at": datetime.now(UTC),
+        }
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(RejectedReading), [row])
+        except Exception as exc:
+            if not content_refused(exc):
+                self._unavailable(exc)
+                return False
+            self.lost += 1
+            log.error(
+                "Reading from %s refused (%s) and could not be quarantined either: %s",
+                device[:80],
+                reason,
+                _first_line(exc),
+            )
+            return True
+        self.quarantined += 1
+        if self.quarantined <= _QUARANTINE_LOG_FIRST or self.quarantined % 1000 == 0:
+            log.warning(
+                "Reading from %s (%s) refused by the database (%s: %s); kept in "
+                "rejected_reading (%d so far)",
+                device[:80],
+                quantity[:60],
+                reason,
+                detail[:200],
+                self.quarantined,
+            )
+        return True
+
+    def _unavailable(self, exc: BaseException) -> None:
+        message = _first_line(exc)
+        if not isinstance(exc, SQLAlchemyError):
+            log.error("Unexpected error writing readings", exc_info=exc)
+        if message != self.last_error:
+            log.warning("Readings kept in memory, database unavailable: %s", message)
+        self.last_error = message
 
     def _cycle_windows(self) -> CycleWindows:
         now = time.monotonic()
@@ -217,6 +481,21 @@ class ReadingWriter:
             self._windows = CycleWindows.load(self.engine, settled_only=True)
             self._windows_loaded = now
         return self._windows
+
+
+def _rows(readings: list[Reading], windows: CycleWindows) -> list[dict[str, Any]]:
+    return [
+        {
+            "batch_id": windows.cycle_at(r.measured_at),
+            "device_id": r.device_id,
+            "quantity": r.quantity,
+            "value": r.value,
+            "measured_at": r.measured_at,
+            "received_at": r.received_at,
+            "source": "mqtt",
+        }
+        for r in readings
+    ]
 
 
 def _insert_ignoring_duplicates(engine: Engine) -> Any:

@@ -326,6 +326,17 @@ def test_headless_recorder_records_every_qos1_reading_once_and_stops_cleanly(
         pub.close()
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 0, stderr
+        assert "Stopped:" in stderr
+        # Messages not yet stored at SIGTERM were not acknowledged: the broker kept them
+        # for the persistent session and hands them to the next start.
+        proc = _recorder(any_url, fresh_mqtt_broker)
+        pub = Publisher(fresh_mqtt_broker)
+        pub.send("compost/sensor/data", farm_json("probe-2", datetime.now(UTC)), qos=1)
+        pub.close()
+        _wait(lambda: _count(engine) >= 602 + probes, 30)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -334,7 +345,7 @@ def test_headless_recorder_records_every_qos1_reading_once_and_stops_cleanly(
     assert engine is not None
     assert _count(engine, "device_id = 'node-1' AND quantity = 'temperature'") == 300
     assert _count(engine, "device_id = 'node-1' AND quantity = 'moisture'") == 300
-    assert _count(engine) == 600 + probes
+    assert _count(engine) == 602 + probes
     engine.dispose()
 
 
