@@ -81,6 +81,9 @@ def run(
         try:
             migrate.ensure_current(server)
             report = SyncEngine(local_engine, server_engine).sync(progress=ProgressPrinter(err))
+        except migrate.DatabaseUnreachableError:
+            print(f"error: cannot reach the farm server ({where}); check the network", file=err)
+            return EXIT_FAILED
         except (ServerUnreachable, SQLAlchemyError, OSError) as exc:
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
             print(
