@@ -23,7 +23,13 @@ from typing import Any, cast
 
 import psycopg
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError, PendingRollbackError
+from sqlalchemy.exc import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+)
 
 from compost_desktop.db.models import (
     AlarmRecord,
@@ -37,6 +43,7 @@ from compost_desktop.db.models import (
 )
 from compost_desktop.db.types import DateOnly, UtcDateTime
 from compost_desktop.services import totals
+from compost_desktop.sync import bulk
 from compost_desktop.sync import readings as readings_module
 from compost_desktop.sync.readings import ReadingSync
 
@@ -291,7 +298,7 @@ def apply_on_server(
         return Outcome(
             "conflict", seq, theirs, f"it refers to a {exc.entity} deleted on another PC"
         )
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:
         savepoint.rollback()
         return Outcome("conflict", seq, theirs, _constraint_reason(entity, exc))
     table = ENTITIES[entity]
@@ -336,7 +343,7 @@ def _refresh_parent_totals(
             deferred.add(cycle_id)
 
 
-def _constraint_reason(entity: str, exc: IntegrityError) -> str:
+def _constraint_reason(entity: str, exc: IntegrityError | DataError) -> str:
     text_ = str(exc.orig)
     if "one_active" in text_:
         return "another cycle was made active on another PC; the server keeps that one active"
@@ -470,41 +477,64 @@ class SyncEngine:
                 )
                 g["last"] = r["id"]
                 g["bases"].append(r["base_seq"])
-            for g in groups.values():
-                payload, seq = read_payload(conn, g["entity"], g["uuid"])
-                g["op"] = "delete" if payload is None else "upsert"
-                g["payload"] = payload
-                known = [b for b in [*g["bases"], seq] if b is not None]
-                g["base"] = max(known) if known else None
+            for entity in ENTITIES:
+                mine = [g for g in groups.values() if g["entity"] == entity]
+                found = bulk.read_payloads(conn, entity, [g["uuid"] for g in mine]) if mine else {}
+                for g in mine:
+                    payload, seq = found.get(g["uuid"], (None, None))
+                    g["op"] = "delete" if payload is None else "upsert"
+                    g["payload"] = payload
+                    known = [b for b in [*g["bases"], seq] if b is not None]
+                    g["base"] = max(known) if known else None
         # Parents first, then in the order the changes were made.
         return sorted(groups.values(), key=lambda g: (ORDER[g["entity"]], g["first"]))
 
     def _push_batch(self, batch: list[dict[str, Any]]) -> list[Outcome]:
+        """One server transaction: per table a set-based apply, or row by row when a
+        constraint (one active cycle, a name taken, a row still used) needs its rules."""
         conn, tx = self._server_tx()
         try:
-            others = _others_latest(conn, self.client_id, [g["uuid"] for g in batch])
+            results: dict[int, Outcome] = {}
             cycles_touched: set[int] = set()
             with fk_cache(conn):
-                results = [
-                    apply_on_server(
-                        conn,
-                        self.client_id,
-                        g["entity"],
-                        g["uuid"],
-                        g["op"],
-                        g["payload"],
-                        g["base"],
-                        others.get(g["uuid"], 0),
-                        cycles_touched,
-                    )
-                    for g in batch
-                ]
+                for entity in ENTITIES:
+                    index = [i for i, g in enumerate(batch) if g["entity"] == entity]
+                    if not index:
+                        continue
+                    groups = [batch[i] for i in index]
+                    touched: set[int] = set()
+                    savepoint = conn.begin_nested()
+                    try:
+                        outcomes = bulk.apply_on_server_bulk(
+                            conn, self.client_id, entity, groups, touched
+                        )
+                        savepoint.commit()
+                    except (psycopg.IntegrityError, psycopg.DataError, IntegrityError, DataError):
+                        savepoint.rollback()
+                        touched = set()
+                        others = _others_latest(conn, self.client_id, [g["uuid"] for g in groups])
+                        outcomes = [
+                            apply_on_server(
+                                conn,
+                                self.client_id,
+                                g["entity"],
+                                g["uuid"],
+                                g["op"],
+                                g["payload"],
+                                g["base"],
+                                others.get(g["uuid"], 0),
+                                touched,
+                            )
+                            for g in groups
+                        ]
+                    cycles_touched |= touched
+                    results.update(zip(index, outcomes, strict=True))
                 # Once per cycle, not per input: one new version of each cycle per batch.
                 for cycle_id in sorted(cycles_touched):
                     totals.refresh(conn, cycle_id)
             self.fault("before_server_commit")
             tx.commit()
-            return results
+            return [results[i] for i in range(len(batch))]
         except BaseException:
             tx.rollback()
             raise
@@ -561,32 +591,76 @@ class SyncEngine:
         with self.local.connect() as conn:
             if self._state(conn, "pulled_seq") is not None:
                 return
-        with self.server.connect() as sconn, sconn.begin(), fk_cache(sconn):
+        with self.server.connect() as sconn, sconn.begin():
             sconn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             top = sconn.execute(text("SELECT coalesce(max(seq), 0) FROM sync_log")).scalar_one()
-            snapshot = [
-                (entity, payload, seq)
-                for entity, table in ENTITIES.items()
-                for payload, seq in (
-                    read_payload(sconn, entity, u)
-                    for u in sconn.execute(select(table.c.uuid)).scalars()
-                )
-                if payload is not None
-            ]
+            snapshot = {entity: bulk.read_payloads(sconn, entity) for entity in ENTITIES}
+        total = sum(len(rows) for rows in snapshot.values())
         with self.local.begin() as conn, fk_cache(conn):
             _applying(conn, True)
             pending = set(conn.execute(select(SyncOutbox.uuid)).scalars())
             cycles_touched: set[int] = set()
-            for i, (entity, payload, seq) in enumerate(snapshot):
-                if payload["uuid"] not in pending:
-                    self._write_local(conn, entity, payload, seq, cycles_touched)
-                if progress and i % 500 == 0:
-                    progress("pull", i, len(snapshot))
+            done = 0
+            for entity, rows in snapshot.items():
+                wanted = [(p, seq) for u, (p, seq) in rows.items() if u not in pending]
+                self._write_many(conn, entity, wanted, report, cycles_touched)
+                done += len(rows)
+                if progress:
+                    progress("pull", done, total)
             for cycle_id in sorted(cycles_touched):
                 totals.refresh(conn, cycle_id)
             self._set_state(conn, "pulled_seq", str(top))
             _applying(conn, False)
-        report.pulled += len(snapshot)
+        report.pulled += total
+
+    def _write_many(
+        self,
+        conn: Connection,
+        entity: str,
+        rows: list[tuple[Payload, int | None]],
+        report: SyncReport,
+        cycles_touched: set[int],
+    ) -> int:
+        """Write pulled rows of one table: most in one executemany; a library material
+        (matched by name) and an activation (which may make a local one yield) one by one."""
+        special = [
+            r
+            for r in rows
+            if entity == "compost_materials"
+            or (entity == "compost_batch" and r[0].get("status") == "active")
+        ]
+        plain = [r for r in rows if r not in special] if special else rows
+        written = 0
+        failed: list[tuple[Payload, int | None, str]] = []
+        savepoint = conn.begin_nested()
+        try:
+            failed = bulk.write_local(conn, entity, plain)
+            savepoint.commit()
+            written += len(plain) - len(failed)
+        except IntegrityError:
+            savepoint.rollback()
+            special = rows  # a local constraint: settle each row on its own
+        for payload, seq in special:
+            row_savepoint = conn.begin_nested()
+            try:
+                self._write_local(conn, entity, payload, seq, cycles_touched)
+                row_savepoint.commit()
+                written += 1
+            except (IntegrityError, MissingParent) as exc:
+                row_savepoint.rollback()
+                failed.append((payload, seq, str(exc)))
+        for payload, _seq, reason in failed:
+            log.warning(
+                "Could not apply %s %s from the server: %s", entity, payload["uuid"], reason
+            )
+            report.errors.append(f"{entity} {payload['uuid']}: {reason}")
+        if entity == "cycle_waste_input" and plain:
+            cycle_uuids = {p.get("batch_id") for p, _ in plain} - {None}
+            for cycle_uuid in cycle_uuids:
+                cycle_id = _id_of(conn, "compost_batch", cycle_uuid)
+                if cycle_id is not None:
+                    cycles_touched.add(cycle_id)
+        return written
 
     def _pull(
         self, report: SyncReport, progress: Progress | None, cancel: threading.Event | None
@@ -616,36 +690,45 @@ class SyncEngine:
                 # Skip what this PC already holds (its own pushes come back here) before
                 # fetching anything: most of a busy PC's pull is its own changes.
                 latest = self._not_yet_held(latest)
-                fetched = {u: read_payload(sconn, c["entity"], u)[0] for u, c in latest.items()}
+                fetched: dict[str, tuple[Payload, int | None]] = {}
+                for entity in ENTITIES:
+                    uuids = [u for u, c in latest.items() if c["entity"] == entity]
+                    if uuids:
+                        fetched.update(bulk.read_payloads(sconn, entity, uuids))
             top = changes[-1]["seq"]
-            ordered = sorted(latest.values(), key=lambda c: (ORDER.get(c["entity"], 99), c["seq"]))
             with self.local.begin() as conn, fk_cache(conn):
                 _applying(conn, True)
-                for c in ordered:
-                    if c["entity"] not in ENTITIES or self._pending(conn, c["uuid"]):
-                        continue  # our own unpushed edit: the next push settles it
-                    payload = fetched[c["uuid"]]
-                    table = ENTITIES[c["entity"]]
-                    savepoint = conn.begin_nested()
-                    try:
-                        if payload is None:
-                            self._delete_local(conn, c["entity"], c["uuid"])
-                        else:
-                            current = conn.execute(
-                                select(table.c.sync_seq).where(table.c.uuid == c["uuid"])
-                            ).scalar()
-                            if current is not None and current >= c["seq"]:
-                                savepoint.commit()
-                                continue
-                            self._write_local(conn, c["entity"], payload, c["seq"])
-                        savepoint.commit()
-                        report.pulled += 1
-                    except (IntegrityError, MissingParent) as exc:
-                        savepoint.rollback()
-                        log.warning(
-                            "Could not apply %s %s from the server: %s", c["entity"], c["uuid"], exc
-                        )
-                        report.errors.append(f"{c['entity']} {c['uuid']}: {exc}")
+                pending = set(conn.execute(select(SyncOutbox.uuid)).scalars())
+                cycles_touched: set[int] = set()
+                for entity in ENTITIES:
+                    mine = sorted(
+                        (
+                            c
+                            for c in latest.values()
+                            if c["entity"] == entity and c["uuid"] not in pending
+                        ),
+                        key=lambda c: c["seq"],
+                    )
+                    # A row deleted since it was numbered: gone here too.
+                    for c in (c for c in mine if c["uuid"] not in fetched):
+                        savepoint = conn.begin_nested()
+                        try:
+                            self._delete_local(conn, entity, c["uuid"])
+                            savepoint.commit()
+                            report.pulled += 1
+                        except IntegrityError as exc:
+                            savepoint.rollback()
+                            log.warning("Could not delete %s %s: %s", entity, c["uuid"], exc)
+                            report.errors.append(f"{entity} {c['uuid']}: {exc}")
+                    # The current version, numbered with the change that made it.
+                    rows = [
+                        (fetched[c["uuid"]][0], fetched[c["uuid"]][1] or c["seq"])
+                        for c in mine
+                        if c["uuid"] in fetched
+                    ]
+                    report.pulled += self._write_many(conn, entity, rows, report, cycles_touched)
+                for cycle_id in sorted(cycles_touched):
+                    totals.refresh(conn, cycle_id)
                 self._set_state(conn, "pulled_seq", str(top))
                 _applying(conn, False)
             if progress:
