@@ -530,8 +530,7 @@ class SyncEngine:
                     cycles_touched |= touched
                     results.update(zip(index, outcomes, strict=True))
                 # Once per cycle, not per input: one new version of each cycle per batch.
-                for cycle_id in sorted(cycles_touched):
-                    totals.refresh(conn, cycle_id)
+                totals.refresh_many(conn, cycles_touched)
             self.fault("before_server_commit")
             tx.commit()
             return [results[i] for i in range(len(batch))]
@@ -544,10 +543,11 @@ class SyncEngine:
     def _acknowledge(
         self, batch: list[dict[str, Any]], results: list[Outcome], report: SyncReport
     ) -> None:
+        seqs: dict[str, list[tuple[int, str]]] = {}
+        done: list[tuple[str, int]] = []
         with self.local.begin() as conn:
             _applying(conn, True)
             for g, outcome in zip(batch, results, strict=True):
-                table = ENTITIES[g["entity"]]
                 if outcome.kind == "conflict":
                     conn.execute(
                         insert(SyncConflict).values(
@@ -568,20 +568,18 @@ class SyncEngine:
                     report.conflicts += 1
                 else:
                     if outcome.seq is not None:
-                        conn.execute(
-                            update(table)
-                            .where(table.c.uuid == g["uuid"])
-                            .values(sync_seq=outcome.seq)
-                        )
+                        seqs.setdefault(g["entity"], []).append((outcome.seq, g["uuid"]))
                     if outcome.kind == "applied":
                         report.pushed += 1
                     else:
                         report.already += 1
-                conn.execute(
-                    delete(SyncOutbox).where(
-                        SyncOutbox.uuid == g["uuid"], SyncOutbox.id <= g["last"]
-                    )
+                done.append((g["uuid"], g["last"]))
+            raw = conn.connection.driver_connection
+            for entity, pairs in seqs.items():
+                raw.executemany(
+                    f"UPDATE {ENTITIES[entity].name} SET sync_seq = ? WHERE uuid = ?", pairs
                 )
+            raw.executemany("DELETE FROM sync_outbox WHERE uuid = ? AND id <= ?", done)
             _applying(conn, False)
 
     def _initial_pull(
@@ -607,8 +605,7 @@ class SyncEngine:
                 done += len(rows)
                 if progress:
                     progress("pull", done, total)
-            for cycle_id in sorted(cycles_touched):
-                totals.refresh(conn, cycle_id)
+            totals.refresh_many(conn, cycles_touched)
             self._set_state(conn, "pulled_seq", str(top))
             _applying(conn, False)
         report.pulled += total
@@ -655,11 +652,13 @@ class SyncEngine:
             )
             report.errors.append(f"{entity} {payload['uuid']}: {reason}")
         if entity == "cycle_waste_input" and plain:
-            cycle_uuids = {p.get("batch_id") for p, _ in plain} - {None}
-            for cycle_uuid in cycle_uuids:
-                cycle_id = _id_of(conn, "compost_batch", cycle_uuid)
-                if cycle_id is not None:
-                    cycles_touched.add(cycle_id)
+            cycle_uuids = sorted({p.get("batch_id") for p, _ in plain} - {None})
+            for start in range(0, len(cycle_uuids), 500):
+                cycles_touched.update(
+                    conn.execute(
+                        select(Cycle.id).where(Cycle.uuid.in_(cycle_uuids[start : start + 500]))
+                    ).scalars()
+                )
         return written
 
     def _pull(
@@ -727,8 +726,7 @@ class SyncEngine:
                         if c["uuid"] in fetched
                     ]
                     report.pulled += self._write_many(conn, entity, rows, report, cycles_touched)
-                for cycle_id in sorted(cycles_touched):
-                    totals.refresh(conn, cycle_id)
+                totals.refresh_many(conn, cycles_touched)
                 self._set_state(conn, "pulled_seq", str(top))
                 _applying(conn, False)
             if progress:
