@@ -221,11 +221,6 @@ def write_payload(conn: Connection, entity: str, payload: Payload, seq: int | No
     if seq is not None:
         values["sync_seq"] = seq
     existing = conn.execute(select(table.c.id).where(table.c.uuid == payload["uuid"])).scalar()
-    if existing is None and entity == "compost_materials":
-        # The same default material seeded separately on each side: adopt the other's uuid.
-        existing = conn.execute(
-            select(table.c.id).where(func.lower(table.c.name) == str(payload["name"]).lower())
-        ).scalar()
     if existing is None:
         conn.execute(insert(table).values(**values))
     else:
@@ -300,10 +295,31 @@ def apply_on_server(
         )
     except (IntegrityError, DataError) as exc:
         savepoint.rollback()
-        return Outcome("conflict", seq, theirs, _constraint_reason(entity, exc))
+        reason = _constraint_reason(entity, exc)
+        if entity == "compost_batch" and theirs is None and mine and "one_active" in str(exc.orig):
+            # A cycle made and activated on a PC while another was activated elsewhere: the
+            # server takes it as planned, so it and its inputs are on the farm's record; the
+            # activation waits as a conflict for the user to keep (a switch) or drop.
+            return _as_planned(conn, row_uuid, mine, reason, deferred_totals)
+        return Outcome("conflict", seq, theirs, reason)
     table = ENTITIES[entity]
     new_seq = conn.execute(select(table.c.sync_seq).where(table.c.uuid == row_uuid)).scalar()
     return Outcome("applied", new_seq)
+
+
+def _as_planned(
+    conn: Connection, row_uuid: str, mine: Payload, reason: str, deferred: set[int] | None
+) -> Outcome:
+    planned = {**mine, "status": "planning", "activated_at": None, "completed_at": None}
+    savepoint = conn.begin_nested()
+    try:
+        write_payload(conn, "compost_batch", planned)
+        savepoint.commit()
+    except (IntegrityError, DataError, MissingParent):
+        savepoint.rollback()
+        return Outcome("conflict", None, None, reason)
+    theirs, seq = read_payload(conn, "compost_batch", row_uuid)
+    return Outcome("conflict", seq, theirs, reason)
 
 
 def _others_latest(conn: Connection, origin: str, uuids: list[str]) -> dict[str, int]:
@@ -549,15 +565,8 @@ class SyncEngine:
             _applying(conn, True)
             for g, outcome in zip(batch, results, strict=True):
                 if outcome.kind == "conflict":
-                    conn.execute(
-                        insert(SyncConflict).values(
-                            entity=g["entity"],
-                            uuid=g["uuid"],
-                            reason=outcome.reason,
-                            mine=None if g["payload"] is None else canonical(g["payload"]),
-                            theirs=None if outcome.theirs is None else canonical(outcome.theirs),
-                            detected_at=datetime.now(UTC),
-                        )
+                    self._record_conflict(
+                        conn, g["entity"], g["uuid"], outcome.reason, g["payload"], outcome.theirs
                     )
                     # The server's version wins locally too; ours waits in sync_conflict. A row
                     # the server never had (refused on a constraint) stays until resolved.
@@ -793,15 +802,13 @@ class SyncEngine:
         if loser is None:
             return
         mine, _ = read_payload(conn, "compost_batch", loser)
-        conn.execute(
-            insert(SyncConflict).values(
-                entity="compost_batch",
-                uuid=loser,
-                reason="another cycle was made active on another PC; the server keeps that one active",
-                mine=canonical(mine),
-                theirs=None,
-                detected_at=datetime.now(UTC),
-            )
+        self._record_conflict(
+            conn,
+            "compost_batch",
+            loser,
+            "another cycle was made active on another PC; the server keeps that one active",
+            mine,
+            None,
         )
         conn.execute(delete(SyncOutbox).where(SyncOutbox.uuid == loser))
         conn.execute(update(table).where(table.c.uuid == loser).values(status="planning"))
@@ -839,8 +846,64 @@ class SyncEngine:
     ) -> None:
         if entity == "compost_batch" and payload.get("status") == "active":
             self._yield_local_activation(conn, payload["uuid"])
+        if entity == "compost_materials":
+            self._merge_material(conn, payload)
         write_payload(conn, entity, payload, seq)
         _refresh_parent_totals(conn, entity, payload, deferred_totals)
+
+    def _merge_material(self, conn: Connection, theirs: Payload) -> None:
+        """A library material of the same name but another identity (each side seeded its
+        defaults, or both added one): it becomes the server's row here. While neither side
+        edited it, that is all; otherwise this PC's version waits as a conflict."""
+        table = ENTITIES["compost_materials"]
+        if conn.execute(select(table.c.id).where(table.c.uuid == theirs["uuid"])).scalar():
+            return
+        twin = conn.execute(
+            select(table.c.uuid).where(func.lower(table.c.name) == str(theirs["name"]).lower())
+        ).scalar()
+        if twin is None:
+            return
+        mine, _ = read_payload(conn, "compost_materials", twin)
+        assert mine is not None
+        edited_here = self._pending(conn, twin) or not is_default_material(mine)
+        same = _material_values(mine) == _material_values(theirs)
+        conn.execute(update(table).where(table.c.uuid == twin).values(uuid=theirs["uuid"]))
+        conn.execute(delete(SyncOutbox).where(SyncOutbox.uuid == twin))
+        _forget(conn, "compost_materials", twin)
+        if same or (not edited_here and is_default_material(theirs)):
+            return
+        kept = {**mine, "uuid": theirs["uuid"]}
+        reason = (
+            "the server has its own version of this library material (matched by name); "
+            "choose which values to keep"
+        )
+        self._record_conflict(conn, "compost_materials", theirs["uuid"], reason, kept, theirs)
+
+    def _record_conflict(
+        self,
+        conn: Connection,
+        entity: str,
+        row_uuid: str,
+        reason: str,
+        mine: Payload | None,
+        theirs: Payload | None,
+    ) -> None:
+        """Once per row: a conflict already open for it is brought up to date instead."""
+        open_id = conn.execute(
+            select(SyncConflict.id).where(
+                SyncConflict.uuid == row_uuid, SyncConflict.resolved_at.is_(None)
+            )
+        ).scalar()
+        values = {
+            "reason": reason,
+            "mine": None if mine is None else canonical(mine),
+            "theirs": None if theirs is None else canonical(theirs),
+            "detected_at": datetime.now(UTC),
+        }
+        if open_id is None:
+            conn.execute(insert(SyncConflict).values(entity=entity, uuid=row_uuid, **values))
+        else:
+            conn.execute(update(SyncConflict).where(SyncConflict.id == open_id).values(**values))
 
     def _pending(self, conn: Connection, row_uuid: str) -> bool:
         return (
@@ -854,6 +917,40 @@ def waiting_changes(local: Engine) -> int:
     with local.connect() as conn:
         changes = conn.execute(select(func.count(func.distinct(SyncOutbox.uuid)))).scalar_one()
         return int(changes) + readings_module.unsent(conn)
+
+
+_MATERIAL_VALUES = (
+    "material_type",
+    "carbon_nitrogen_ratio",
+    "nitrogen_pct",
+    "moisture_pct",
+    "density_kg_per_liter",
+)
+
+
+def _material_values(payload: Payload) -> tuple[Any, ...]:
+    def norm(v: Any) -> Any:
+        return round(float(v), 6) if isinstance(v, int | float) else v
+
+    return (str(payload.get("name", "")).lower(), *(norm(payload.get(k)) for k in _MATERIAL_VALUES))
+
+
+def is_default_material(payload: Payload) -> bool:
+    """Still exactly the shipped default of that name (nobody has edited it)."""
+    from compost_desktop.domain.defaults import DEFAULT_MATERIALS
+
+    for d in DEFAULT_MATERIALS:
+        if d.name.lower() == str(payload.get("name", "")).lower():
+            shipped = {
+                "name": d.name,
+                "material_type": str(d.kind.value),
+                "carbon_nitrogen_ratio": d.cn_ratio,
+                "nitrogen_pct": d.nitrogen_pct,
+                "moisture_pct": d.moisture_pct,
+                "density_kg_per_liter": d.density_kg_per_l,
+            }
+            return _material_values(shipped) == _material_values(payload)
+    return False
 
 
 def _is_local(exc: Exception) -> bool:
