@@ -60,7 +60,7 @@ def read_payloads(
         batches = [wanted[i : i + CHUNK] for i in range(0, len(wanted), CHUNK)]
     for batch in batches:
         q = query if batch is None else query.where(table.c.uuid.in_(batch))
-        for row in conn.execute(q).mappings():
+        for row in conn.execute(q).mappings().all():
             payload = {k: _encode(v) for k, v in row.items() if k != "_seq"}
             out[payload["uuid"]] = (payload, row["_seq"])
     return out
