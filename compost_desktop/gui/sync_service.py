@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from compost_desktop.gui.context import CYCLES, MATERIALS, AppContext
+from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, AppContext
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -154,8 +154,13 @@ class SyncService(QObject):
                 self.state_changed.emit(f"{report.waiting} change(s) waiting", "busy")
             else:
                 self.state_changed.emit(f"Synced at {now:%H:%M}", "ok")
+            changed = set()
             if report.pulled or report.conflicts:
-                self.ctx.bus.changed.emit(frozenset({CYCLES, MATERIALS}))
+                changed |= {CYCLES, MATERIALS}
+            if report.readings_pulled:  # history, tracker and reports re-read them
+                changed.add(READINGS)
+            if changed:
+                self.ctx.bus.changed.emit(frozenset(changed))
             self.synced.emit(report)
         if self._again:
             self._again = False

@@ -66,7 +66,7 @@ def _same(stored: dict[str, Any], values: dict[str, Any]) -> bool:
     return True
 
 
-def _input_rows() -> Select[Any]:
+def _input_rows() -> Select[*tuple[Any, ...]]:
     return select(
         Input.kind.label("kind"),
         Input.mass_kg.label("mass_kg"),

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Column, Connection, Table, select
 from sqlalchemy.dialects import sqlite
 
+from compost_desktop.sync.readings import _driver
+
 if TYPE_CHECKING:
     from compost_desktop.sync.engine import Outcome, Payload
 
@@ -160,9 +162,9 @@ def apply_on_server_bulk(
     entity: str,
     groups: list[dict[str, Any]],
     cycles_touched: set[int],
-) -> list[Outcome] | None:
-    """Apply one table's share of a push; None when a constraint needs the row-by-row rules
-    (the caller rolls back to its savepoint and applies those rows one by one)."""
+) -> list[Outcome]:
+    """Apply one table's share of a push; a database error (a constraint the server
+    enforces) makes the caller roll back to its savepoint and apply the rows one by one."""
     from compost_desktop.sync.engine import Outcome, read_payload
 
     entities, foreign, _skip = _registry()
@@ -170,7 +172,7 @@ def apply_on_server_bulk(
     links = foreign.get(entity, {})
     names = _create_incoming(conn, entity)
     temp = _temp_name(entity)
-    raw = conn.connection.driver_connection
+    raw = _driver(conn)
     with raw.cursor() as cur:
         quoted = ", ".join(f'"{n}"' for n in names)
         with cur.copy(f"COPY {temp} (_k, _op, _base, {quoted}) FROM STDIN") as copy:

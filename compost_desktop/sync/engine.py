@@ -45,7 +45,7 @@ from compost_desktop.db.types import DateOnly, UtcDateTime
 from compost_desktop.services import totals
 from compost_desktop.sync import bulk
 from compost_desktop.sync import readings as readings_module
-from compost_desktop.sync.readings import ReadingSync
+from compost_desktop.sync.readings import ReadingSync, _driver
 
 log = logging.getLogger(__name__)
 
@@ -583,7 +583,7 @@ class SyncEngine:
                     else:
                         report.already += 1
                 done.append((g["uuid"], g["last"]))
-            raw = conn.connection.driver_connection
+            raw = _driver(conn)
             for entity, pairs in seqs.items():
                 raw.executemany(
                     f"UPDATE {ENTITIES[entity].name} SET sync_seq = ? WHERE uuid = ?", pairs
@@ -661,7 +661,7 @@ class SyncEngine:
             )
             report.errors.append(f"{entity} {payload['uuid']}: {reason}")
         if entity == "cycle_waste_input" and plain:
-            cycle_uuids = sorted({p.get("batch_id") for p, _ in plain} - {None})
+            cycle_uuids = sorted({str(p["batch_id"]) for p, _ in plain if p.get("batch_id")})
             for start in range(0, len(cycle_uuids), 500):
                 cycles_touched.update(
                     conn.execute(

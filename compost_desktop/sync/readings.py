@@ -282,7 +282,7 @@ class ReadingSync:
             return a[0] + b[0], a[1] + b[1]
         self.fault("readings_after_server_commit")
         with self.local.begin() as conn:
-            conn.connection.driver_connection.executemany(
+            _driver(conn).executemany(
                 "UPDATE sensor_reading SET sync_seq = ? WHERE id = ? AND sync_seq IS NULL",
                 [(seq, k) for k, seq in held],
             )
@@ -338,7 +338,7 @@ class ReadingSync:
             )
         )
         with self.local.begin() as conn:
-            raw = conn.connection.driver_connection
+            raw = _driver(conn)
             raw.execute(
                 "INSERT INTO sync_rejected (entity, row_key, payload, reason, rejected_at) "
                 "VALUES ('sensor_reading', ?, ?, ?, ?)",
@@ -428,7 +428,7 @@ class ReadingSync:
 
     def _store(self, chunk: list[tuple[Any, ...]], watermark: bool) -> None:
         with self.local.begin() as conn:
-            raw = conn.connection.driver_connection
+            raw = _driver(conn)
             cycles = dict(raw.execute("SELECT uuid, id FROM compost_batch").fetchall())
             _applying(raw, True)
             upserts = []
