@@ -151,6 +151,7 @@ class ConflictDialog(QDialog):
         self.list.clear()
         for c in conflicts:
             self.list.addItem(describe(c))
+            self.list.item(self.list.count() - 1).setToolTip(describe(c))
         if conflicts:
             self.list.setCurrentRow(0)
         else:
