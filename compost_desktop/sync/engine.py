@@ -614,7 +614,8 @@ class SyncEngine:
                 done += len(rows)
                 if progress:
                     progress("pull", done, total)
-            totals.refresh_many(conn, cycles_touched)
+            # The server's cycles carry the totals the server computed from these same
+            # inputs: recomputing them here could only make this PC disagree with it.
             self._set_state(conn, "pulled_seq", str(top))
             _applying(conn, False)
         report.pulled += total
