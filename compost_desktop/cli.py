@@ -198,6 +198,18 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.add_argument("--seed", type=int, default=0)
     simulate.add_argument("--count", type=int, default=None, help="stop after this many messages")
 
+    sync = commands.add_parser(
+        "sync",
+        help="one sync round of this PC's local store with the farm server, without the GUI",
+        description="Sends this PC's changes and readings to the farm server and receives "
+        "everyone else's, for a scheduler or support. Progress goes to stderr. Exit 0 when "
+        "done, 3 when conflicts wait for a choice in the app, 1 when the server cannot be "
+        "reached. Syncs the local store in COMPOST_DATA_DIR (or the app's data folder).",
+    )
+    sync.add_argument(
+        "--server", metavar="URL", help="farm server URL (default: the server in Settings)"
+    )
+
     from compost_desktop.selftest import add_arguments as add_selftest_arguments
 
     selftest = commands.add_parser(
@@ -277,6 +289,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _record(args)
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "sync":
+        from compost_desktop.gui.sync_service import settings_server_url
+        from compost_desktop.logs import setup
+        from compost_desktop.sync import command
+
+        setup(to_stderr=False)
+        return command.run(args.server, settings_server_url)
     if args.command == "self-test":
         from compost_desktop import selftest
 

@@ -217,6 +217,8 @@ class SensorReading(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "quantity", "measured_at", name="uq_sensor_reading_identity"),
         Index("ix_sensor_reading_batch_time", "batch_id", "measured_at"),
+        # The server numbers every reading; a PC indexes only the ones not sent yet.
+        Index("ix_sensor_reading_sync_seq", "sync_seq", sqlite_where=text("sync_seq IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(
@@ -232,6 +234,8 @@ class SensorReading(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     source: Mapped[str] = mapped_column(String(20), server_default="mqtt")
     notes: Mapped[str | None] = mapped_column(Text)  # what the operator noted at a hand reading
+    # Server: its change number. PC: the server's number once sent/received; NULL = not sent.
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class RejectedReading(Base):
@@ -349,3 +353,41 @@ class FarmSetting(Base):
     key: Mapped[str] = mapped_column(String(60), unique=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+
+
+class ReadingDeleteOutbox(Base):
+    """A sent reading deleted on this PC, waiting to be deleted on the server; by trigger."""
+
+    __tablename__ = "reading_delete_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[str] = mapped_column(String(60))
+    measured_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    base_seq: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ReadingTombstone(Base):
+    """On the server: a deleted reading, numbered in the readings' sequence so PCs follow."""
+
+    __tablename__ = "reading_tombstone"
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    device_id: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[str] = mapped_column(String(60))
+    measured_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    origin: Mapped[str | None] = mapped_column(String(64))
+    deleted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class SyncRejected(Base):
+    """What the server refused for its content, kept with the reason instead of retried."""
+
+    __tablename__ = "sync_rejected"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(40))
+    row_key: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    rejected_at: Mapped[datetime] = mapped_column(UtcDateTime())

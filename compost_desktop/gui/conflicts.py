@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.gui.context import CYCLES, MATERIALS, AppContext
+from compost_desktop.gui.report import ReportFormat
 
 if TYPE_CHECKING:
     from compost_desktop.sync.engine import ConflictRecord, SyncEngine
@@ -32,6 +34,57 @@ ENTITY_LABELS = {
     "farm_setting": "Farm setting",
 }
 HIDDEN_FIELDS = {"uuid", "updated_at", "created_at"}
+MASS_FIELDS = {"amount_kg", "green_waste_kg", "brown_waste_kg"}
+VOLUME_FIELDS = {
+    "volume_liters",
+    "total_volume_liters",
+    "initial_volume_liters",
+    "current_volume_liters",
+    "capacity_liters",
+}
+DAY_FIELDS = {"start_date", "projected_end_date"}
+TIME_FIELDS = {
+    "timestamp",
+    "activated_at",
+    "completed_at",
+    "turned_at",
+    "raised_at",
+    "cleared_at",
+    "acknowledged_at",
+}
+LABELS = {
+    "name": "Name",
+    "material_name": "Material",
+    "material_type": "Kind",
+    "carbon_nitrogen_ratio": "C:N",
+    "nitrogen_pct": "N (% of dry matter)",
+    "moisture_pct": "Moisture (% of wet mass)",
+    "nitrogen_pct_override": "N override (% of dry matter)",
+    "moisture_pct_override": "Moisture override (%)",
+    "density_kg_per_liter": "Bulk density (kg/L)",
+    "amount_kg": "Mass",
+    "volume_liters": "Volume",
+    "green_waste_kg": "Green total",
+    "brown_waste_kg": "Brown total",
+    "total_volume_liters": "Total volume",
+    "initial_volume_liters": "Initial volume",
+    "current_volume_liters": "Current volume",
+    "capacity_liters": "Capacity",
+    "cn_ratio": "Mix C:N",
+    "start_date": "Start date",
+    "projected_end_date": "Projected end",
+    "status": "Status",
+    "notes": "Notes",
+    "description": "Description",
+    "source": "Source",
+    "timestamp": "Added",
+    "activated_at": "Activated",
+    "completed_at": "Completed",
+    "turned_at": "Turned",
+    "operator": "Operator",
+    "batch_id": "Cycle",
+    "material_id": "Library material",
+}
 
 
 def describe(conflict: ConflictRecord) -> str:
@@ -92,10 +145,14 @@ class ConflictDialog(QDialog):
         self.ctx.runner.submit(self.engine.conflicts, self.on_loaded)
 
     def on_loaded(self, conflicts: list[ConflictRecord]) -> None:
+        if not conflicts:  # nothing is left to decide
+            self.accept()
+            return
         self.conflicts = conflicts
         self.list.clear()
         for c in conflicts:
             self.list.addItem(describe(c))
+            self.list.item(self.list.count() - 1).setToolTip(describe(c))
         if conflicts:
             self.list.setCurrentRow(0)
         else:
@@ -109,23 +166,23 @@ class ConflictDialog(QDialog):
             return
         c = self.conflicts[row]
         mine, theirs = c.mine or {}, c.theirs or {}
-        names = [k for k in sorted(set(mine) | set(theirs)) if k not in HIDDEN_FIELDS]
+        shown = ReportFormat(units=self.ctx.settings.units)
+        # Only what differs: the rest is the same on both sides and needs no choice.
+        names = [
+            k
+            for k in sorted(set(mine) | set(theirs), key=_order)
+            if k not in HIDDEN_FIELDS and mine.get(k) != theirs.get(k)
+        ]
         self.fields.setRowCount(len(names))
         for i, name in enumerate(names):
             a, b = mine.get(name), theirs.get(name)
-            field = QTableWidgetItem(name.replace("_", " "))
+            field = QTableWidgetItem(LABELS.get(name, name.replace("_", " ").capitalize()))
             field.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsUserCheckable)
-            field.setCheckState(Qt.CheckState.Checked if a != b else Qt.CheckState.Unchecked)
+            field.setCheckState(Qt.CheckState.Checked)
             field.setData(Qt.ItemDataRole.UserRole, name)
             self.fields.setItem(i, 0, field)
-            self.fields.setItem(i, 1, QTableWidgetItem(_show(a, c.mine is None)))
-            self.fields.setItem(i, 2, QTableWidgetItem(_show(b, c.theirs is None)))
-            if a != b:
-                for col in (1, 2):
-                    item = self.fields.item(i, col)
-                    font = item.font()
-                    font.setBold(True)
-                    item.setFont(font)
+            self.fields.setItem(i, 1, QTableWidgetItem(_show(shown, name, a, c.mine is None)))
+            self.fields.setItem(i, 2, QTableWidgetItem(_show(shown, name, b, c.theirs is None)))
         self.fields.resizeColumnsToContents()
         self.merge.setEnabled(c.mine is not None and c.theirs is not None)
 
@@ -150,7 +207,32 @@ class ConflictDialog(QDialog):
         )
 
 
-def _show(value: Any, missing: bool) -> str:
+def _order(name: str) -> tuple[int, str]:
+    keys = list(LABELS)
+    return (keys.index(name) if name in keys else len(keys), name)
+
+
+def _show(shown: ReportFormat, name: str, value: Any, missing: bool) -> str:
+    """A value as the user reads it elsewhere: their units, their date format, local time."""
     if missing:
         return "(deleted)"
-    return "" if value is None else str(value)
+    if value is None or value == "":
+        return "—"
+    try:
+        if name in MASS_FIELDS:
+            return shown.mass(float(value))
+        if name in VOLUME_FIELDS:
+            return shown.volume(float(value))
+        if name in DAY_FIELDS:
+            return shown.day(date.fromisoformat(str(value)[:10]))
+        if name in TIME_FIELDS:
+            return shown.when(datetime.fromisoformat(str(value)))
+        if name in ("batch_id", "material_id"):
+            return f"another record ({str(value)[:8]})"
+        if name == "status":
+            return str(value).capitalize()
+        if isinstance(value, float):
+            return shown.num(value, 3).rstrip("0").rstrip(".,") or "0"
+    except (TypeError, ValueError):
+        pass
+    return str(value)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from compost_desktop.gui.context import CYCLES, MATERIALS, AppContext
+from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, AppContext
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -20,6 +20,20 @@ log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_MS = 30_000
 AFTER_CHANGE_MS = 2_000
+
+
+def settings_server_url() -> str | None:
+    """The farm server in the app's Settings (password from the keyring), outside the GUI."""
+    from PySide6.QtCore import QCoreApplication
+
+    from compost_desktop import APP_ID, secrets
+    from compost_desktop.gui import settings_store
+
+    # The app's settings live under these names (as the report command reads them).
+    QCoreApplication.setOrganizationName(APP_ID)
+    QCoreApplication.setApplicationName(APP_ID)
+    db = settings_store.load().database
+    return db.effective_url(secrets.get_password(db.secret_key) if db.host.strip() else None)
 
 
 class SyncService(QObject):
@@ -140,8 +154,13 @@ class SyncService(QObject):
                 self.state_changed.emit(f"{report.waiting} change(s) waiting", "busy")
             else:
                 self.state_changed.emit(f"Synced at {now:%H:%M}", "ok")
+            changed = set()
             if report.pulled or report.conflicts:
-                self.ctx.bus.changed.emit(frozenset({CYCLES, MATERIALS}))
+                changed |= {CYCLES, MATERIALS}
+            if report.readings_pulled:  # history, tracker and reports re-read them
+                changed.add(READINGS)
+            if changed:
+                self.ctx.bus.changed.emit(frozenset(changed))
             self.synced.emit(report)
         if self._again:
             self._again = False

@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from compost_desktop.db.models import Base, Cycle, SyncState
+from compost_desktop.db.models import Base, Cycle
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.validation import ValidationError, require_number
 from compost_desktop.monitoring.parsing import MOISTURE, TEMPERATURE
@@ -34,8 +34,6 @@ MIN_MOISTURE_PCT = 0.0
 MAX_MOISTURE_PCT = 100.0
 # The office PC's clock and the operator's watch rarely agree to the second.
 CLOCK_SKEW = timedelta(minutes=5)
-# Written by the sync engine (`_push_readings`): readings up to this id are on the server.
-_PUSHED_KEY = "readings_pushed_id"
 
 _readings = Base.metadata.tables["sensor_reading"]
 
@@ -305,17 +303,8 @@ def delete_manual_reading(
                 f"There is no hand reading at '{position.strip()}' for {_local_text(at)}; "
                 "it may have been deleted already.",
             )
-        pushed = conn.execute(
-            sa.select(SyncState.value).where(SyncState.key == _PUSHED_KEY)
-        ).scalar()
-        # The server keeps pushed readings, and a deleted top id would be reused by SQLite
-        # for the next reading, which the push (by id watermark) would then skip.
-        if pushed is not None and min(row.id for row in rows) <= int(pushed):
-            raise ValidationError(
-                "measured_at",
-                "This hand reading has already been sent to the farm server, so deleting it "
-                "here would not delete it there. Add a corrected reading with a note instead.",
-            )
+        # A reading already sent leaves a tombstone (a trigger), so the sync deletes it on
+        # the server and on every other PC too.
         conn.execute(sa.delete(_readings).where(where))
     values = {row.quantity: float(row.value) for row in rows}
     return ManualReadingRecord(

@@ -21,9 +21,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
+import psycopg
 from sqlalchemy import Connection, Engine, Table, delete, func, insert, select, text, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PendingRollbackError,
+)
 
 from compost_desktop.db.models import (
     AlarmRecord,
@@ -31,7 +37,6 @@ from compost_desktop.db.models import (
     FarmSetting,
     Input,
     Material,
-    SensorReading,
     SyncConflict,
     SyncOutbox,
     SyncState,
@@ -39,6 +44,9 @@ from compost_desktop.db.models import (
 )
 from compost_desktop.db.types import DateOnly, UtcDateTime
 from compost_desktop.services import totals
+from compost_desktop.sync import bulk
+from compost_desktop.sync import readings as readings_module
+from compost_desktop.sync.readings import ReadingSync, _driver
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +91,8 @@ class SyncReport:
     conflicts: int = 0
     pulled: int = 0
     readings_pushed: int = 0
+    readings_pulled: int = 0
+    readings_refused: int = 0
     waiting: int = 0
     open_conflicts: int = 0
     errors: list[str] = field(default_factory=list)
@@ -213,11 +223,6 @@ def write_payload(conn: Connection, entity: str, payload: Payload, seq: int | No
     if seq is not None:
         values["sync_seq"] = seq
     existing = conn.execute(select(table.c.id).where(table.c.uuid == payload["uuid"])).scalar()
-    if existing is None and entity == "compost_materials":
-        # The same default material seeded separately on each side: adopt the other's uuid.
-        existing = conn.execute(
-            select(table.c.id).where(func.lower(table.c.name) == str(payload["name"]).lower())
-        ).scalar()
     if existing is None:
         conn.execute(insert(table).values(**values))
     else:
@@ -290,12 +295,33 @@ def apply_on_server(
         return Outcome(
             "conflict", seq, theirs, f"it refers to a {exc.entity} deleted on another PC"
         )
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:
         savepoint.rollback()
-        return Outcome("conflict", seq, theirs, _constraint_reason(entity, exc))
+        reason = _constraint_reason(entity, exc)
+        if entity == "compost_batch" and theirs is None and mine and "one_active" in str(exc.orig):
+            # A cycle made and activated on a PC while another was activated elsewhere: the
+            # server takes it as planned, so it and its inputs are on the farm's record; the
+            # activation waits as a conflict for the user to keep (a switch) or drop.
+            return _as_planned(conn, row_uuid, mine, reason, deferred_totals)
+        return Outcome("conflict", seq, theirs, reason)
     table = ENTITIES[entity]
     new_seq = conn.execute(select(table.c.sync_seq).where(table.c.uuid == row_uuid)).scalar()
     return Outcome("applied", new_seq)
+
+
+def _as_planned(
+    conn: Connection, row_uuid: str, mine: Payload, reason: str, deferred: set[int] | None
+) -> Outcome:
+    planned = {**mine, "status": "planning", "activated_at": None, "completed_at": None}
+    savepoint = conn.begin_nested()
+    try:
+        write_payload(conn, "compost_batch", planned)
+        savepoint.commit()
+    except (IntegrityError, DataError, MissingParent):
+        savepoint.rollback()
+        return Outcome("conflict", None, None, reason)
+    theirs, seq = read_payload(conn, "compost_batch", row_uuid)
+    return Outcome("conflict", seq, theirs, reason)
 
 
 def _others_latest(conn: Connection, origin: str, uuids: list[str]) -> dict[str, int]:
@@ -335,7 +361,7 @@ def _refresh_parent_totals(
             deferred.add(cycle_id)
 
 
-def _constraint_reason(entity: str, exc: IntegrityError) -> str:
+def _constraint_reason(entity: str, exc: IntegrityError | DataError) -> str:
     text_ = str(exc.orig)
     if "one_active" in text_:
         return "another cycle was made active on another PC; the server keeps that one active"
@@ -406,14 +432,25 @@ class SyncEngine:
     ) -> SyncReport:
         """Push, then pull; raises ServerUnreachable when the server cannot be reached."""
         report = SyncReport()
+        readings = ReadingSync(self.local, self.server, self.client_id, self.fault)
+
+        def check() -> None:
+            self._check(cancel)
+
         with self._lock:
             try:
                 self._initial_pull(report, progress, cancel)
                 self._push(report, progress, cancel)
-                self._push_readings(report, progress, cancel)
+                readings.push_deletes(check)
+                report.readings_pushed, report.readings_refused = readings.push(check, progress)
                 self._pull(report, progress, cancel)
-            except OperationalError as exc:
-                raise ServerUnreachable(str(exc.orig or exc).splitlines()[0]) from exc
+                report.readings_pulled = readings.pull(check, progress)
+            except (OperationalError, InterfaceError, PendingRollbackError) as exc:
+                if _is_local(exc):
+                    raise
+                raise ServerUnreachable(_unreachable(exc)) from exc
+            except psycopg.OperationalError as exc:  # from the readings' raw COPY
+                raise ServerUnreachable(_unreachable(exc)) from exc
         report.waiting = self.waiting()
         report.open_conflicts = len(self.conflicts())
         return report
@@ -458,41 +495,63 @@ class SyncEngine:
                 )
                 g["last"] = r["id"]
                 g["bases"].append(r["base_seq"])
-            for g in groups.values():
-                payload, seq = read_payload(conn, g["entity"], g["uuid"])
-                g["op"] = "delete" if payload is None else "upsert"
-                g["payload"] = payload
-                known = [b for b in [*g["bases"], seq] if b is not None]
-                g["base"] = max(known) if known else None
+            for entity in ENTITIES:
+                mine = [g for g in groups.values() if g["entity"] == entity]
+                found = bulk.read_payloads(conn, entity, [g["uuid"] for g in mine]) if mine else {}
+                for g in mine:
+                    payload, seq = found.get(g["uuid"], (None, None))
+                    g["op"] = "delete" if payload is None else "upsert"
+                    g["payload"] = payload
+                    known = [b for b in [*g["bases"], seq] if b is not None]
+                    g["base"] = max(known) if known else None
         # Parents first, then in the order the changes were made.
         return sorted(groups.values(), key=lambda g: (ORDER[g["entity"]], g["first"]))
 
     def _push_batch(self, batch: list[dict[str, Any]]) -> list[Outcome]:
+        """One server transaction: per table a set-based apply, or row by row when a
+        constraint (one active cycle, a name taken, a row still used) needs its rules."""
         conn, tx = self._server_tx()
         try:
-            others = _others_latest(conn, self.client_id, [g["uuid"] for g in batch])
+            results: dict[int, Outcome] = {}
             cycles_touched: set[int] = set()
             with fk_cache(conn):
-                results = [
-                    apply_on_server(
-                        conn,
-                        self.client_id,
-                        g["entity"],
-                        g["uuid"],
-                        g["op"],
-                        g["payload"],
-                        g["base"],
-                        others.get(g["uuid"], 0),
-                        cycles_touched,
-                    )
-                    for g in batch
-                ]
+                for entity in ENTITIES:
+                    index = [i for i, g in enumerate(batch) if g["entity"] == entity]
+                    if not index:
+                        continue
+                    groups = [batch[i] for i in index]
+                    touched: set[int] = set()
+                    savepoint = conn.begin_nested()
+                    try:
+                        outcomes = bulk.apply_on_server_bulk(
+                            conn, self.client_id, entity, groups, touched
+                        )
+                        savepoint.commit()
+                    except (psycopg.IntegrityError, psycopg.DataError, IntegrityError, DataError):
+                        savepoint.rollback()
+                        touched = set()
+                        others = _others_latest(conn, self.client_id, [g["uuid"] for g in groups])
+                        outcomes = [
+                            apply_on_server(
+                                conn,
+                                self.client_id,
+                                g["entity"],
+                                g["uuid"],
+                                g["op"],
+                                g["payload"],
+                                g["base"],
+                                others.get(g["uuid"], 0),
+                                touched,
+                            )
+                            for g in groups
+                        ]
+                    cycles_touched |= touched
+                    results.update(zip(index, outcomes, strict=True))
                 # Once per cycle, not per input: one new version of each cycle per batch.
-                for cycle_id in sorted(cycles_touched):
-                    totals.refresh(conn, cycle_id)
+                totals.refresh_many(conn, cycles_touched)
             self.fault("before_server_commit")
             tx.commit()
-            return results
+            return [results[i] for i in range(len(batch))]
         except BaseException:
             tx.rollback()
             raise
@@ -502,20 +561,14 @@ class SyncEngine:
     def _acknowledge(
         self, batch: list[dict[str, Any]], results: list[Outcome], report: SyncReport
     ) -> None:
+        seqs: dict[str, list[tuple[int, str]]] = {}
+        done: list[tuple[str, int]] = []
         with self.local.begin() as conn:
             _applying(conn, True)
             for g, outcome in zip(batch, results, strict=True):
-                table = ENTITIES[g["entity"]]
                 if outcome.kind == "conflict":
-                    conn.execute(
-                        insert(SyncConflict).values(
-                            entity=g["entity"],
-                            uuid=g["uuid"],
-                            reason=outcome.reason,
-                            mine=None if g["payload"] is None else canonical(g["payload"]),
-                            theirs=None if outcome.theirs is None else canonical(outcome.theirs),
-                            detected_at=datetime.now(UTC),
-                        )
+                    self._record_conflict(
+                        conn, g["entity"], g["uuid"], outcome.reason, g["payload"], outcome.theirs
                     )
                     # The server's version wins locally too; ours waits in sync_conflict. A row
                     # the server never had (refused on a constraint) stays until resolved.
@@ -526,96 +579,19 @@ class SyncEngine:
                     report.conflicts += 1
                 else:
                     if outcome.seq is not None:
-                        conn.execute(
-                            update(table)
-                            .where(table.c.uuid == g["uuid"])
-                            .values(sync_seq=outcome.seq)
-                        )
+                        seqs.setdefault(g["entity"], []).append((outcome.seq, g["uuid"]))
                     if outcome.kind == "applied":
                         report.pushed += 1
                     else:
                         report.already += 1
-                conn.execute(
-                    delete(SyncOutbox).where(
-                        SyncOutbox.uuid == g["uuid"], SyncOutbox.id <= g["last"]
-                    )
+                done.append((g["uuid"], g["last"]))
+            raw = _driver(conn)
+            for entity, pairs in seqs.items():
+                raw.executemany(
+                    f"UPDATE {ENTITIES[entity].name} SET sync_seq = ? WHERE uuid = ?", pairs
                 )
+            raw.executemany("DELETE FROM sync_outbox WHERE uuid = ? AND id <= ?", done)
             _applying(conn, False)
-
-    def _push_readings(
-        self, report: SyncReport, progress: Progress | None, cancel: threading.Event | None
-    ) -> None:
-        """Readings are append-only and keyed by device+quantity+time: push by id watermark."""
-        table: Any = SensorReading.__table__
-        # No RETURNING: with it the statement outgrows psycopg's query cache and is
-        # re-parsed on every batch (measured 10.7k vs 14.9k rows/s).
-        stmt = postgresql.insert(table).on_conflict_do_nothing(
-            constraint="uq_sensor_reading_identity"
-        )
-        with self.local.connect() as conn:
-            watermark = self._state_int(conn, "readings_pushed_id")
-            total = conn.execute(
-                select(func.count()).select_from(table).where(table.c.id > watermark)
-            ).scalar_one()
-        done = 0
-        while True:
-            self._check(cancel)
-            with self.local.connect() as conn:
-                rows = (
-                    conn.execute(
-                        select(table)
-                        .where(table.c.id > watermark)
-                        .order_by(table.c.id)
-                        .limit(READING_BATCH)
-                    )
-                    .mappings()
-                    .all()
-                )
-                local_ids = {r["batch_id"] for r in rows if r["batch_id"] is not None}
-                cycles: dict[int, str] = (
-                    {
-                        cid: cuuid
-                        for cid, cuuid in conn.execute(
-                            select(Cycle.id, Cycle.uuid).where(Cycle.id.in_(local_ids))
-                        )
-                    }
-                    if local_ids
-                    else {}
-                )
-            if not rows:
-                return
-            with self.server.begin() as sconn:
-                server_ids: dict[str, int] = (
-                    {
-                        cuuid: cid
-                        for cid, cuuid in sconn.execute(
-                            select(Cycle.id, Cycle.uuid).where(Cycle.uuid.in_(set(cycles.values())))
-                        )
-                    }
-                    if cycles
-                    else {}
-                )
-                values = [
-                    {
-                        "batch_id": server_ids.get(cycles.get(r["batch_id"], "")),
-                        "device_id": r["device_id"],
-                        "quantity": r["quantity"],
-                        "value": r["value"],
-                        "measured_at": r["measured_at"],
-                        "received_at": r["received_at"],
-                        "source": r["source"],
-                        "notes": r["notes"],
-                    }
-                    for r in rows
-                ]
-                sconn.execute(stmt, values)
-            watermark = rows[-1]["id"]
-            with self.local.begin() as conn:
-                self._set_state(conn, "readings_pushed_id", str(watermark))
-            done += len(rows)
-            report.readings_pushed += len(rows)
-            if progress:
-                progress("readings", done, int(total))
 
     def _initial_pull(
         self, report: SyncReport, progress: Progress | None, cancel: threading.Event | None
@@ -624,32 +600,78 @@ class SyncEngine:
         with self.local.connect() as conn:
             if self._state(conn, "pulled_seq") is not None:
                 return
-        with self.server.connect() as sconn, sconn.begin(), fk_cache(sconn):
+        with self.server.connect() as sconn, sconn.begin():
             sconn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             top = sconn.execute(text("SELECT coalesce(max(seq), 0) FROM sync_log")).scalar_one()
-            snapshot = [
-                (entity, payload, seq)
-                for entity, table in ENTITIES.items()
-                for payload, seq in (
-                    read_payload(sconn, entity, u)
-                    for u in sconn.execute(select(table.c.uuid)).scalars()
-                )
-                if payload is not None
-            ]
+            snapshot = {entity: bulk.read_payloads(sconn, entity) for entity in ENTITIES}
+        total = sum(len(rows) for rows in snapshot.values())
         with self.local.begin() as conn, fk_cache(conn):
             _applying(conn, True)
             pending = set(conn.execute(select(SyncOutbox.uuid)).scalars())
             cycles_touched: set[int] = set()
-            for i, (entity, payload, seq) in enumerate(snapshot):
-                if payload["uuid"] not in pending:
-                    self._write_local(conn, entity, payload, seq, cycles_touched)
-                if progress and i % 500 == 0:
-                    progress("pull", i, len(snapshot))
-            for cycle_id in sorted(cycles_touched):
-                totals.refresh(conn, cycle_id)
+            done = 0
+            for entity, rows in snapshot.items():
+                wanted = [(p, seq) for u, (p, seq) in rows.items() if u not in pending]
+                self._write_many(conn, entity, wanted, report, cycles_touched)
+                done += len(rows)
+                if progress:
+                    progress("pull", done, total)
+            # The server's cycles carry the totals the server computed from these same
+            # inputs: recomputing them here could only make this PC disagree with it.
             self._set_state(conn, "pulled_seq", str(top))
             _applying(conn, False)
-        report.pulled += len(snapshot)
+        report.pulled += total
+
+    def _write_many(
+        self,
+        conn: Connection,
+        entity: str,
+        rows: list[tuple[Payload, int | None]],
+        report: SyncReport,
+        cycles_touched: set[int],
+    ) -> int:
+        """Write pulled rows of one table: most in one executemany; a library material
+        (matched by name) and an activation (which may make a local one yield) one by one."""
+        special = [
+            r
+            for r in rows
+            if entity == "compost_materials"
+            or (entity == "compost_batch" and r[0].get("status") == "active")
+        ]
+        plain = [r for r in rows if r not in special] if special else rows
+        written = 0
+        failed: list[tuple[Payload, int | None, str]] = []
+        savepoint = conn.begin_nested()
+        try:
+            failed = bulk.write_local(conn, entity, plain)
+            savepoint.commit()
+            written += len(plain) - len(failed)
+        except IntegrityError:
+            savepoint.rollback()
+            special = rows  # a local constraint: settle each row on its own
+        for payload, seq in special:
+            row_savepoint = conn.begin_nested()
+            try:
+                self._write_local(conn, entity, payload, seq, cycles_touched)
+                row_savepoint.commit()
+                written += 1
+            except (IntegrityError, MissingParent) as exc:
+                row_savepoint.rollback()
+                failed.append((payload, seq, str(exc)))
+        for payload, _seq, reason in failed:
+            log.warning(
+                "Could not apply %s %s from the server: %s", entity, payload["uuid"], reason
+            )
+            report.errors.append(f"{entity} {payload['uuid']}: {reason}")
+        if entity == "cycle_waste_input" and plain:
+            cycle_uuids = sorted({str(p["batch_id"]) for p, _ in plain if p.get("batch_id")})
+            for start in range(0, len(cycle_uuids), 500):
+                cycles_touched.update(
+                    conn.execute(
+                        select(Cycle.id).where(Cycle.uuid.in_(cycle_uuids[start : start + 500]))
+                    ).scalars()
+                )
+        return written
 
     def _pull(
         self, report: SyncReport, progress: Progress | None, cancel: threading.Event | None
@@ -679,36 +701,44 @@ class SyncEngine:
                 # Skip what this PC already holds (its own pushes come back here) before
                 # fetching anything: most of a busy PC's pull is its own changes.
                 latest = self._not_yet_held(latest)
-                fetched = {u: read_payload(sconn, c["entity"], u)[0] for u, c in latest.items()}
+                fetched: dict[str, tuple[Payload, int | None]] = {}
+                for entity in ENTITIES:
+                    uuids = [u for u, c in latest.items() if c["entity"] == entity]
+                    if uuids:
+                        fetched.update(bulk.read_payloads(sconn, entity, uuids))
             top = changes[-1]["seq"]
-            ordered = sorted(latest.values(), key=lambda c: (ORDER.get(c["entity"], 99), c["seq"]))
             with self.local.begin() as conn, fk_cache(conn):
                 _applying(conn, True)
-                for c in ordered:
-                    if c["entity"] not in ENTITIES or self._pending(conn, c["uuid"]):
-                        continue  # our own unpushed edit: the next push settles it
-                    payload = fetched[c["uuid"]]
-                    table = ENTITIES[c["entity"]]
-                    savepoint = conn.begin_nested()
-                    try:
-                        if payload is None:
-                            self._delete_local(conn, c["entity"], c["uuid"])
-                        else:
-                            current = conn.execute(
-                                select(table.c.sync_seq).where(table.c.uuid == c["uuid"])
-                            ).scalar()
-                            if current is not None and current >= c["seq"]:
-                                savepoint.commit()
-                                continue
-                            self._write_local(conn, c["entity"], payload, c["seq"])
-                        savepoint.commit()
-                        report.pulled += 1
-                    except (IntegrityError, MissingParent) as exc:
-                        savepoint.rollback()
-                        log.warning(
-                            "Could not apply %s %s from the server: %s", c["entity"], c["uuid"], exc
-                        )
-                        report.errors.append(f"{c['entity']} {c['uuid']}: {exc}")
+                pending = set(conn.execute(select(SyncOutbox.uuid)).scalars())
+                cycles_touched: set[int] = set()
+                for entity in ENTITIES:
+                    mine = sorted(
+                        (
+                            c
+                            for c in latest.values()
+                            if c["entity"] == entity and c["uuid"] not in pending
+                        ),
+                        key=lambda c: c["seq"],
+                    )
+                    # A row deleted since it was numbered: gone here too.
+                    for c in (c for c in mine if c["uuid"] not in fetched):
+                        savepoint = conn.begin_nested()
+                        try:
+                            self._delete_local(conn, entity, c["uuid"])
+                            savepoint.commit()
+                            report.pulled += 1
+                        except IntegrityError as exc:
+                            savepoint.rollback()
+                            log.warning("Could not delete %s %s: %s", entity, c["uuid"], exc)
+                            report.errors.append(f"{entity} {c['uuid']}: {exc}")
+                    # The current version, numbered with the change that made it.
+                    rows = [
+                        (fetched[c["uuid"]][0], fetched[c["uuid"]][1] or c["seq"])
+                        for c in mine
+                        if c["uuid"] in fetched
+                    ]
+                    report.pulled += self._write_many(conn, entity, rows, report, cycles_touched)
+                totals.refresh_many(conn, cycles_touched)
                 self._set_state(conn, "pulled_seq", str(top))
                 _applying(conn, False)
             if progress:
@@ -775,15 +805,13 @@ class SyncEngine:
         if loser is None:
             return
         mine, _ = read_payload(conn, "compost_batch", loser)
-        conn.execute(
-            insert(SyncConflict).values(
-                entity="compost_batch",
-                uuid=loser,
-                reason="another cycle was made active on another PC; the server keeps that one active",
-                mine=canonical(mine),
-                theirs=None,
-                detected_at=datetime.now(UTC),
-            )
+        self._record_conflict(
+            conn,
+            "compost_batch",
+            loser,
+            "another cycle was made active on another PC; the server keeps that one active",
+            mine,
+            None,
         )
         conn.execute(delete(SyncOutbox).where(SyncOutbox.uuid == loser))
         conn.execute(update(table).where(table.c.uuid == loser).values(status="planning"))
@@ -821,8 +849,64 @@ class SyncEngine:
     ) -> None:
         if entity == "compost_batch" and payload.get("status") == "active":
             self._yield_local_activation(conn, payload["uuid"])
+        if entity == "compost_materials":
+            self._merge_material(conn, payload)
         write_payload(conn, entity, payload, seq)
         _refresh_parent_totals(conn, entity, payload, deferred_totals)
+
+    def _merge_material(self, conn: Connection, theirs: Payload) -> None:
+        """A library material of the same name but another identity (each side seeded its
+        defaults, or both added one): it becomes the server's row here. While neither side
+        edited it, that is all; otherwise this PC's version waits as a conflict."""
+        table = ENTITIES["compost_materials"]
+        if conn.execute(select(table.c.id).where(table.c.uuid == theirs["uuid"])).scalar():
+            return
+        twin = conn.execute(
+            select(table.c.uuid).where(func.lower(table.c.name) == str(theirs["name"]).lower())
+        ).scalar()
+        if twin is None:
+            return
+        mine, _ = read_payload(conn, "compost_materials", twin)
+        assert mine is not None
+        edited_here = self._pending(conn, twin) or not is_default_material(mine)
+        same = _material_values(mine) == _material_values(theirs)
+        conn.execute(update(table).where(table.c.uuid == twin).values(uuid=theirs["uuid"]))
+        conn.execute(delete(SyncOutbox).where(SyncOutbox.uuid == twin))
+        _forget(conn, "compost_materials", twin)
+        if same or (not edited_here and is_default_material(theirs)):
+            return
+        kept = {**mine, "uuid": theirs["uuid"]}
+        reason = (
+            "the server has its own version of this library material (matched by name); "
+            "choose which values to keep"
+        )
+        self._record_conflict(conn, "compost_materials", theirs["uuid"], reason, kept, theirs)
+
+    def _record_conflict(
+        self,
+        conn: Connection,
+        entity: str,
+        row_uuid: str,
+        reason: str,
+        mine: Payload | None,
+        theirs: Payload | None,
+    ) -> None:
+        """Once per row: a conflict already open for it is brought up to date instead."""
+        open_id = conn.execute(
+            select(SyncConflict.id).where(
+                SyncConflict.uuid == row_uuid, SyncConflict.resolved_at.is_(None)
+            )
+        ).scalar()
+        values = {
+            "reason": reason,
+            "mine": None if mine is None else canonical(mine),
+            "theirs": None if theirs is None else canonical(theirs),
+            "detected_at": datetime.now(UTC),
+        }
+        if open_id is None:
+            conn.execute(insert(SyncConflict).values(entity=entity, uuid=row_uuid, **values))
+        else:
+            conn.execute(update(SyncConflict).where(SyncConflict.id == open_id).values(**values))
 
     def _pending(self, conn: Connection, row_uuid: str) -> bool:
         return (
@@ -835,15 +919,53 @@ def waiting_changes(local: Engine) -> int:
     """Rows changed here and readings recorded here that the server has not accepted yet."""
     with local.connect() as conn:
         changes = conn.execute(select(func.count(func.distinct(SyncOutbox.uuid)))).scalar_one()
-        pushed = conn.execute(
-            select(SyncState.value).where(SyncState.key == "readings_pushed_id")
-        ).scalar()
-        readings = conn.execute(
-            select(func.count())
-            .select_from(SensorReading)
-            .where(SensorReading.id > int(pushed or 0))
-        ).scalar_one()
-    return int(changes) + int(readings)
+        return int(changes) + readings_module.unsent(conn)
+
+
+_MATERIAL_VALUES = (
+    "material_type",
+    "carbon_nitrogen_ratio",
+    "nitrogen_pct",
+    "moisture_pct",
+    "density_kg_per_liter",
+)
+
+
+def _material_values(payload: Payload) -> tuple[Any, ...]:
+    def norm(v: Any) -> Any:
+        return round(float(v), 6) if isinstance(v, int | float) else v
+
+    return (str(payload.get("name", "")).lower(), *(norm(payload.get(k)) for k in _MATERIAL_VALUES))
+
+
+def is_default_material(payload: Payload) -> bool:
+    """Still exactly the shipped default of that name (nobody has edited it)."""
+    from compost_desktop.domain.defaults import DEFAULT_MATERIALS
+
+    for d in DEFAULT_MATERIALS:
+        if d.name.lower() == str(payload.get("name", "")).lower():
+            shipped = {
+                "name": d.name,
+                "material_type": str(d.kind.value),
+                "carbon_nitrogen_ratio": d.cn_ratio,
+                "nitrogen_pct": d.nitrogen_pct,
+                "moisture_pct": d.moisture_pct,
+                "density_kg_per_liter": d.density_kg_per_l,
+            }
+            return _material_values(shipped) == _material_values(payload)
+    return False
+
+
+def _is_local(exc: Exception) -> bool:
+    """An error of this PC's SQLite store is not the server being away."""
+    orig = getattr(exc, "orig", None)
+    return type(orig).__module__.startswith("sqlite3") or "sqlite" in str(exc).lower()[:200]
+
+
+def _unreachable(exc: BaseException) -> str:
+    detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    first = detail[0] if detail else type(exc).__name__
+    return f"server unreachable: {first}"
 
 
 def _applying(conn: Connection, on: bool) -> None:

@@ -195,17 +195,18 @@ def test_a_hand_reading_can_be_deleted_until_it_has_gone_to_the_server(store: St
     with pytest.raises(ValidationError, match="deleted already"):
         delete_manual_reading(store.engine, cid, T0, "North, 1 m deep")
 
-    # Once pushed, the server keeps it: deleting only here would make the two disagree.
-    south = max(r["id"] for r in rows(store.engine))
-    with store.engine.begin() as conn:
-        conn.execute(
-            sa.insert(Base.metadata.tables["sync_state"]).values(
-                key="readings_pushed_id", value=str(south)
-            )
-        )
-    with pytest.raises(ValidationError, match="already been sent to the farm server"):
-        delete_manual_reading(store.engine, cid, T0, "South")
-    assert len(rows(store.engine)) == 2
+    # Once sent, deleting leaves a tombstone the sync carries to the server and other PCs.
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE sensor_reading SET sync_seq = 7"))
+    delete_manual_reading(store.engine, cid, T0, "South")
+    assert rows(store.engine) == []
+    if store.engine.dialect.name == "sqlite":
+        with store.engine.connect() as conn:
+            gone = conn.execute(
+                sa.text("SELECT device_id, quantity, base_seq FROM reading_delete_outbox")
+            ).all()
+        assert sorted(gone) == [("hand:South", "moisture", 7), ("hand:South", "temperature", 7)]
 
 
 def test_the_pathogen_tracker_counts_hand_readings(store: Store) -> None:
@@ -276,9 +277,10 @@ def test_hand_readings_reach_the_farm_server_with_their_notes(sqlite_url: str, p
             for quantity in ("moisture", "temperature")
         ]
         assert manual_readings(server, server_cycle)[0].notes == "steaming when opened"
-        # Sent is sent: deleting it only on this PC would leave the server disagreeing.
-        with pytest.raises(ValidationError, match="already been sent"):
-            delete_manual_reading(local, cid, T0, "North, 1 m deep")
+        # Deleting a sent hand reading deletes it on the server at the next sync.
+        delete_manual_reading(local, cid, T0, "North, 1 m deep")
+        SyncEngine(local, server, client_id="office").sync()
+        assert manual_readings(server, server_cycle) == []
     finally:
         local.dispose()
         server.dispose()

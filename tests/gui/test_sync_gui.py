@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QLocale, Qt
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from compost_desktop.db import migrate
@@ -100,19 +101,37 @@ def test_conflict_dialog_keeps_mine(
         )
         for i in range(dialog.fields.rowCount())
     }
-    assert rows["notes"] == ("mine", "theirs")
-    notes_row = next(
-        i for i in range(dialog.fields.rowCount()) if dialog.fields.item(i, 0).text() == "notes"
-    )
-    assert dialog.fields.item(notes_row, 0).checkState() == Qt.CheckState.Checked
+    assert rows == {"Notes": ("mine", "theirs")}  # only what differs
+    assert dialog.fields.item(0, 0).checkState() == Qt.CheckState.Checked
+    dialog.show()
     with qtbot.waitSignal(dialog.resolved):
         dialog.keep_mine.click()
-    assert dialog.list.count() == 0
+    qtbot.waitUntil(lambda: not dialog.isVisible())  # nothing left to decide: it closes
+    assert dialog.result() == QDialog.DialogCode.Accepted
     mine.sync()
     theirs.sync()
     assert other.cycle(other_id).notes == "mine"
     server.dispose()
     other_local.dispose()
+
+
+def test_conflict_values_read_in_the_users_units_and_date_format(qtbot: QtBot) -> None:
+    from compost_desktop.domain.units import MassUnit, VolumeUnit
+    from compost_desktop.gui.conflicts import _show
+    from compost_desktop.gui.report import ReportFormat
+    from compost_desktop.settings import UnitSettings
+
+    shown = ReportFormat(
+        QLocale(QLocale.Language.C), UnitSettings(MassUnit.LB, volume=VolumeUnit.US_GALLON)
+    )
+    assert _show(shown, "amount_kg", 45.359237, False) == "100.0 lb"
+    assert _show(shown, "volume_liters", 37.85411784, False) == "10.0 gal"
+    assert _show(shown, "start_date", "2026-06-01", False) == "2026-06-01"
+    assert _show(shown, "notes", None, False) == "—"
+    assert _show(shown, "notes", "x", True) == "(deleted)"
+    german = ReportFormat(QLocale(QLocale.Language.German, QLocale.Country.Germany), UnitSettings())
+    assert _show(german, "start_date", "2026-06-01", False) == "01.06.26"
+    assert _show(german, "amount_kg", 12.5, False) == "12,5 kg"
 
 
 def test_a_paused_sync_lets_no_saved_change_start_a_round(
