@@ -19,6 +19,7 @@ from compost_desktop import APP_ID, APP_NAME, __version__
 from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter
+from compost_desktop.gui.inputs import install_input_guard
 from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
 from compost_desktop.gui.sync_service import SyncService
@@ -156,6 +157,7 @@ def create_app(argv: list[str]) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)
+    install_input_guard(app)
     icon = resource_path("icons/compost-desktop.png")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))

@@ -290,8 +290,7 @@ class ReportFormat:
         if litres is None:
             return "—"
         unit = self.units.volume
-        decimals = 0 if unit is VolumeUnit.LITRE else 1
-        return f"{self.num(litres_to(litres, unit), decimals)} {unit.value}"
+        return f"{self.num(litres_to(litres, unit), unit.decimals)} {unit.value}"
 
     def temp(self, celsius: float, decimals: int = 1) -> str:
         unit = self.units.temperature
@@ -1363,7 +1362,7 @@ def _inputs_section(data: ReportData, fmt: ReportFormat) -> str:
             else _esc(
                 fmt.num(
                     litres_to(i.volume_l, fmt.units.volume),
-                    0 if fmt.units.volume is VolumeUnit.LITRE else 1,
+                    fmt.units.volume.decimals,
                 )
             ),
             opt(i.moisture_pct, 1),

@@ -73,6 +73,9 @@ class CycleDialog(QDialog):
         for box in (self.ui.capacity, self.ui.initial_volume, self.ui.current_volume):
             box.setSuffix(f" {units.volume.value}")
             box.setGroupSeparatorShown(True)
+            box.setDecimals(units.volume.decimals)
+            box.setMaximum(litres_to(box.maximum(), units.volume))
+            box.setSingleStep(max(0.1, litres_to(box.singleStep(), units.volume)))
         self.input_form = InputForm(self.ui.inputs_box)
         self.input_form.set_units(units.mass, units.volume)
         self.ui.inputs_layout.insertWidget(0, self.input_form, 1)
@@ -172,7 +175,8 @@ class CycleDialog(QDialog):
         self.ui.estimated_volume.setText(
             ""
             if volume is None
-            else f"Estimated from the inputs: {number(litres_to(volume, self._volume_unit), 0, loc)} "
+            else "Estimated from the inputs: "
+            f"{number(litres_to(volume, self._volume_unit), self._volume_unit.decimals, loc)} "
             f"{self._volume_unit.value}"
         )
         row_problem = self.row_problem()

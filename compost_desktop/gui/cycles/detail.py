@@ -309,7 +309,7 @@ class CycleDetail(QWidget):
         if litres is None:
             return "—"
         unit = self.ctx.settings.units.volume
-        return f"{number(litres_to(litres, unit), 0)} {unit.value}"
+        return f"{number(litres_to(litres, unit), unit.decimals)} {unit.value}"
 
     def _show_progress(self, cycle: CycleRecord, loc: QLocale) -> None:
         today = date.today()
@@ -352,7 +352,8 @@ class CycleDetail(QWidget):
                 f"{number(kg_to(i.mass_kg, units.mass), 1, loc)} {units.mass.value}",
                 "—"
                 if i.volume_l is None
-                else f"{number(litres_to(i.volume_l, units.volume), 0, loc)} {units.volume.value}",
+                else f"{number(litres_to(i.volume_l, units.volume), units.volume.decimals, loc)} "
+                f"{units.volume.value}",
                 "—" if i.moisture_pct is None else number(i.moisture_pct, 0, loc),
                 "—" if i.nitrogen_pct is None else number(i.nitrogen_pct, 2, loc),
                 "—" if i.cn_ratio is None else f"{number(i.cn_ratio, 0, loc)}:1",
