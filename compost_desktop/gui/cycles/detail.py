@@ -7,16 +7,20 @@ Every store call goes through the runner; the view only ever holds plain records
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QLocale, Qt, Signal, Slot
+from PySide6.QtCore import QDateTime, QLocale, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
+    QDateTimeEdit,
     QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
     QHeaderView,
+    QLineEdit,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -38,17 +42,28 @@ from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
+from compost_desktop.gui.inputs import date_format, datetime_format
 from compost_desktop.gui.report import open_report
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
     InputRecord,
     MaterialRecord,
+    TurningRecord,
 )
 from compost_desktop.services.store import ActiveCycleConflict, Store
 
 INPUT_COLUMNS = ("Added", "Material", "Kind", "Mass", "Volume", "Moisture %", "%N dry", "C:N")
 TURNING_COLUMNS = ("When", "Who", "Notes")
+# While the "When" field is untouched it follows the clock, so a window left open for days
+# still stamps a turning with the time it is added.
+NOW_REFRESH_MS = 20_000
+FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks differ a little; an hour is a typo
+
+
+def current_time() -> datetime:
+    """The local time with its zone; tests replace it to move the clock."""
+    return datetime.now().astimezone()
 
 
 def restore_draft(record: InputRecord, library: list[MaterialRecord]) -> InputDraft:
@@ -94,6 +109,64 @@ class DeleteInputCommand(QUndoCommand):
     def on_restored(self, record: InputRecord) -> None:
         self.input_id = record.id  # a redo deletes the restored row
         self.detail.on_changed(None)
+
+
+class DeleteTurningCommand(QUndoCommand):
+    """Delete a turning; undo logs it again (it gets a new id) with the same time and notes."""
+
+    def __init__(self, detail: CycleDetail, record: TurningRecord) -> None:
+        super().__init__("Delete turning")
+        self.detail = detail
+        self.record = record
+        self.turning_id = record.id
+
+    def redo(self) -> None:
+        turning_id = self.turning_id
+        self.detail.run(lambda s: s.delete_turning(turning_id), self.detail.on_changed)
+
+    def undo(self) -> None:
+        r = self.record
+        self.detail.run(
+            lambda s: s.add_turning(r.cycle_id, r.turned_at, r.operator, r.notes),
+            self.on_restored,
+        )
+
+    def on_restored(self, record: TurningRecord) -> None:
+        self.turning_id = record.id
+        self.detail.on_changed(None)
+
+
+class TurningDialog(QDialog):
+    """Correct one logged turning: its time, who turned it and the notes."""
+
+    def __init__(self, record: TurningRecord, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit turning")
+        self.when = QDateTimeEdit(self)
+        self.when.setCalendarPopup(True)
+        local = record.turned_at.astimezone() if record.turned_at.tzinfo else record.turned_at
+        self.when.setDateTime(QDateTime(local))
+        self.operator = QLineEdit(record.operator or "", self)
+        self.notes = QLineEdit(record.notes or "", self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        form = QFormLayout(self)
+        form.addRow("&When", self.when)
+        form.addRow("W&ho", self.operator)
+        form.addRow("&Notes", self.notes)
+        form.addRow(self.buttons)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    def values(self) -> tuple[datetime, str | None, str | None]:
+        when = self.when.dateTime().toPython()
+        assert isinstance(when, datetime)
+        return (
+            when.astimezone(),
+            self.operator.text().strip() or None,
+            self.notes.text().strip() or None,
+        )
 
 
 class InputDialog(QDialog):
@@ -177,7 +250,26 @@ class CycleDetail(QWidget):
 
         _setup_table(self.ui.inputs_table, INPUT_COLUMNS, stretch=1)
         _setup_table(self.ui.turnings_table, TURNING_COLUMNS, stretch=2)
-        self.ui.turned_at.setDateTime(QDateTime.currentDateTime())
+        self.ui.turned_at.setToolTip(
+            "Left as it is, the turning gets the time you add it; change it to log an earlier one"
+        )
+        self._turned_at_edited = False
+        self._show_now()
+        self.now_timer = QTimer(self)
+        self.now_timer.setInterval(NOW_REFRESH_MS)
+        self.now_timer.timeout.connect(self._show_now)
+        self.now_timer.start()
+        self.ui.turned_at.dateTimeChanged.connect(self.on_turned_at_edited)
+        self.edit_turning_button = QPushButton("Edit turning…", self.ui.turnings_box)
+        self.delete_turning_button = QPushButton("Delete turning", self.ui.turnings_box)
+        self.delete_turning_button.setToolTip("Delete the selected turning (Ctrl+Z undoes it)")
+        turning_actions = QHBoxLayout()
+        turning_actions.addWidget(self.edit_turning_button)
+        turning_actions.addWidget(self.delete_turning_button)
+        turning_actions.addStretch(1)
+        self.ui.turnings_layout.insertLayout(
+            self.ui.turnings_layout.indexOf(self.ui.turnings_table) + 1, turning_actions
+        )
         for bar in (self.ui.time_bar, self.ui.fill_bar):
             bar.setRange(0, 100)
 
@@ -197,6 +289,12 @@ class CycleDetail(QWidget):
         self.ui.inputs_table.itemSelectionChanged.connect(self._update_input_buttons)
         self.ui.inputs_table.doubleClicked.connect(self.on_edit_input_clicked)
         self.ui.add_turning_button.clicked.connect(self.on_add_turning_clicked)
+        self.ui.turning_notes.returnPressed.connect(self.on_add_turning_clicked)
+        self.ui.operator_edit.returnPressed.connect(self.on_add_turning_clicked)
+        self.edit_turning_button.clicked.connect(self.on_edit_turning_clicked)
+        self.delete_turning_button.clicked.connect(self.on_delete_turning_clicked)
+        self.ui.turnings_table.itemSelectionChanged.connect(self._update_turning_buttons)
+        self.ui.turnings_table.doubleClicked.connect(self.on_edit_turning_clicked)
         self.indicator.suggestion_accepted.connect(self.on_suggestion_accepted)
         self.ui.tabs.currentChanged.connect(self.on_tab_changed)
         self.ui.report_button.clicked.connect(self.on_report_clicked)
@@ -235,6 +333,7 @@ class CycleDetail(QWidget):
             self.undo_stack.clear()
         self._cycle_id = cycle_id
         self.ui.error_label.setText("")
+        self._show_now()
         self.pathogen.invalidate()
         self.reload()
         self.hand_readings.show_cycle(cycle_id)
@@ -375,7 +474,26 @@ class CycleDetail(QWidget):
             for col, text in enumerate(
                 (_datetime(loc, t.turned_at), t.operator or "", t.notes or "")
             ):
-                table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, t.id)
+                table.setItem(row, col, item)
+        self._update_turning_buttons()
+
+    @Slot()
+    def _update_turning_buttons(self) -> None:
+        chosen = self.selected_turning() is not None
+        editable = self.cycle is not None and self.cycle.status is not CycleStatus.ARCHIVED
+        self.edit_turning_button.setEnabled(chosen and editable)
+        self.delete_turning_button.setEnabled(chosen and editable)
+
+    def selected_turning(self) -> TurningRecord | None:
+        if self.cycle is None:
+            return None
+        items = self.ui.turnings_table.selectedItems()
+        if not items:
+            return None
+        turning_id = items[0].data(Qt.ItemDataRole.UserRole)
+        return next((t for t in self.cycle.turnings if t.id == turning_id), None)
 
     def _update_actions(self) -> None:
         status = self.cycle.status if self.cycle else None
@@ -393,6 +511,7 @@ class CycleDetail(QWidget):
         self.ui.add_input_button.setEnabled(editable)
         self.ui.add_turning_button.setEnabled(editable)
         self._update_input_buttons()
+        self._update_turning_buttons()
 
     @Slot()
     def _update_input_buttons(self) -> None:
@@ -558,20 +677,69 @@ class CycleDetail(QWidget):
         self.run(lambda s: s.add_input(cycle_id, draft), self.on_changed)
 
     @Slot()
+    def _show_now(self) -> None:
+        """Keep an untouched "When" field on the current time."""
+        if self._turned_at_edited:
+            return
+        with QSignalBlocker(self.ui.turned_at):
+            self.ui.turned_at.setDateTime(QDateTime(current_time().replace(tzinfo=None)))
+
+    @Slot()
+    def on_turned_at_edited(self) -> None:
+        self._turned_at_edited = True
+
+    @Slot()
     def on_add_turning_clicked(self) -> None:
         cycle_id = self._cycle_id
-        if cycle_id is None:
+        if cycle_id is None or not self.ui.add_turning_button.isEnabled():
             return
-        when = self.ui.turned_at.dateTime().toPython()
-        assert isinstance(when, datetime)
-        when = when.astimezone()  # local wall time, with its zone
+        if self._turned_at_edited:
+            when = self.ui.turned_at.dateTime().toPython()
+            assert isinstance(when, datetime)
+            when = when.astimezone()  # local wall time, with its zone
+        else:
+            when = current_time()  # the moment of the click, not when the field was filled
+        if when > current_time() + FUTURE_TOLERANCE:
+            answer = QMessageBox.question(
+                self,
+                "Turning in the future?",
+                f"The turning time {_datetime(QLocale(), when)} is in the future. Log it anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         operator = self.ui.operator_edit.text().strip() or None
         notes = self.ui.turning_notes.text().strip() or None
 
         def done(_r: object) -> None:
             self.ui.turning_notes.clear()
+            self._turned_at_edited = False
+            self._show_now()
 
         self.run(lambda s: s.add_turning(cycle_id, when, operator, notes), done)
+
+    @Slot()
+    def on_edit_turning_clicked(self) -> None:
+        record = self.selected_turning()
+        if record is None or not self.edit_turning_button.isEnabled():
+            return
+        dialog = TurningDialog(record, self)
+        self.turning_dialog = dialog
+
+        def save() -> None:
+            when, operator, notes = dialog.values()
+            self.run(lambda s: s.update_turning(record.id, when, operator, notes), self.on_changed)
+
+        dialog.accepted.connect(save)
+        dialog.setModal(True)
+        dialog.open()
+
+    @Slot()
+    def on_delete_turning_clicked(self) -> None:
+        record = self.selected_turning()
+        if record is not None:
+            self.undo_stack.push(DeleteTurningCommand(self, record))
 
 
 def _setup_table(table: QTableWidget, columns: tuple[str, ...], stretch: int) -> None:
@@ -592,9 +760,9 @@ def _date(loc: QLocale, value: date | None) -> str:
         return "—"
     from PySide6.QtCore import QDate
 
-    return loc.toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)
+    return loc.toString(QDate(value.year, value.month, value.day), date_format(loc))
 
 
 def _datetime(loc: QLocale, value: datetime) -> str:
     local = value.astimezone() if value.tzinfo else value
-    return loc.toString(QDateTime(local), QLocale.FormatType.ShortFormat)
+    return loc.toString(QDateTime(local.replace(tzinfo=None)), datetime_format(loc))
