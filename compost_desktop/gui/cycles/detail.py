@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
 from compost_desktop.domain.lifecycle import CycleStatus, can_transition
 from compost_desktop.domain.progress import time_progress, volume_progress
 from compost_desktop.domain.units import kg_to, litres_to
+from compost_desktop.domain.validation import usual_delivery_kg
 from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
 from compost_desktop.gui.cycles.history_chart import HistoryChart
-from compost_desktop.gui.cycles.input_form import InputForm
+from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm
 from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
@@ -199,8 +200,12 @@ class InputDialog(QDialog):
 
     @Slot()
     def on_rows_changed(self) -> None:
-        error = self.row.value().error
-        self.error_label.setText(error or "")
+        value = self.row.value()
+        error = value.error
+        # Errors wait until a field is touched; a warning never blocks.
+        touched = bool(self.row.material.currentText().strip()) or self.row.amount.value() > 0
+        self.error_label.setText((error if touched else "") or value.warning or "")
+        self.error_label.setStyleSheet(f"color: {'#c62828' if error else '#b06000'};")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(error is None)
 
 
@@ -620,8 +625,19 @@ class CycleDetail(QWidget):
     def _open_input_dialog(self, record: InputRecord | None) -> InputDialog:
         dialog = InputDialog(self.ctx, self.library, self)
         units = self.ctx.settings.units
+        cycle = self.cycle
+        others = [
+            i.mass_kg
+            for i in (cycle.inputs if cycle else ())
+            if record is None or i.id != record.id
+        ]
+        dialog.form.delivery_context = lambda: DeliveryContext(
+            cycle.capacity_l if cycle else None, usual_delivery_kg(others)
+        )
         if record is not None:
             dialog.setWindowTitle(f"Edit input: {record.material_name}")
+            if record.added_at is not None:
+                dialog.row.set_delivered_at(record.added_at)
             dialog.row.set_values(record.material_name, round(kg_to(record.mass_kg, units.mass), 2))
             material = next((m for m in self.library if m.id == record.material_id), None)
             if material and record.moisture_pct != material.moisture_pct and record.moisture_pct:

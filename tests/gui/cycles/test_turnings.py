@@ -59,9 +59,7 @@ def test_a_chosen_time_is_kept_and_enter_in_the_notes_adds(
     assert detail.ui.turnings_table.rowCount() == 1
 
 
-def test_edit_and_delete_a_turning_with_undo(
-    qtbot: QtBot, page: CyclesPage, store: Store
-) -> None:
+def test_edit_and_delete_a_turning_with_undo(qtbot: QtBot, page: CyclesPage, store: Store) -> None:
     cid = make_cycle(store, "Bay 1")
     first = datetime(2026, 4, 3, 7, 20).astimezone()
     store.add_turning(cid, first, "Ana", "first")
