@@ -593,7 +593,7 @@ def _too_sparse(points: Sequence[tuple[str, datetime, float]], max_gap: timedelt
     times = sorted({at for _probe, at, _value in points})
     if len(times) < 2:
         return None
-    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    gaps = sorted(b - a for a, b in pairwise(times))
     median = gaps[len(gaps) // 2]
     if median <= max_gap:
         return None

@@ -87,7 +87,7 @@ class InputGuard(QObject):
         super().__init__(parent)
         self.last_refusal = ""
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.Wheel and isinstance(watched, QWidget):
             return self._on_wheel(watched, event)

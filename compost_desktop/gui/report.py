@@ -80,7 +80,6 @@ from compost_desktop.domain.pathogen import PRESETS, PathogenRule, PathogenStatu
 from compost_desktop.domain.phases import Phase
 from compost_desktop.domain.units import (
     TemperatureUnit,
-    VolumeUnit,
     celsius_to,
     kg_to,
     litres_to,
