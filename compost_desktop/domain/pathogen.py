@@ -44,11 +44,11 @@ import json
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from itertools import chain, islice
+from itertools import chain, islice, pairwise
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -206,7 +206,12 @@ class PathogenRule:
     @property
     def summary(self) -> str:
         """The requirement in one line for the detail view and the report."""
-        parts = [f"lowest probe ≥ {self.min_temp_c:g} °C for {format_duration(self.duration)}"]
+        return self.describe()
+
+    def describe(self, temp: Callable[[float], str] | None = None) -> str:
+        """`summary` with the temperature written by `temp` (°F for a user who works in °F)."""
+        shown = temp(self.min_temp_c) if temp else f"{self.min_temp_c:g} °C"
+        parts = [f"lowest probe ≥ {shown} for {format_duration(self.duration)}"]
         if self.min_turnings:
             turns = f"at least {self.min_turnings} turning{'s' if self.min_turnings != 1 else ''}"
             if self.min_turning_interval is not None:

@@ -110,9 +110,9 @@ class SingleInstance(QObject):
         assert self.server is not None
         while (sock := self.server.nextPendingConnection()) is not None:
             # Short messages arrive at once; wait briefly rather than keep sockets around.
-            if sock.bytesAvailable() or sock.waitForReadyRead(500):
-                if bytes(sock.readAll().data()).strip():
-                    self.activation_requested.emit()
+            arrived = sock.bytesAvailable() or sock.waitForReadyRead(500)
+            if arrived and bytes(sock.readAll().data()).strip():
+                self.activation_requested.emit()
             sock.close()
             sock.deleteLater()
 

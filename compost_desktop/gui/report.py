@@ -1219,7 +1219,7 @@ def _title(data: ReportData, fmt: ReportFormat) -> str:
 
 def _pathogen_badge(data: ReportData, fmt: ReportFormat) -> str:
     p = data.pathogen
-    headline = pathogen_headline(p.result, fmt.when, p.has_readings)
+    headline = pathogen_headline(p.result, fmt.when, p.has_readings, _temp_text(fmt))
     return _coloured(headline, PATHOGEN_COLOURS[p.status])
 
 
@@ -1486,7 +1486,7 @@ def _pathogen_section(data: ReportData, fmt: ReportFormat) -> str:
         PathogenStatus.NOT_YET: "#fdf5e6",
         PathogenStatus.FAILED: "#fbeaea",
     }[p.status]
-    headline = pathogen_headline(p.result, fmt.when, p.has_readings)
+    headline = pathogen_headline(p.result, fmt.when, p.has_readings, _temp_text(fmt))
     result = p.result
     facts = [
         ("Rule", _esc(rule.name)),
@@ -1826,3 +1826,8 @@ __all__ = [
     "render_report_pages",
     "write_report_pdf",
 ]
+
+
+def _temp_text(fmt: ReportFormat) -> Callable[[float], str]:
+    """A rule's whole-degree threshold in the report's unit: 55 °C, or 131 °F."""
+    return lambda celsius: fmt.temp(celsius, 0) if celsius.is_integer() else fmt.temp(celsius)

@@ -323,15 +323,22 @@ def pathogen_headline(
     result: PathogenResult,
     when: Callable[[datetime], str] | None = None,
     has_readings: bool = True,
+    temp_text: Callable[[float], str] | None = None,
 ) -> str:
-    """The status in one line, worded as the detail view's pathogen panel words it."""
+    """The status in one line, worded as the detail view's pathogen panel words it.
+
+    `temp_text` writes a temperature in the user's unit (°F too); °C when not given.
+    """
     rule = result.rule
     if not has_readings:
         if result.status is PathogenStatus.FAILED:
             return "Failed: no temperature readings were recorded"
         return "Not yet: no temperature readings recorded yet"
     needed = format_duration(rule.duration)
-    temp = f"≥ {rule.min_temp_c:g} °C"
+    temp = f"≥ {temp_text(rule.min_temp_c) if temp_text else f'{rule.min_temp_c:g} °C'}"
+    if result.too_sparse is not None and result.status is not PathogenStatus.MET:
+        verdict = "Failed" if result.status is PathogenStatus.FAILED else "Not yet"
+        return f"{verdict}: readings too sparse for this rule (it needs a continuous logger)"
     if result.status is PathogenStatus.MET:
         if result.met_at is None or when is None:
             return "Met"

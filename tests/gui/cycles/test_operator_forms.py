@@ -135,3 +135,25 @@ def test_input_dialog_warns_of_a_delivery_far_above_the_usual_and_keeps_its_time
     fill_row(qtbot, dlg.row, "Straw", "40000")
     assert "usual delivery" in dlg.error_label.text()
     assert dlg.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+
+
+def test_a_hand_reading_above_95_is_questioned_but_saves(
+    qtbot: QtBot, ctx: AppContext, store: Store
+) -> None:
+    from tests.gui.cycles.test_manual_reading_dialog import fill, open_dialog
+
+    dialog = open_dialog(qtbot, ctx, make_cycle(store, "Bay 10"))
+    fill(qtbot, dialog, "North", "98")
+    assert "outside what a pile reaches" in dialog.message.text()
+    assert dialog.save_button.isEnabled()
+
+
+def test_an_empty_list_says_what_to_do_first(qtbot: QtBot, ctx: AppContext) -> None:
+    page = CyclesPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.empty_hint.isVisible()
+    text = page.empty_hint.text()
+    for step in ("Create a cycle", "Connect the farm server", "Connect the sensors"):
+        assert step in text
+    assert not page.table.isVisible()
