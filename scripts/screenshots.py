@@ -1,6 +1,11 @@
 """Render every screen offscreen with realistic data to docs/screenshots/*.png.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR] [--size WxH]
+
+To check small screens and scaling, render elsewhere and look, e.g.
+    QT_SCALE_FACTOR=1.5 ... scripts/screenshots.py /tmp/shots-150 --size 1366x768
+(--size is the window in device-independent pixels; at 150 % a 1366×768 screen holds
+about 910×512 of them).
 
 Everything happens in a throwaway data folder (database, QSettings, no keyring), so running
 it never touches the user's own data. Regenerate after changing a screen, then look at the
@@ -268,7 +273,12 @@ def records_screens(store: Store) -> None:
 
 
 def main(argv: list[str]) -> int:
-    global OUT_DIR
+    global OUT_DIR, WINDOW_SIZE
+    if "--size" in argv:
+        at = argv.index("--size")
+        width, height = argv[at + 1].lower().split("x")
+        WINDOW_SIZE = (int(width), int(height))
+        del argv[at : at + 2]
     if argv:
         OUT_DIR = Path(argv[0]).resolve()
     OUT_DIR.mkdir(parents=True, exist_ok=True)

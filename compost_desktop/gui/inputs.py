@@ -15,7 +15,7 @@ the application fixes both for every field, present and future:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, Signal
+from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
@@ -64,7 +64,7 @@ def refusal(box: QAbstractSpinBox, text: str) -> str:
     if isinstance(box, (QSpinBox, QDoubleSpinBox)):
         low, high = box.minimum(), box.maximum()
         unit = suffix.strip()
-        limits = f"{loc.toString(float(low), 'g', 6)}–{loc.toString(float(high), 'g', 6)}"
+        limits = f"{box.textFromValue(low)}–{box.textFromValue(high)}"  # type: ignore[arg-type]
         limits += f" {unit}" if unit else ""
         if bare.startswith(("-", loc.negativeSign())) and low >= 0:
             return f"This field cannot be negative ({limits})."
@@ -86,6 +86,9 @@ class InputGuard(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.last_refusal = ""
+        # After a refused keystroke the rest of what is typed is refused too ("30 m3" must
+        # not become 303), until the user edits (Backspace, Delete, arrows) or leaves.
+        self._refusing: QAbstractSpinBox | None = None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
@@ -94,8 +97,16 @@ class InputGuard(QObject):
         if kind == QEvent.Type.KeyPress and isinstance(watched, QAbstractSpinBox):
             assert isinstance(event, QKeyEvent)
             return self._on_key(watched, event)
-        if kind == QEvent.Type.Polish and isinstance(watched, QDateTimeEdit):
-            self._format_dates(watched)
+        if kind == QEvent.Type.FocusOut and watched is self._refusing:
+            self._refusing = None
+        if kind == QEvent.Type.Polish and isinstance(watched, _WHEEL_WIDGETS):
+            # Qt gives a WheelFocus widget the focus *before* any filter sees the wheel
+            # event (QApplication::notify), so the pointer passing over a field would still
+            # change it; such fields take the focus by click or Tab only.
+            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            if isinstance(watched, QDateTimeEdit):
+                self._format_dates(watched)
         return False
 
     # --- the wheel -------------------------------------------------------------------
@@ -120,8 +131,14 @@ class InputGuard(QObject):
 
     def _on_key(self, box: QAbstractSpinBox, event: QKeyEvent) -> bool:
         typed = event.text()
-        if isinstance(box, QDateTimeEdit) or not typed or not typed.isprintable():
+        if isinstance(box, QDateTimeEdit):
             return False
+        if not typed or not typed.isprintable():
+            self._refusing = None  # an edit: the user is fixing the text
+            return False
+        if self._refusing is box:
+            self.show_refusal(box, self.last_refusal)
+            return True
         edit = box.lineEdit()
         text = edit.text()
         if edit.hasSelectedText():
@@ -137,6 +154,7 @@ class InputGuard(QObject):
             state = type(state).Invalid
         if state != type(state).Invalid:
             return False
+        self._refusing = box
         self.show_refusal(box, refusal(box, candidate))
         return True
 

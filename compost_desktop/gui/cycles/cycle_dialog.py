@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, QLocale, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
+    QFrame,
+    QScrollArea,
+    QVBoxLayout,
     QDialogButtonBox,
     QDoubleSpinBox,
     QLabel,
@@ -73,6 +77,7 @@ class CycleDialog(QDialog):
         self._saving = False
         self.ui = Ui_CycleDialog()
         self.ui.setupUi(self)
+        self._scroll_contents()
         self.setWindowTitle(f"Edit {record.name}" if record else "New cycle")
         self.save_button = self.ui.button_box.button(QDialogButtonBox.StandardButton.Save)
 
@@ -130,6 +135,43 @@ class CycleDialog(QDialog):
         self.on_rows_changed()
         self._pristine = self._snapshot()
         self._load_library()
+
+    def _scroll_contents(self) -> None:
+        """Everything but the buttons scrolls, so on a small or scaled screen the dialog can
+        be shorter than its contents and Save stays in reach."""
+        layout = self.ui.main_layout
+        content = QWidget(self)
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(0, 0, 0, 0)
+        stretches = [layout.stretch(i) for i in range(layout.count())]
+        items = [layout.takeAt(0) for _ in range(layout.count())]
+        for item, stretch in zip(items, stretches, strict=True):
+            widget, sub = item.widget(), item.layout()
+            if widget is self.ui.button_box:
+                continue
+            if widget is not None:
+                inner.addWidget(widget, stretch)
+            elif sub is not None:
+                inner.addLayout(sub, stretch)
+            else:
+                inner.addItem(item)
+        self.scroll_area = QScrollArea(self)
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(content)
+        content.setMinimumHeight(520)  # below this the inputs table is too short to use
+        layout.addWidget(self.scroll_area, 1)
+        layout.addWidget(self.ui.button_box)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        """Never taller or wider than the screen's free area."""
+        screen = self.screen()
+        if screen is not None:
+            avail = screen.availableGeometry()
+            self.resize(
+                min(self.width(), avail.width() - 40), min(self.height(), avail.height() - 60)
+            )
+        super().showEvent(event)
 
     # --- loading ---------------------------------------------------------------------
 
