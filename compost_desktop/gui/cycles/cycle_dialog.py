@@ -13,14 +13,14 @@ from PySide6.QtCore import QDate, QLocale, Signal, Slot
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
-    QFrame,
-    QScrollArea,
-    QVBoxLayout,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFrame,
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
+    QVBoxLayout,
     QWidget,
 )
 from sqlalchemy.exc import OperationalError
@@ -163,7 +163,7 @@ class CycleDialog(QDialog):
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.ui.button_box)
 
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event: QShowEvent) -> None:
         """Never taller or wider than the screen's free area."""
         screen = self.screen()
         if screen is not None:
