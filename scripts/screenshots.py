@@ -25,9 +25,18 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "docs" / "screenshots"
 WINDOW_SIZE = (1280, 800)
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="compost-screens-"))
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    # The offscreen screen is 800×600 unless told otherwise, and dialogs fit themselves to the
+    # screen: render on a 1920×1080 one (a configfile in QT_QPA_PLATFORM overrides this).
+    _SCREEN = _SCRATCH / "screen.json"
+    _SCREEN.write_text(
+        '{"screens": [{"name": "S", "x": 0, "y": 0, "width": 1920, "height": 1080,'
+        ' "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}',
+        encoding="utf-8",
+    )
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 os.environ["COMPOST_DATA_DIR"] = str(_SCRATCH / "data")
 os.environ.pop("COMPOST_DATABASE_URL", None)
 sys.path.insert(0, str(ROOT))

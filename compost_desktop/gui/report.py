@@ -1247,7 +1247,7 @@ def _facts_section(data: ReportData, fmt: ReportFormat) -> str:
         ("Activated", _esc(fmt.when(f.activated_at))),
         ("Completed", _esc(fmt.when(f.completed_at))),
         ("Bay capacity", _esc(fmt.volume(f.capacity_l))),
-        ("Filled by inputs", _esc(fill)),
+        ("Fill of the bay", _esc(fill)),
         ("Initial volume", _esc(fmt.volume(f.initial_volume_l))),
         ("Current volume", _esc(current)),
         ("Green inputs", _esc(fmt.mass(f.green_kg))),

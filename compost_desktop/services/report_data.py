@@ -28,6 +28,7 @@ from compost_desktop.domain.pathogen import (
     format_duration,
 )
 from compost_desktop.domain.phases import PhaseSpan
+from compost_desktop.domain.progress import bay_fill_l
 from compost_desktop.monitoring.parsing import TEMPERATURE
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_data import Marker, Series
@@ -263,7 +264,7 @@ def gather_report(
         capacity_l=cycle.capacity_l,
         initial_volume_l=cycle.initial_volume_l,
         current_volume_l=cycle.current_volume_l,
-        filled_volume_l=cycle.estimated_volume_l,
+        filled_volume_l=bay_fill_l(cycle.initial_volume_l, cycle.estimated_volume_l),
         green_kg=cycle.green_kg,
         brown_kg=cycle.brown_kg,
         notes=cycle.notes,

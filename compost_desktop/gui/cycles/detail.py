@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.domain.lifecycle import CycleStatus, can_transition
-from compost_desktop.domain.progress import time_progress, volume_progress
+from compost_desktop.domain.progress import bay_fill_l, time_progress, volume_progress
 from compost_desktop.domain.units import kg_to, litres_to
 from compost_desktop.domain.validation import usual_delivery_kg
 from compost_desktop.gui.context import CYCLES, AppContext
@@ -429,11 +429,14 @@ class CycleDetail(QWidget):
             days = (today - cycle.start_date).days if cycle.start_date else 0
             self.ui.time_bar.setFormat(f"%p % — day {loc.toString(max(0, days))}")
         vp = volume_progress(cycle.initial_volume_l, cycle.current_volume_l, cycle.capacity_l)
-        self.ui.fill_bar.setValue(round(min(1.0, vp.fill_fraction or 0) * 100))
+        # The same rule as the report: the measured initial volume, else the inputs' volume.
+        filled = bay_fill_l(cycle.initial_volume_l, cycle.estimated_volume_l)
+        fill = filled / cycle.capacity_l if filled and cycle.capacity_l else None
+        self.ui.fill_bar.setValue(round(min(1.0, fill or 0) * 100))
         self.ui.fill_bar.setFormat(
-            "capacity or initial volume not set"
-            if vp.fill_fraction is None
-            else f"%p % of {self._volume(cycle.capacity_l)}"
+            "capacity not set, or nothing in the bay yet"
+            if fill is None
+            else f"{number(fill * 100, 0, loc)} % of {self._volume(cycle.capacity_l)}"
         )
         if vp.shrinkage_fraction is None:
             self.ui.shrinkage_label.setText("Current volume not measured yet.")

@@ -157,3 +157,24 @@ def test_an_empty_list_says_what_to_do_first(qtbot: QtBot, ctx: AppContext) -> N
     for step in ("Create a cycle", "Connect the farm server", "Connect the sensors"):
         assert step in text
     assert not page.table.isVisible()
+
+
+def test_fill_of_the_bay_agrees_with_the_report_and_volumes_show_in_cubic_metres(
+    qtbot: QtBot, ctx: AppContext, store: Store
+) -> None:
+    from compost_desktop.domain.pathogen import PRESETS
+    from compost_desktop.domain.units import VolumeUnit
+    from compost_desktop.services.report_data import gather_report
+
+    ctx.settings.units.volume = VolumeUnit.CUBIC_METRE
+    # 600 kg of wood chips at 300 kg/m³ = 2 m³ in a 12 m³ bay, no initial volume measured.
+    cid = make_cycle(store, "Bay 11", (("Wood chips", 600),), capacity_l=12_000.0)
+    page = CyclesPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.open_cycle(cid)
+    assert page.detail.ui.fill_bar.format() == "17 % of 12.00 m³"
+    facts = gather_report(
+        store.engine, cid, PRESETS["epa-pfrp-in-vessel"], datetime.now().astimezone()
+    ).facts
+    assert facts.fill_pct is not None and round(facts.fill_pct) == 17
