@@ -1490,9 +1490,9 @@ def _pathogen_section(data: ReportData, fmt: ReportFormat) -> str:
     result = p.result
     facts = [
         ("Rule", _esc(rule.name)),
-        ("Requirement", _esc(rule.summary[0].upper() + rule.summary[1:])),
+        ("Requirement", _esc(_capital(rule.describe(_temp_text(fmt))))),
     ]
-    facts += [(label, _esc(value)) for label, value in rule_parameters(rule)]
+    facts += [(label, _esc(value)) for label, value in rule_parameters(rule, _temp_text(fmt))]
     if result.run_start is not None and result.run_end is not None:
         facts.append(
             (
@@ -1831,3 +1831,7 @@ __all__ = [
 def _temp_text(fmt: ReportFormat) -> Callable[[float], str]:
     """A rule's whole-degree threshold in the report's unit: 55 °C, or 131 °F."""
     return lambda celsius: fmt.temp(celsius, 0) if celsius.is_integer() else fmt.temp(celsius)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

@@ -358,11 +358,20 @@ def pathogen_headline(
     )
 
 
-def rule_parameters(rule: PathogenRule) -> list[tuple[str, str]]:
+def rule_parameters(
+    rule: PathogenRule, temp_text: Callable[[float], str] | None = None
+) -> list[tuple[str, str]]:
     """The rule's parameters as label/value pairs, for the report's rule table."""
+    threshold = temp_text(rule.min_temp_c) if temp_text else f"{rule.min_temp_c:g} °C"
+    judged = (
+        "one day per day whose lowest reading qualifies"
+        if rule.reading_interval.value == "daily"
+        else "continuous"
+    )
     rows = [
-        ("Minimum temperature", f"{rule.min_temp_c:g} °C, on the lowest probe"),
-        ("Time at temperature", f"{format_duration(rule.duration)}, continuous"),
+        ("Minimum temperature", f"{threshold}, on the lowest probe"),
+        ("Time at temperature", f"{format_duration(rule.duration)}, {judged}"),
+        ("Records", rule.reading_interval.label),
     ]
     if rule.min_turnings:
         turns = f"at least {rule.min_turnings} within the run"

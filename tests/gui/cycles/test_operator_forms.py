@@ -178,3 +178,24 @@ def test_fill_of_the_bay_agrees_with_the_report_and_volumes_show_in_cubic_metres
         store.engine, cid, PRESETS["epa-pfrp-in-vessel"], datetime.now().astimezone()
     ).facts
     assert facts.fill_pct is not None and round(facts.fill_pct) == 17
+
+
+def test_fahrenheit_reaches_the_report_headline_and_rule(
+    qapp: object, ctx: AppContext, store: Store
+) -> None:
+    from compost_desktop.domain.pathogen import PRESETS
+    from compost_desktop.domain.units import TemperatureUnit
+    from compost_desktop.gui.report import ReportDocument
+    from compost_desktop.services.report_data import gather_report
+    from compost_desktop.settings import UnitSettings
+
+    cid = make_cycle(store, "Bay 12")
+    store.activate(cid)
+    data = gather_report(
+        store.engine, cid, PRESETS["epa-pfrp-in-vessel-daily"], datetime.now().astimezone()
+    )
+    text = ReportDocument(data, UnitSettings(temperature=TemperatureUnit.FAHRENHEIT)).doc
+    plain = text.toPlainText()
+    assert "131 °F" in plain
+    assert "≥ 55 °C" not in plain and "55 °C, on the lowest probe" not in plain  # notes quote °C
+    assert "daily hand readings" in plain
