@@ -143,6 +143,13 @@ def fit_on_screen(window: QWidget) -> None:
     if screen is None:
         return
     avail = screen.availableGeometry()
+    # A small or scaled screen (1366×768 at 150 % is about 910×512): the window's own
+    # minimum must not push it past the screen.
+    minimum = window.minimumSize()
+    window.setMinimumSize(
+        min(minimum.width(), avail.width() - SCREEN_MARGIN),
+        min(minimum.height(), avail.height() - SCREEN_MARGIN),
+    )
     if avail.contains(frame) and frame.height() + SCREEN_MARGIN // 2 <= avail.height():
         return
     width = min(window.width(), avail.width() - SCREEN_MARGIN)

@@ -149,3 +149,17 @@ def test_a_signal_shuts_down_as_quit_does_and_a_second_launch_forwards(
         assert not Path(f"/proc/{child}").exists() or "zombie" in Path(
             f"/proc/{child}/status"
         ).read_text(encoding="utf-8")
+
+
+def test_the_main_window_fits_a_screen_smaller_than_its_minimum(qtbot: QtBot) -> None:
+    """The offscreen screen (800×600) is like 1366×768 at 150 %: smaller than the window's
+    own minimum size, which must give way."""
+    bus = ChangeBus()
+    ctx = AppContext(Settings(), ImmediateRunner(bus), bus)
+    window = build_window(ctx, "log.txt")
+    qtbot.addWidget(window)
+    window.page("cycles")
+    fit_on_screen(window)
+    window.show()
+    avail = QGuiApplication.primaryScreen().availableGeometry()
+    assert avail.contains(window.geometry()), (avail, window.geometry())

@@ -115,11 +115,15 @@ class CyclesPage(QWidget):
             edit.setEnabled(False)
             edit.dateChanged.connect(self.on_date_filter_changed)
         self.date_filter.toggled.connect(self.on_date_filter_changed)
-        filters.addSpacing(12)
-        filters.addWidget(self.date_filter)
-        filters.addWidget(self.date_from)
-        filters.addWidget(QLabel("and", page))
-        filters.addWidget(self.date_to)
+        # The date filter on a row of its own keeps the page narrow enough for a 1366×768
+        # screen at 150 % (about 910 px across).
+        dates = QHBoxLayout()
+        dates.addWidget(self.date_filter)
+        dates.addWidget(self.date_from)
+        dates.addWidget(QLabel("and", page))
+        dates.addWidget(self.date_to)
+        dates.addStretch(1)
+        self.date_row = dates
         filters.addStretch(1)
         self.new_button = QPushButton("New cycle…", page)
         self.new_button.setToolTip("Plan a new cycle (Ctrl+N)")
@@ -195,6 +199,7 @@ class CyclesPage(QWidget):
 
         layout = QVBoxLayout(page)
         layout.addLayout(filters)
+        layout.addLayout(self.date_row)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_hint, 1)
         footer = QHBoxLayout()
