@@ -1,6 +1,11 @@
 """Render every screen offscreen with realistic data to docs/screenshots/*.png.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR] [--size WxH]
+
+To check small screens and scaling, render elsewhere and look, e.g.
+    QT_SCALE_FACTOR=1.5 ... scripts/screenshots.py /tmp/shots-150 --size 1366x768
+(--size is the window in device-independent pixels; at 150 % a 1366×768 screen holds
+about 910×512 of them).
 
 Everything happens in a throwaway data folder (database, QSettings, no keyring), so running
 it never touches the user's own data. Regenerate after changing a screen, then look at the
@@ -20,9 +25,18 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "docs" / "screenshots"
 WINDOW_SIZE = (1280, 800)
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="compost-screens-"))
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    # The offscreen screen is 800×600 unless told otherwise, and dialogs fit themselves to the
+    # screen: render on a 1920×1080 one (a configfile in QT_QPA_PLATFORM overrides this).
+    _SCREEN = _SCRATCH / "screen.json"
+    _SCREEN.write_text(
+        '{"screens": [{"name": "S", "x": 0, "y": 0, "width": 1920, "height": 1080,'
+        ' "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}',
+        encoding="utf-8",
+    )
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_SCREEN}"
 os.environ["COMPOST_DATA_DIR"] = str(_SCRATCH / "data")
 os.environ.pop("COMPOST_DATABASE_URL", None)
 sys.path.insert(0, str(ROOT))
@@ -268,7 +282,12 @@ def records_screens(store: Store) -> None:
 
 
 def main(argv: list[str]) -> int:
-    global OUT_DIR
+    global OUT_DIR, WINDOW_SIZE
+    if "--size" in argv:
+        at = argv.index("--size")
+        width, height = argv[at + 1].lower().split("x")
+        WINDOW_SIZE = (int(width), int(height))
+        del argv[at : at + 2]
     if argv:
         OUT_DIR = Path(argv[0]).resolve()
     OUT_DIR.mkdir(parents=True, exist_ok=True)

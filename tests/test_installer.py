@@ -108,6 +108,8 @@ def test_bundle_is_trimmed_but_has_what_runs_the_app(dist: Dist) -> None:
     assert not list(internal.rglob("*WebEngine*"))
     assert (internal / "migrations" / "env.py").is_file()
     assert (internal / "resources" / "icons" / f"{APP}.svg").is_file()
+    assert (internal / "resources" / "help" / "user-guide.html").is_file()  # F1
+    assert list(internal.rglob("libQt6Network*"))  # QLocalServer: one running copy
     broken = [p for p in dist.bundle.rglob("*") if p.is_symlink() and not p.exists()]
     assert not broken, f"dangling links: {broken}"
 

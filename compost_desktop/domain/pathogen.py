@@ -28,6 +28,14 @@ How readings are judged (the decisions an inspector may ask about):
   (everything is compared in UTC, so a daylight-saving change does not add or lose an hour).
 * Readings, moisture samples and turnings dated after ``now`` are ignored. A temperature that
   is not a number (NaN) never qualifies.
+* A rule states the records it accepts (``reading_interval``). A **continuous** rule is
+  judged as above, for loggers; when the readings are mostly further apart than ``max_gap``
+  the result says the data is too sparse for it (``too_sparse``) instead of reporting "0 s".
+  A **daily** rule is for hand readings, one per position per day: each calendar day (in
+  ``now``'s zone) counts as one day at temperature when the lowest of that day's readings
+  qualifies (and, with a moisture rule, the day's lowest moisture, or the previous day's when
+  none was taken that day); a day without a reading breaks the run. The rule is met on the
+  day that completes the required number of consecutive days, at that day's last reading.
 """
 
 from __future__ import annotations
@@ -36,11 +44,11 @@ import json
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
-from itertools import chain, islice
+from itertools import chain, islice, pairwise
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -80,6 +88,17 @@ class PathogenStatus(StrEnum):
         return {"met": "Met", "not_yet": "Not yet", "failed": "Failed"}[self.value]
 
 
+class ReadingInterval(StrEnum):
+    """The kind of record a rule accepts: a logger's stream, or one hand reading a day."""
+
+    CONTINUOUS = "continuous"
+    DAILY = "daily"
+
+    @property
+    def label(self) -> str:
+        return {"continuous": "continuous logger", "daily": "daily hand readings"}[self.value]
+
+
 class TemperatureReading(NamedTuple):
     """One temperature from one probe; plain (probe, measured_at, temp_c) tuples work too."""
 
@@ -108,6 +127,7 @@ class PathogenRule:
     min_turning_interval: timedelta | None = None
     min_moisture_pct: float | None = None
     notes: str = ""
+    reading_interval: ReadingInterval = ReadingInterval.CONTINUOUS
 
     def __post_init__(self) -> None:
         if not isinstance(self.key, str) or not _KEY_PATTERN.fullmatch(self.key):
@@ -157,6 +177,21 @@ class PathogenRule:
                     "min_moisture_pct",
                     "Minimum moisture must be more than 0 %; clear it if the rule has none.",
                 )
+        if not isinstance(self.reading_interval, ReadingInterval):
+            try:
+                interval = ReadingInterval(str(self.reading_interval))
+            except ValueError:
+                raise ValidationError(
+                    "reading_interval",
+                    "The reading interval must be 'continuous' or 'daily' "
+                    f"(got {self.reading_interval!r}).",
+                ) from None
+            object.__setattr__(self, "reading_interval", interval)
+        if self.reading_interval is ReadingInterval.DAILY and self.duration < timedelta(days=1):
+            raise ValidationError(
+                "duration",
+                "A rule judged on daily readings needs at least 1 day at temperature.",
+            )
         if not isinstance(self.notes, str):
             raise ValidationError("notes", "The notes must be text.")
         if len(self.notes) > MAX_NOTES_CHARS:
@@ -171,7 +206,12 @@ class PathogenRule:
     @property
     def summary(self) -> str:
         """The requirement in one line for the detail view and the report."""
-        parts = [f"lowest probe ≥ {self.min_temp_c:g} °C for {format_duration(self.duration)}"]
+        return self.describe()
+
+    def describe(self, temp: Callable[[float], str] | None = None) -> str:
+        """`summary` with the temperature written by `temp` (°F for a user who works in °F)."""
+        shown = temp(self.min_temp_c) if temp else f"{self.min_temp_c:g} °C"
+        parts = [f"lowest probe ≥ {shown} for {format_duration(self.duration)}"]
         if self.min_turnings:
             turns = f"at least {self.min_turnings} turning{'s' if self.min_turnings != 1 else ''}"
             if self.min_turning_interval is not None:
@@ -179,7 +219,14 @@ class PathogenRule:
             parts.append(turns + " in that period")
         if self.min_moisture_pct is not None:
             parts.append(f"moisture ≥ {self.min_moisture_pct:g} % throughout")
+        if self.reading_interval is ReadingInterval.DAILY:
+            parts.append("judged on daily readings")
         return ", ".join(parts)
+
+    @property
+    def days_needed(self) -> int:
+        """Whole days a daily rule needs (a part day is a whole one: a reading covers a day)."""
+        return max(1, math.ceil(self.duration / timedelta(days=1)))
 
     def to_dict(self) -> dict[str, object]:
         """A JSON-ready dict; durations in seconds so nothing is lost to rounding."""
@@ -195,6 +242,7 @@ class PathogenRule:
             ),
             "min_moisture_pct": self.min_moisture_pct,
             "notes": self.notes,
+            "reading_interval": self.reading_interval.value,
         }
 
     @classmethod
@@ -230,6 +278,7 @@ class PathogenRule:
                 else require_number("min_moisture_pct", "Minimum moisture", moisture)
             ),
             notes=_as_str("" if notes is None else notes, "notes"),
+            reading_interval=_interval_from(data.get("reading_interval")),
         )
 
 
@@ -267,6 +316,8 @@ class PathogenResult:
     total_at_temperature: timedelta
     runs: tuple[QualifyingRun, ...]
     reasons: list[str] = field(default_factory=list)
+    # Set when the readings are too far apart for the rule's interval to judge them at all.
+    too_sparse: str | None = None
 
     @property
     def met(self) -> bool:
@@ -311,6 +362,10 @@ def evaluate(
     time-zone aware. FAILED means ``cycle_finished`` and never met; NOT_YET means still running.
     """
     _require_aware(now, "now")
+    if rule.reading_interval is ReadingInterval.DAILY:
+        return _evaluate_daily(
+            rule, readings, turnings, now, moisture=moisture, cycle_finished=cycle_finished
+        )
     _check_timedelta(max_gap, "max_gap", "The longest gap between readings")
     _check_timedelta(
         moisture_max_gap, "moisture_max_gap", "The longest gap between moisture samples"
@@ -518,6 +573,9 @@ def evaluate(
         missing_moisture_at=missing_moisture_at,
         absent_probes=_absent_probes(best, points, max_gap),
     )
+    too_sparse = _too_sparse(points, max_gap) if met_run is None else None
+    if too_sparse is not None:
+        reasons.insert(0, too_sparse)
     return PathogenResult(
         rule=rule,
         status=status,
@@ -531,7 +589,183 @@ def evaluate(
         total_at_temperature=sum((r.end - r.start for r in runs), timedelta(0)),
         runs=public_runs,
         reasons=reasons,
+        too_sparse=too_sparse,
     )
+
+
+def _too_sparse(points: Sequence[tuple[str, datetime, float]], max_gap: timedelta) -> str | None:
+    """Say so when most reading times are further apart than a continuous rule can bridge."""
+    times = sorted({at for _probe, at, _value in points})
+    if len(times) < 2:
+        return None
+    gaps = sorted(b - a for a, b in pairwise(times))
+    median = gaps[len(gaps) // 2]
+    if median <= max_gap:
+        return None
+    return (
+        f"The readings are about {format_duration(median)} apart, too sparse for a rule "
+        f"judged on a continuous logger (a gap over {format_duration(max_gap)} breaks a run). "
+        "For hand readings choose a rule judged on daily readings."
+    )
+
+
+def _evaluate_daily(
+    rule: PathogenRule,
+    readings: Iterable[tuple[str, datetime, float]],
+    turnings: Iterable[datetime],
+    now: datetime,
+    *,
+    moisture: Iterable[tuple[str, datetime, float]],
+    cycle_finished: bool,
+) -> PathogenResult:
+    """Judge one reading per position per day: each calendar day with the lowest reading at
+    temperature counts as one day; a day without a reading breaks the run."""
+    tz = now.tzinfo
+    assert tz is not None
+    now_utc = now.astimezone(UTC)
+    threshold = float(rule.min_temp_c)
+    points = _sorted_utc(readings, now_utc, "reading")
+    turn_times = sorted(_utc_turnings(turnings, now_utc))
+    interval = rule.min_turning_interval
+
+    lowest: dict[date, float] = {}
+    last_at: dict[date, datetime] = {}
+    for _probe, at, value in points:
+        day = at.astimezone(tz).date()
+        value = float(value)
+        seen = lowest.get(day, math.inf)
+        # A reading that is not a number makes the whole day unjudgeable (NaN never qualifies).
+        lowest[day] = math.nan if math.isnan(value) or math.isnan(seen) else min(seen, value)
+        last_at[day] = at
+    wet: dict[date, float] = {}
+    if rule.min_moisture_pct is not None:
+        for _device, at, pct in _sorted_utc(moisture, now_utc, "moisture sample"):
+            day = at.astimezone(tz).date()
+            wet[day] = min(wet.get(day, math.inf), float(pct))
+
+    def moist_enough(day: date) -> bool:
+        if rule.min_moisture_pct is None:
+            return True
+        value = wet.get(day, wet.get(day - timedelta(days=1)))
+        return value is not None and value >= rule.min_moisture_pct
+
+    def midnight(day: date) -> datetime:
+        return datetime.combine(day, time(0), tz).astimezone(UTC)
+
+    days = sorted(lowest)
+    good = [d for d in days if lowest[d] >= threshold and moist_enough(d)]
+    runs: list[list[date]] = []
+    for day in good:
+        if runs and runs[-1][-1] + timedelta(days=1) == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+
+    def span(run: list[date]) -> tuple[datetime, datetime]:
+        return midnight(run[0]), min(midnight(run[-1] + timedelta(days=1)), now_utc)
+
+    needed = rule.days_needed
+    met_run: list[date] | None = None
+    met_at: datetime | None = None
+    for run in runs:
+        if len(run) < needed:
+            continue
+        start, end = span(run)
+        picks = _spaced(turn_times, start, end, interval)
+        if len(picks) < rule.min_turnings:
+            continue
+        done = last_at[run[needed - 1]]
+        if rule.min_turnings:
+            done = max(done, picks[rule.min_turnings - 1])
+        met_run, met_at = run, done
+        break
+
+    today = now.astimezone(tz).date()
+    current = (
+        runs[-1]
+        if runs and not cycle_finished and runs[-1][-1] >= today - timedelta(days=1)
+        else None
+    )
+    longest = max(runs, key=len, default=None)
+    best = met_run or current or longest
+    if met_run is not None:
+        status = PathogenStatus.MET
+    elif cycle_finished:
+        status = PathogenStatus.FAILED
+    else:
+        status = PathogenStatus.NOT_YET
+
+    def length(run: list[date] | None) -> timedelta:
+        return timedelta(days=len(run) if run else 0)
+
+    def turned(run: list[date]) -> int:
+        return len(_spaced(turn_times, *span(run), interval))
+
+    reasons = _daily_reasons(rule, tz, days, lowest, good, met_run, met_at, best)
+    best_span = span(best) if best else None
+    return PathogenResult(
+        rule=rule,
+        status=status,
+        met_at=None if met_at is None else met_at.astimezone(tz),
+        run_start=None if best_span is None else best_span[0].astimezone(tz),
+        run_end=None if best_span is None else best_span[1].astimezone(tz),
+        best_run_duration=length(best),
+        current_run_duration=None if current is None else length(current),
+        turnings_in_best_run=0 if best is None else turned(best),
+        longest_run_duration=length(longest),
+        total_at_temperature=timedelta(days=len(good)),
+        runs=tuple(
+            QualifyingRun(span(r)[0].astimezone(tz), span(r)[1].astimezone(tz), turned(r))
+            for r in runs
+        ),
+        reasons=reasons,
+    )
+
+
+def _daily_reasons(
+    rule: PathogenRule,
+    tz: tzinfo,
+    days: list[date],
+    lowest: Mapping[date, float],
+    good: list[date],
+    met_run: list[date] | None,
+    met_at: datetime | None,
+    best: list[date] | None,
+) -> list[str]:
+    needed = rule.days_needed
+    temp = f"{rule.min_temp_c:g} °C"
+    if not days:
+        return ["No pile temperature readings yet."]
+    out: list[str] = [
+        f"Judged on daily readings: each day counts when the lowest of its readings is at "
+        f"least {temp}; a day without a reading breaks the run."
+    ]
+    if met_run is not None and met_at is not None:
+        out.append(
+            f"{len(met_run)} consecutive day{'s' if len(met_run) != 1 else ''} at ≥ {temp} "
+            f"from {met_run[0].isoformat()}; the {needed}th day was reached on "
+            f"{met_at.astimezone(tz).date().isoformat()}."
+        )
+        return out
+    if best is not None:
+        out.append(
+            f"{len(best)} of {needed} days at ≥ {temp} in a row so far "
+            f"({best[0].isoformat()} to {best[-1].isoformat()})."
+        )
+        if len(best) >= needed and rule.min_turnings:
+            out.append(f"The run needs at least {rule.min_turnings} turnings in it.")
+    else:
+        warmest = max((v for v in lowest.values() if not math.isnan(v)), default=math.nan)
+        out.append(f"No day at ≥ {temp} yet; the warmest day's lowest reading was {warmest:g} °C.")
+    missing = [
+        prev + timedelta(days=1) for prev in days[:-1] if prev + timedelta(days=1) not in lowest
+    ]
+    if missing:
+        out.append(f"No reading on {missing[-1].isoformat()}: that day broke the count.")
+    cold = [d for d in days if d not in good]
+    if cold and best is not None and cold[-1] > best[0]:
+        out.append(f"{cold[-1].isoformat()}: the day's lowest reading did not qualify.")
+    return out
 
 
 def format_duration(value: timedelta) -> str:
@@ -825,6 +1059,18 @@ def _duration_from(value: object, field: str, label: str) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def _interval_from(value: object) -> ReadingInterval:
+    if value is None:
+        return ReadingInterval.CONTINUOUS  # rules saved before intervals existed
+    try:
+        return ReadingInterval(str(value))
+    except ValueError:
+        raise ValidationError(
+            "reading_interval",
+            f"The stored rule's reading interval must be 'continuous' or 'daily', not {value!r}.",
+        ) from None
+
+
 def _as_str(value: object, field: str) -> str:
     if not isinstance(value, str):
         raise ValidationError(field, f"The stored rule's {field!r} must be text, not {value!r}.")
@@ -889,9 +1135,40 @@ UK_ABPR_HOUSED_WINDROW = PathogenRule(
         "no less than 2 days."
     ),
 )
+# Many farms record EPA and PAS 100 piles with one hand reading per position per day.
+_DAILY_NOTE = " Judged on daily hand readings: one reading per position per day."
+EPA_PFRP_IN_VESSEL_DAILY = replace(
+    EPA_PFRP_IN_VESSEL,
+    key="epa-pfrp-in-vessel-daily",
+    name="US EPA PFRP – aerated static pile / in-vessel (daily readings)",
+    reading_interval=ReadingInterval.DAILY,
+    notes=EPA_PFRP_IN_VESSEL.notes + _DAILY_NOTE,
+)
+EPA_PFRP_WINDROW_DAILY = replace(
+    EPA_PFRP_WINDROW,
+    key="epa-pfrp-windrow-daily",
+    name="US EPA PFRP – windrow (daily readings)",
+    reading_interval=ReadingInterval.DAILY,
+    notes=EPA_PFRP_WINDROW.notes + _DAILY_NOTE,
+)
+PAS_100_DAILY = replace(
+    PAS_100,
+    key="uk-pas-100-daily",
+    name="UK PAS 100 sanitisation (daily readings)",
+    reading_interval=ReadingInterval.DAILY,
+    notes=PAS_100.notes + _DAILY_NOTE,
+)
 PRESETS: dict[str, PathogenRule] = {
     rule.key: rule
-    for rule in (EPA_PFRP_IN_VESSEL, EPA_PFRP_WINDROW, PAS_100, UK_ABPR_HOUSED_WINDROW)
+    for rule in (
+        EPA_PFRP_IN_VESSEL,
+        EPA_PFRP_WINDROW,
+        PAS_100,
+        UK_ABPR_HOUSED_WINDROW,
+        EPA_PFRP_IN_VESSEL_DAILY,
+        EPA_PFRP_WINDROW_DAILY,
+        PAS_100_DAILY,
+    )
 }
 
 

@@ -26,3 +26,11 @@ def volume_progress(
     fill = initial_l / capacity_l if initial_l and capacity_l else None
     shrink = 1 - current_l / initial_l if initial_l and current_l is not None else None
     return VolumeProgress(fill_fraction=fill, shrinkage_fraction=shrink)
+
+
+def bay_fill_l(initial_l: float | None, estimated_l: float | None) -> float | None:
+    """What fills the bay: the pile's measured initial volume, else what the inputs add up to.
+
+    One rule, so the detail view's "Fill of the bay" and the report say the same.
+    """
+    return initial_l if initial_l else estimated_l

@@ -11,6 +11,8 @@ from compost_desktop.domain.validation import ValidationError
 
 KG_PER_LB = 0.45359237
 LITRES_PER_US_GALLON = 3.785411784
+LITRES_PER_CUBIC_METRE = 1000.0
+LITRES_PER_CUBIC_YARD = 764.554857984
 
 
 class MassUnit(StrEnum):
@@ -26,6 +28,21 @@ class TemperatureUnit(StrEnum):
 class VolumeUnit(StrEnum):
     LITRE = "L"
     US_GALLON = "gal"
+    CUBIC_METRE = "m³"  # bays and loader buckets are measured in cubic metres or yards
+    CUBIC_YARD = "yd³"
+
+    @property
+    def decimals(self) -> int:
+        """Decimals worth showing: a litre is small, a cubic metre is not."""
+        return {"L": 0, "gal": 1, "m³": 2, "yd³": 2}[self.value]
+
+
+_LITRES_PER = {
+    VolumeUnit.LITRE: 1.0,
+    VolumeUnit.US_GALLON: LITRES_PER_US_GALLON,
+    VolumeUnit.CUBIC_METRE: LITRES_PER_CUBIC_METRE,
+    VolumeUnit.CUBIC_YARD: LITRES_PER_CUBIC_YARD,
+}
 
 
 def kg_to(value_kg: float, unit: MassUnit) -> float:
@@ -45,11 +62,11 @@ def to_celsius(value: float, unit: TemperatureUnit) -> float:
 
 
 def litres_to(value_l: float, unit: VolumeUnit) -> float:
-    return value_l / LITRES_PER_US_GALLON if unit is VolumeUnit.US_GALLON else value_l
+    return value_l / _LITRES_PER[unit]
 
 
 def to_litres(value: float, unit: VolumeUnit) -> float:
-    return value * LITRES_PER_US_GALLON if unit is VolumeUnit.US_GALLON else value
+    return value * _LITRES_PER[unit]
 
 
 def litres_to_kg(litres: float, density_kg_per_l: float) -> float:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 # Upper bounds catch typos (an extra zero, grams typed as kilograms) rather than physics.
 MAX_INPUT_KG = 100_000.0
@@ -106,3 +108,85 @@ def check_name(value: object, field: str = "name", label: str = "Name") -> str:
     if len(name) > 100:
         raise ValidationError(field, f"{label} must be at most 100 characters.")
     return name
+
+
+# --- plausibility: warnings that never block ---------------------------------------------
+# A value can be valid and still probably wrong: the user is told, and decides.
+
+PLAUSIBLE_PILE_C = (-30.0, 95.0)  # a pile colder or hotter than this is a probe or typing error
+FUTURE_TOLERANCE_S = 600  # PC clocks differ by minutes; more than this ahead is a typo
+UNUSUAL_DELIVERY_FACTOR = 10.0  # ten times the cycle's usual delivery
+
+
+def usual_delivery_kg(masses: Sequence[float]) -> float | None:
+    """The cycle's usual delivery (median mass), or None before there is any."""
+    values = sorted(m for m in masses if m > 0)
+    if not values:
+        return None
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def delivery_warnings(
+    mass_kg: float | None,
+    volume_l: float | None,
+    *,
+    capacity_l: float | None = None,
+    usual_kg: float | None = None,
+    added_at: datetime | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Why one delivery looks wrong though it is valid; empty when it looks plausible."""
+    out: list[str] = []
+    if volume_l is not None and capacity_l and volume_l > capacity_l:
+        out.append(
+            f"This delivery alone ({volume_l / 1000:,.1f} m³) is more than the bay holds "
+            f"({capacity_l / 1000:,.1f} m³); check the amount and the unit."
+        )
+    if mass_kg is not None and usual_kg and mass_kg > UNUSUAL_DELIVERY_FACTOR * usual_kg:
+        out.append(
+            f"{mass_kg:,.0f} kg is more than {UNUSUAL_DELIVERY_FACTOR:g} times this cycle's "
+            f"usual delivery ({usual_kg:,.0f} kg); check the amount and the unit."
+        )
+    future = _future(added_at, now)
+    if future:
+        out.append(f"The delivery time is {future} in the future.")
+    return out
+
+
+def capacity_warning(total_volume_l: float | None, capacity_l: float | None) -> str | None:
+    """The inputs together take more room than the bay has."""
+    if total_volume_l is None or not capacity_l or total_volume_l <= capacity_l:
+        return None
+    return (
+        f"The inputs come to about {total_volume_l / 1000:,.1f} m³, more than the bay's "
+        f"capacity of {capacity_l / 1000:,.1f} m³ (piles settle, but check the amounts)."
+    )
+
+
+def reading_warnings(
+    temp_c: float | None, measured_at: datetime | None = None, now: datetime | None = None
+) -> list[str]:
+    """A pile temperature outside what a pile reaches, or a time still to come."""
+    out: list[str] = []
+    low, high = PLAUSIBLE_PILE_C
+    if temp_c is not None and not low <= temp_c <= high:
+        out.append(
+            f"{temp_c:g} °C is outside what a pile reaches ({low:g} to {high:g} °C); "
+            "check the probe and the unit."
+        )
+    future = _future(measured_at, now)
+    if future:
+        out.append(f"The reading time is {future} in the future.")
+    return out
+
+
+def _future(at: datetime | None, now: datetime | None) -> str | None:
+    if at is None:
+        return None
+    now = now or datetime.now(UTC)
+    ahead = (at - now).total_seconds() if at.tzinfo else 0.0
+    if ahead <= FUTURE_TOLERANCE_S:
+        return None
+    hours = ahead / 3600
+    return f"{hours / 24:,.0f} days" if hours >= 48 else f"{hours:,.1f} h"

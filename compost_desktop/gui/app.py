@@ -3,28 +3,34 @@
 from __future__ import annotations
 
 import gc
+import getpass
+import hashlib
 import logging
 import os
+import signal
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal
+from PySide6.QtGui import QCursor, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from compost_desktop import APP_ID, APP_NAME, __version__
 from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter
+from compost_desktop.gui.inputs import install_input_guard
 from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
 from compost_desktop.gui.sync_service import SyncService
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
 from compost_desktop.logs import setup
-from compost_desktop.paths import resource_path
+from compost_desktop.paths import ENV_DATA_DIR, data_dir, resource_path
 
 if TYPE_CHECKING:
     from compost_desktop.services.store import Store
@@ -33,6 +39,165 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PING_INTERVAL_MS = 15_000
+ENV_CONFIG_DIR = "COMPOST_CONFIG_DIR"
+DEFAULT_SIZE = (1100, 720)
+# Room kept free around a window fitted to a small screen (title bar, taskbar slack).
+SCREEN_MARGIN = 40
+
+
+def settings_dir() -> Path | None:
+    """Where the settings live when a profile is moved: COMPOST_CONFIG_DIR, else a folder
+    inside COMPOST_DATA_DIR, so tests and separate profiles never share ~/.config."""
+    config = os.environ.get(ENV_CONFIG_DIR)
+    if config:
+        return Path(config)
+    data = os.environ.get(ENV_DATA_DIR)
+    return Path(data) / "settings" if data else None
+
+
+def use_settings_location() -> None:
+    """Point every QSettings() in the app at `settings_dir()` (INI files), when one is set."""
+    folder = settings_dir()
+    if folder is None:
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+
+
+def instance_key(database_url: str | None = None) -> str:
+    """One running copy per user, data folder and database; other profiles run side by side."""
+    where = f"{data_dir().resolve()}|{settings_dir()}|{database_url or ''}"
+    digest = hashlib.sha1(where.encode()).hexdigest()[:12]
+    return f"{APP_ID}-{getpass.getuser()}-{digest}"
+
+
+class SingleInstance(QObject):
+    """A second launch asks the running copy to come forward, then exits."""
+
+    activation_requested = Signal()
+
+    def __init__(self, key: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.key = key
+        self.server: QLocalServer | None = None
+
+    def forward_to_running(self, timeout_ms: int = 1000) -> bool:
+        """True when another copy answered (and was asked to show itself)."""
+        sock = QLocalSocket()
+        sock.connectToServer(self.key)
+        if not sock.waitForConnected(timeout_ms):
+            return False
+        sock.write(b"activate\n")
+        sock.flush()
+        sock.waitForBytesWritten(timeout_ms)
+        sock.disconnectFromServer()
+        return True
+
+    def listen(self) -> bool:
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not server.listen(self.key):
+            QLocalServer.removeServer(self.key)  # left behind by a copy that crashed
+            if not server.listen(self.key):
+                log.warning("Single-instance server not started: %s", server.errorString())
+                return False
+        server.newConnection.connect(self.on_new_connection)
+        self.server = server
+        return True
+
+    def on_new_connection(self) -> None:
+        assert self.server is not None
+        while (sock := self.server.nextPendingConnection()) is not None:
+            # Short messages arrive at once; wait briefly rather than keep sockets around.
+            arrived = sock.bytesAvailable() or sock.waitForReadyRead(500)
+            if arrived and bytes(sock.readAll().data()).strip():
+                self.activation_requested.emit()
+            sock.close()
+            sock.deleteLater()
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server.deleteLater()
+            self.server = None
+
+
+def bring_forward(window: QWidget) -> None:
+    """Show a minimised or hidden window and raise it above the others."""
+    window.setWindowState(window.windowState() & ~Qt.WindowState.WindowMinimized)
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def fit_on_screen(window: QWidget) -> None:
+    """Keep the window inside the available area of the screen it is (or the pointer is) on,
+    even when it was saved on a screen that is no longer there or is now smaller."""
+    frame = window.frameGeometry()
+    screen = (
+        QGuiApplication.screenAt(frame.center())
+        or QGuiApplication.screenAt(QCursor.pos())
+        or QGuiApplication.primaryScreen()
+    )
+    if screen is None:
+        return
+    avail = screen.availableGeometry()
+    # A small or scaled screen (1366×768 at 150 % is about 910×512): the window's own
+    # minimum must not push it past the screen.
+    minimum = window.minimumSize()
+    window.setMinimumSize(
+        min(minimum.width(), avail.width() - SCREEN_MARGIN),
+        min(minimum.height(), avail.height() - SCREEN_MARGIN),
+    )
+    if avail.contains(frame) and frame.height() + SCREEN_MARGIN // 2 <= avail.height():
+        return
+    width = min(window.width(), avail.width() - SCREEN_MARGIN)
+    height = min(window.height(), avail.height() - SCREEN_MARGIN)
+    window.resize(max(width, 200), max(height, 200))
+    x = avail.x() + (avail.width() - window.width()) // 2
+    y = avail.y() + max(0, (avail.height() - window.height() - SCREEN_MARGIN) // 2)
+    window.move(x, y)
+
+
+class SignalQuitter(QObject):
+    """SIGTERM and SIGHUP close the window as Quit does, so shutdown runs in full (the demo
+    broker is stopped, recording flushed). The C-level handler writes to a socket that the
+    event loop watches, so a signal is seen at once even while Qt sleeps."""
+
+    received = Signal(int)
+
+    def __init__(self, on_signal: object, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._read, self._write = socket.socketpair()
+        self._read.setblocking(False)
+        self._write.setblocking(False)
+        self._previous_fd = signal.set_wakeup_fd(self._write.fileno())
+        self._previous = {}
+        for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if sig is not None:
+                self._previous[sig] = signal.signal(sig, lambda *_: None)
+        self._notifier = QSocketNotifier(self._read.fileno(), QSocketNotifier.Type.Read, self)
+        self._notifier.activated.connect(self.on_readable)
+        assert callable(on_signal)
+        self.received.connect(on_signal)
+
+    def on_readable(self) -> None:
+        try:
+            data = self._read.recv(64)
+        except BlockingIOError:
+            return
+        for number in data:
+            log.info("Signal %s received: shutting down as Quit does", number)
+            self.received.emit(number)
+
+    def restore(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._read.close()
+        self._write.close()
 
 
 @dataclass(frozen=True)
@@ -193,6 +358,8 @@ def create_app(argv: list[str]) -> QApplication:
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)
+    use_settings_location()
+    install_input_guard(app)
     icon = resource_path("icons/compost-desktop.png")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
@@ -237,6 +404,12 @@ def run_gui(database_url: str | None) -> int:
     log_path = setup()
     log.info("Starting %s %s", APP_NAME, __version__)
     app = create_app(sys.argv)
+    instance = SingleInstance(instance_key(database_url), app)
+    if instance.forward_to_running():
+        log.info("Already running: asked the open window to come forward")
+        print(f"{APP_NAME} is already running; its window was brought forward.", flush=True)
+        return 0
+    instance.listen()
     reporter = ErrorReporter(str(log_path))
     reporter.install()
     settings = settings_store.load()
@@ -250,6 +423,10 @@ def run_gui(database_url: str | None) -> int:
     connector = DatabaseConnector(ctx, window, database_url)
     sync = SyncLink(ctx, window, None if database_url else server_url_from(settings))
     connect_records(ctx, window, sync, database_url)
+    connect_help(window)
+    fit_on_screen(window)
+    instance.activation_requested.connect(lambda: bring_forward(window))
+    quitter = SignalQuitter(window.close, app)
     window.show()
     # Start the database work once the event loop runs, so the first paint comes first.
     QTimer.singleShot(0, connector.start)
@@ -269,11 +446,40 @@ def run_gui(database_url: str | None) -> int:
 
         window.page_built.connect(on_page_built)
     code = app.exec()
+    quitter.restore()
+    instance.close()
     sync.stop()
     if window.is_built("monitoring"):
         window.page("monitoring").hub.stop()  # type: ignore[attr-defined]
     runner.shutdown()
+    log.info("Shut down")
     return code
+
+
+def connect_help(window: MainWindow) -> None:
+    """F1 opens the user guide shipped in resources/help, from any page."""
+    from compost_desktop.gui.help import UserGuideDialog
+
+    menu = next(
+        (a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Help"),
+        None,
+    )
+    action = window.addAction("&User guide")
+    action.setShortcut(QKeySequence.StandardKey.HelpContents)
+    action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+
+    def show_guide() -> None:
+        dialog = getattr(window, "user_guide", None)
+        if dialog is None:
+            dialog = UserGuideDialog(window)
+            window.user_guide = dialog  # type: ignore[attr-defined]
+        bring_forward(dialog)
+
+    action.triggered.connect(show_guide)
+    if menu is not None:
+        first = menu.actions()[0] if menu.actions() else None
+        menu.insertAction(first, action)
+    window.user_guide_action = action  # type: ignore[attr-defined]
 
 
 def connect_records(

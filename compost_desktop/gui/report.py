@@ -80,7 +80,6 @@ from compost_desktop.domain.pathogen import PRESETS, PathogenRule, PathogenStatu
 from compost_desktop.domain.phases import Phase
 from compost_desktop.domain.units import (
     TemperatureUnit,
-    VolumeUnit,
     celsius_to,
     kg_to,
     litres_to,
@@ -290,8 +289,7 @@ class ReportFormat:
         if litres is None:
             return "—"
         unit = self.units.volume
-        decimals = 0 if unit is VolumeUnit.LITRE else 1
-        return f"{self.num(litres_to(litres, unit), decimals)} {unit.value}"
+        return f"{self.num(litres_to(litres, unit), unit.decimals)} {unit.value}"
 
     def temp(self, celsius: float, decimals: int = 1) -> str:
         unit = self.units.temperature
@@ -1221,7 +1219,7 @@ def _title(data: ReportData, fmt: ReportFormat) -> str:
 
 def _pathogen_badge(data: ReportData, fmt: ReportFormat) -> str:
     p = data.pathogen
-    headline = pathogen_headline(p.result, fmt.when, p.has_readings)
+    headline = pathogen_headline(p.result, fmt.when, p.has_readings, _temp_text(fmt))
     return _coloured(headline, PATHOGEN_COLOURS[p.status])
 
 
@@ -1249,7 +1247,7 @@ def _facts_section(data: ReportData, fmt: ReportFormat) -> str:
         ("Activated", _esc(fmt.when(f.activated_at))),
         ("Completed", _esc(fmt.when(f.completed_at))),
         ("Bay capacity", _esc(fmt.volume(f.capacity_l))),
-        ("Filled by inputs", _esc(fill)),
+        ("Fill of the bay", _esc(fill)),
         ("Initial volume", _esc(fmt.volume(f.initial_volume_l))),
         ("Current volume", _esc(current)),
         ("Green inputs", _esc(fmt.mass(f.green_kg))),
@@ -1363,7 +1361,7 @@ def _inputs_section(data: ReportData, fmt: ReportFormat) -> str:
             else _esc(
                 fmt.num(
                     litres_to(i.volume_l, fmt.units.volume),
-                    0 if fmt.units.volume is VolumeUnit.LITRE else 1,
+                    fmt.units.volume.decimals,
                 )
             ),
             opt(i.moisture_pct, 1),
@@ -1488,13 +1486,13 @@ def _pathogen_section(data: ReportData, fmt: ReportFormat) -> str:
         PathogenStatus.NOT_YET: "#fdf5e6",
         PathogenStatus.FAILED: "#fbeaea",
     }[p.status]
-    headline = pathogen_headline(p.result, fmt.when, p.has_readings)
+    headline = pathogen_headline(p.result, fmt.when, p.has_readings, _temp_text(fmt))
     result = p.result
     facts = [
         ("Rule", _esc(rule.name)),
-        ("Requirement", _esc(rule.summary[0].upper() + rule.summary[1:])),
+        ("Requirement", _esc(_capital(rule.describe(_temp_text(fmt))))),
     ]
-    facts += [(label, _esc(value)) for label, value in rule_parameters(rule)]
+    facts += [(label, _esc(value)) for label, value in rule_parameters(rule, _temp_text(fmt))]
     if result.run_start is not None and result.run_end is not None:
         facts.append(
             (
@@ -1828,3 +1826,12 @@ __all__ = [
     "render_report_pages",
     "write_report_pdf",
 ]
+
+
+def _temp_text(fmt: ReportFormat) -> Callable[[float], str]:
+    """A rule's whole-degree threshold in the report's unit: 55 °C, or 131 °F."""
+    return lambda celsius: fmt.temp(celsius, 0) if celsius.is_integer() else fmt.temp(celsius)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]

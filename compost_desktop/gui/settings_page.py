@@ -198,7 +198,12 @@ _TEMPERATURE = [
     ("degrees Celsius (°C)", TemperatureUnit.CELSIUS),
     ("degrees Fahrenheit (°F)", TemperatureUnit.FAHRENHEIT),
 ]
-_VOLUME = [("litres (L)", VolumeUnit.LITRE), ("US gallons (gal)", VolumeUnit.US_GALLON)]
+_VOLUME = [
+    ("litres (L)", VolumeUnit.LITRE),
+    ("US gallons (gal)", VolumeUnit.US_GALLON),
+    ("cubic metres (m³)", VolumeUnit.CUBIC_METRE),
+    ("cubic yards (yd³)", VolumeUnit.CUBIC_YARD),
+]
 
 
 def _to_display_temp(celsius: float, unit: TemperatureUnit) -> float:

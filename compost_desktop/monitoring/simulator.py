@@ -389,9 +389,10 @@ class Simulator:
             self._publish_loop(client, stop_event, max_messages)
             self._drain()
         finally:
+            # Cleared first: our own disconnect is not "lost the broker" (a normal quit warned).
+            self._connected.clear()
             client.disconnect()
             client.loop_stop()
-            self._connected.clear()
         log.info(
             "Simulator stopped: %d published, %d acknowledged, %d dropped, %d ticks skipped",
             self.published,

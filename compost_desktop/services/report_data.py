@@ -28,6 +28,7 @@ from compost_desktop.domain.pathogen import (
     format_duration,
 )
 from compost_desktop.domain.phases import PhaseSpan
+from compost_desktop.domain.progress import bay_fill_l
 from compost_desktop.monitoring.parsing import TEMPERATURE
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_data import Marker, Series
@@ -263,7 +264,7 @@ def gather_report(
         capacity_l=cycle.capacity_l,
         initial_volume_l=cycle.initial_volume_l,
         current_volume_l=cycle.current_volume_l,
-        filled_volume_l=cycle.estimated_volume_l,
+        filled_volume_l=bay_fill_l(cycle.initial_volume_l, cycle.estimated_volume_l),
         green_kg=cycle.green_kg,
         brown_kg=cycle.brown_kg,
         notes=cycle.notes,
@@ -323,15 +324,22 @@ def pathogen_headline(
     result: PathogenResult,
     when: Callable[[datetime], str] | None = None,
     has_readings: bool = True,
+    temp_text: Callable[[float], str] | None = None,
 ) -> str:
-    """The status in one line, worded as the detail view's pathogen panel words it."""
+    """The status in one line, worded as the detail view's pathogen panel words it.
+
+    `temp_text` writes a temperature in the user's unit (°F too); °C when not given.
+    """
     rule = result.rule
     if not has_readings:
         if result.status is PathogenStatus.FAILED:
             return "Failed: no temperature readings were recorded"
         return "Not yet: no temperature readings recorded yet"
     needed = format_duration(rule.duration)
-    temp = f"≥ {rule.min_temp_c:g} °C"
+    temp = f"≥ {temp_text(rule.min_temp_c) if temp_text else f'{rule.min_temp_c:g} °C'}"
+    if result.too_sparse is not None and result.status is not PathogenStatus.MET:
+        verdict = "Failed" if result.status is PathogenStatus.FAILED else "Not yet"
+        return f"{verdict}: readings too sparse for this rule (it needs a continuous logger)"
     if result.status is PathogenStatus.MET:
         if result.met_at is None or when is None:
             return "Met"
@@ -350,11 +358,20 @@ def pathogen_headline(
     )
 
 
-def rule_parameters(rule: PathogenRule) -> list[tuple[str, str]]:
+def rule_parameters(
+    rule: PathogenRule, temp_text: Callable[[float], str] | None = None
+) -> list[tuple[str, str]]:
     """The rule's parameters as label/value pairs, for the report's rule table."""
+    threshold = temp_text(rule.min_temp_c) if temp_text else f"{rule.min_temp_c:g} °C"
+    judged = (
+        "one day per day whose lowest reading qualifies"
+        if rule.reading_interval.value == "daily"
+        else "continuous"
+    )
     rows = [
-        ("Minimum temperature", f"{rule.min_temp_c:g} °C, on the lowest probe"),
-        ("Time at temperature", f"{format_duration(rule.duration)}, continuous"),
+        ("Minimum temperature", f"{threshold}, on the lowest probe"),
+        ("Time at temperature", f"{format_duration(rule.duration)}, {judged}"),
+        ("Records", rule.reading_interval.label),
     ]
     if rule.min_turnings:
         turns = f"at least {rule.min_turnings} within the run"

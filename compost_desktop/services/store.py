@@ -450,6 +450,26 @@ class Store:
             s.flush()
             return _turning(t)
 
+    def update_turning(
+        self, turning_id: int, turned_at: datetime, operator: str | None, notes: str | None
+    ) -> TurningRecord:
+        """Correct a logged turning (a wrong time or name); it keeps its id."""
+        if turned_at.tzinfo is None:
+            raise v.ValidationError("turned_at", "The turning time needs a time zone.")
+        with self._session() as s:
+            t = _get(s, Turning, turning_id)
+            t.turned_at, t.operator, t.notes = turned_at, operator, notes
+            s.flush()
+            return _turning(t)
+
+    def delete_turning(self, turning_id: int) -> TurningRecord:
+        """Delete and hand back what was deleted, so the screen can offer undo."""
+        with self._session() as s:
+            t = _get(s, Turning, turning_id)
+            record = _turning(t)
+            s.delete(t)
+            return record
+
     def mix_of(self, cycle_id: int, band: TargetBand | None = None) -> MixAnalysis | None:
         components = self.cycle(cycle_id).mix_components()
         return analyse(components, band) if components else None

@@ -375,6 +375,10 @@ def test_presets_say_what_the_brief_says() -> None:
         "epa-pfrp-windrow",
         "uk-pas-100",
         "uk-abpr-housed-windrow",
+        # The same requirements judged on daily hand readings (issue 12).
+        "epa-pfrp-in-vessel-daily",
+        "epa-pfrp-windrow-daily",
+        "uk-pas-100-daily",
     }
     assert EPA_PFRP_IN_VESSEL.summary == "lowest probe ≥ 55 °C for 3 d"
     assert EPA_PFRP_WINDROW.summary == (

@@ -48,6 +48,7 @@ from sqlalchemy.exc import OperationalError
 
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
+from compost_desktop.gui.inputs import datetime_format
 from compost_desktop.gui.monitoring.plots import COLORS
 from compost_desktop.services.compare import (
     THERMOPHILIC_TARGET_C,
@@ -344,9 +345,7 @@ def _number(loc: QLocale, value: float | None, decimals: int) -> str:
 
 
 def _when(loc: QLocale, value: datetime) -> str:
-    return loc.toString(
-        QDateTime.fromSecsSinceEpoch(int(value.timestamp())), QLocale.FormatType.ShortFormat
-    )
+    return loc.toString(QDateTime.fromSecsSinceEpoch(int(value.timestamp())), datetime_format())
 
 
 def explain_failure(exc: BaseException) -> str:

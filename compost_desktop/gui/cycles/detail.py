@@ -7,17 +7,21 @@ Every store call goes through the runner; the view only ever holds plain records
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDateTime, QLocale, Qt, Signal, Slot
+from PySide6.QtCore import QDateTime, QLocale, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QPushButton,
     QTableWidget,
@@ -27,28 +31,40 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.domain.lifecycle import CycleStatus, can_transition
-from compost_desktop.domain.progress import time_progress, volume_progress
+from compost_desktop.domain.progress import bay_fill_l, time_progress, volume_progress
 from compost_desktop.domain.units import kg_to, litres_to
+from compost_desktop.domain.validation import usual_delivery_kg
 from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
 from compost_desktop.gui.cycles.history_chart import HistoryChart
-from compost_desktop.gui.cycles.input_form import InputForm
+from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm
 from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
+from compost_desktop.gui.inputs import date_format, datetime_format
 from compost_desktop.gui.report import open_report
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
     InputRecord,
     MaterialRecord,
+    TurningRecord,
 )
 from compost_desktop.services.store import ActiveCycleConflict, Store
 
 INPUT_COLUMNS = ("Added", "Material", "Kind", "Mass", "Volume", "Moisture %", "%N dry", "C:N")
 TURNING_COLUMNS = ("When", "Who", "Notes")
+# While the "When" field is untouched it follows the clock, so a window left open for days
+# still stamps a turning with the time it is added.
+NOW_REFRESH_MS = 20_000
+FUTURE_TOLERANCE = timedelta(minutes=10)  # PC clocks differ a little; an hour is a typo
+
+
+def current_time() -> datetime:
+    """The local time with its zone; tests replace it to move the clock."""
+    return datetime.now().astimezone()
 
 
 def restore_draft(record: InputRecord, library: list[MaterialRecord]) -> InputDraft:
@@ -96,6 +112,64 @@ class DeleteInputCommand(QUndoCommand):
         self.detail.on_changed(None)
 
 
+class DeleteTurningCommand(QUndoCommand):
+    """Delete a turning; undo logs it again (it gets a new id) with the same time and notes."""
+
+    def __init__(self, detail: CycleDetail, record: TurningRecord) -> None:
+        super().__init__("Delete turning")
+        self.detail = detail
+        self.record = record
+        self.turning_id = record.id
+
+    def redo(self) -> None:
+        turning_id = self.turning_id
+        self.detail.run(lambda s: s.delete_turning(turning_id), self.detail.on_changed)
+
+    def undo(self) -> None:
+        r = self.record
+        self.detail.run(
+            lambda s: s.add_turning(r.cycle_id, r.turned_at, r.operator, r.notes),
+            self.on_restored,
+        )
+
+    def on_restored(self, record: TurningRecord) -> None:
+        self.turning_id = record.id
+        self.detail.on_changed(None)
+
+
+class TurningDialog(QDialog):
+    """Correct one logged turning: its time, who turned it and the notes."""
+
+    def __init__(self, record: TurningRecord, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit turning")
+        self.when = QDateTimeEdit(self)
+        self.when.setCalendarPopup(True)
+        local = record.turned_at.astimezone() if record.turned_at.tzinfo else record.turned_at
+        self.when.setDateTime(QDateTime(local))
+        self.operator = QLineEdit(record.operator or "", self)
+        self.notes = QLineEdit(record.notes or "", self)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        form = QFormLayout(self)
+        form.addRow("&When", self.when)
+        form.addRow("W&ho", self.operator)
+        form.addRow("&Notes", self.notes)
+        form.addRow(self.buttons)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    def values(self) -> tuple[datetime, str | None, str | None]:
+        when = self.when.dateTime().toPython()
+        assert isinstance(when, datetime)
+        return (
+            when.astimezone(),
+            self.operator.text().strip() or None,
+            self.notes.text().strip() or None,
+        )
+
+
 class InputDialog(QDialog):
     """Add or edit one input, with the same row editor as the cycle form."""
 
@@ -126,8 +200,12 @@ class InputDialog(QDialog):
 
     @Slot()
     def on_rows_changed(self) -> None:
-        error = self.row.value().error
-        self.error_label.setText(error or "")
+        value = self.row.value()
+        error = value.error
+        # Errors wait until a field is touched; a warning never blocks.
+        touched = bool(self.row.material.currentText().strip()) or self.row.amount.value() > 0
+        self.error_label.setText((error if touched else "") or value.warning or "")
+        self.error_label.setStyleSheet(f"color: {'#c62828' if error else '#b06000'};")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(error is None)
 
 
@@ -177,7 +255,26 @@ class CycleDetail(QWidget):
 
         _setup_table(self.ui.inputs_table, INPUT_COLUMNS, stretch=1)
         _setup_table(self.ui.turnings_table, TURNING_COLUMNS, stretch=2)
-        self.ui.turned_at.setDateTime(QDateTime.currentDateTime())
+        self.ui.turned_at.setToolTip(
+            "Left as it is, the turning gets the time you add it; change it to log an earlier one"
+        )
+        self._turned_at_edited = False
+        self._show_now()
+        self.now_timer = QTimer(self)
+        self.now_timer.setInterval(NOW_REFRESH_MS)
+        self.now_timer.timeout.connect(self._show_now)
+        self.now_timer.start()
+        self.ui.turned_at.dateTimeChanged.connect(self.on_turned_at_edited)
+        self.edit_turning_button = QPushButton("Edit turning…", self.ui.turnings_box)
+        self.delete_turning_button = QPushButton("Delete turning", self.ui.turnings_box)
+        self.delete_turning_button.setToolTip("Delete the selected turning (Ctrl+Z undoes it)")
+        turning_actions = QHBoxLayout()
+        turning_actions.addWidget(self.edit_turning_button)
+        turning_actions.addWidget(self.delete_turning_button)
+        turning_actions.addStretch(1)
+        self.ui.turnings_layout.insertLayout(
+            self.ui.turnings_layout.indexOf(self.ui.turnings_table) + 1, turning_actions
+        )
         for bar in (self.ui.time_bar, self.ui.fill_bar):
             bar.setRange(0, 100)
 
@@ -197,6 +294,12 @@ class CycleDetail(QWidget):
         self.ui.inputs_table.itemSelectionChanged.connect(self._update_input_buttons)
         self.ui.inputs_table.doubleClicked.connect(self.on_edit_input_clicked)
         self.ui.add_turning_button.clicked.connect(self.on_add_turning_clicked)
+        self.ui.turning_notes.returnPressed.connect(self.on_add_turning_clicked)
+        self.ui.operator_edit.returnPressed.connect(self.on_add_turning_clicked)
+        self.edit_turning_button.clicked.connect(self.on_edit_turning_clicked)
+        self.delete_turning_button.clicked.connect(self.on_delete_turning_clicked)
+        self.ui.turnings_table.itemSelectionChanged.connect(self._update_turning_buttons)
+        self.ui.turnings_table.doubleClicked.connect(self.on_edit_turning_clicked)
         self.indicator.suggestion_accepted.connect(self.on_suggestion_accepted)
         self.ui.tabs.currentChanged.connect(self.on_tab_changed)
         self.ui.report_button.clicked.connect(self.on_report_clicked)
@@ -235,6 +338,7 @@ class CycleDetail(QWidget):
             self.undo_stack.clear()
         self._cycle_id = cycle_id
         self.ui.error_label.setText("")
+        self._show_now()
         self.pathogen.invalidate()
         self.reload()
         self.hand_readings.show_cycle(cycle_id)
@@ -309,7 +413,7 @@ class CycleDetail(QWidget):
         if litres is None:
             return "—"
         unit = self.ctx.settings.units.volume
-        return f"{number(litres_to(litres, unit), 0)} {unit.value}"
+        return f"{number(litres_to(litres, unit), unit.decimals)} {unit.value}"
 
     def _show_progress(self, cycle: CycleRecord, loc: QLocale) -> None:
         today = date.today()
@@ -325,11 +429,14 @@ class CycleDetail(QWidget):
             days = (today - cycle.start_date).days if cycle.start_date else 0
             self.ui.time_bar.setFormat(f"%p % — day {loc.toString(max(0, days))}")
         vp = volume_progress(cycle.initial_volume_l, cycle.current_volume_l, cycle.capacity_l)
-        self.ui.fill_bar.setValue(round(min(1.0, vp.fill_fraction or 0) * 100))
+        # The same rule as the report: the measured initial volume, else the inputs' volume.
+        filled = bay_fill_l(cycle.initial_volume_l, cycle.estimated_volume_l)
+        fill = filled / cycle.capacity_l if filled and cycle.capacity_l else None
+        self.ui.fill_bar.setValue(round(min(1.0, fill or 0) * 100))
         self.ui.fill_bar.setFormat(
-            "capacity or initial volume not set"
-            if vp.fill_fraction is None
-            else f"%p % of {self._volume(cycle.capacity_l)}"
+            "capacity not set, or nothing in the bay yet"
+            if fill is None
+            else f"{number(fill * 100, 0, loc)} % of {self._volume(cycle.capacity_l)}"
         )
         if vp.shrinkage_fraction is None:
             self.ui.shrinkage_label.setText("Current volume not measured yet.")
@@ -352,7 +459,8 @@ class CycleDetail(QWidget):
                 f"{number(kg_to(i.mass_kg, units.mass), 1, loc)} {units.mass.value}",
                 "—"
                 if i.volume_l is None
-                else f"{number(litres_to(i.volume_l, units.volume), 0, loc)} {units.volume.value}",
+                else f"{number(litres_to(i.volume_l, units.volume), units.volume.decimals, loc)} "
+                f"{units.volume.value}",
                 "—" if i.moisture_pct is None else number(i.moisture_pct, 0, loc),
                 "—" if i.nitrogen_pct is None else number(i.nitrogen_pct, 2, loc),
                 "—" if i.cn_ratio is None else f"{number(i.cn_ratio, 0, loc)}:1",
@@ -374,7 +482,26 @@ class CycleDetail(QWidget):
             for col, text in enumerate(
                 (_datetime(loc, t.turned_at), t.operator or "", t.notes or "")
             ):
-                table.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, t.id)
+                table.setItem(row, col, item)
+        self._update_turning_buttons()
+
+    @Slot()
+    def _update_turning_buttons(self) -> None:
+        chosen = self.selected_turning() is not None
+        editable = self.cycle is not None and self.cycle.status is not CycleStatus.ARCHIVED
+        self.edit_turning_button.setEnabled(chosen and editable)
+        self.delete_turning_button.setEnabled(chosen and editable)
+
+    def selected_turning(self) -> TurningRecord | None:
+        if self.cycle is None:
+            return None
+        items = self.ui.turnings_table.selectedItems()
+        if not items:
+            return None
+        turning_id = items[0].data(Qt.ItemDataRole.UserRole)
+        return next((t for t in self.cycle.turnings if t.id == turning_id), None)
 
     def _update_actions(self) -> None:
         status = self.cycle.status if self.cycle else None
@@ -392,6 +519,7 @@ class CycleDetail(QWidget):
         self.ui.add_input_button.setEnabled(editable)
         self.ui.add_turning_button.setEnabled(editable)
         self._update_input_buttons()
+        self._update_turning_buttons()
 
     @Slot()
     def _update_input_buttons(self) -> None:
@@ -500,8 +628,19 @@ class CycleDetail(QWidget):
     def _open_input_dialog(self, record: InputRecord | None) -> InputDialog:
         dialog = InputDialog(self.ctx, self.library, self)
         units = self.ctx.settings.units
+        cycle = self.cycle
+        others = [
+            i.mass_kg
+            for i in (cycle.inputs if cycle else ())
+            if record is None or i.id != record.id
+        ]
+        dialog.form.delivery_context = lambda: DeliveryContext(
+            cycle.capacity_l if cycle else None, usual_delivery_kg(others)
+        )
         if record is not None:
             dialog.setWindowTitle(f"Edit input: {record.material_name}")
+            if record.added_at is not None:
+                dialog.row.set_delivered_at(record.added_at)
             dialog.row.set_values(record.material_name, round(kg_to(record.mass_kg, units.mass), 2))
             material = next((m for m in self.library if m.id == record.material_id), None)
             if material and record.moisture_pct != material.moisture_pct and record.moisture_pct:
@@ -557,20 +696,69 @@ class CycleDetail(QWidget):
         self.run(lambda s: s.add_input(cycle_id, draft), self.on_changed)
 
     @Slot()
+    def _show_now(self) -> None:
+        """Keep an untouched "When" field on the current time."""
+        if self._turned_at_edited:
+            return
+        with QSignalBlocker(self.ui.turned_at):
+            self.ui.turned_at.setDateTime(QDateTime(current_time().replace(tzinfo=None)))
+
+    @Slot()
+    def on_turned_at_edited(self) -> None:
+        self._turned_at_edited = True
+
+    @Slot()
     def on_add_turning_clicked(self) -> None:
         cycle_id = self._cycle_id
-        if cycle_id is None:
+        if cycle_id is None or not self.ui.add_turning_button.isEnabled():
             return
-        when = self.ui.turned_at.dateTime().toPython()
-        assert isinstance(when, datetime)
-        when = when.astimezone()  # local wall time, with its zone
+        if self._turned_at_edited:
+            when = self.ui.turned_at.dateTime().toPython()
+            assert isinstance(when, datetime)
+            when = when.astimezone()  # local wall time, with its zone
+        else:
+            when = current_time()  # the moment of the click, not when the field was filled
+        if when > current_time() + FUTURE_TOLERANCE:
+            answer = QMessageBox.question(
+                self,
+                "Turning in the future?",
+                f"The turning time {_datetime(QLocale(), when)} is in the future. Log it anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
         operator = self.ui.operator_edit.text().strip() or None
         notes = self.ui.turning_notes.text().strip() or None
 
         def done(_r: object) -> None:
             self.ui.turning_notes.clear()
+            self._turned_at_edited = False
+            self._show_now()
 
         self.run(lambda s: s.add_turning(cycle_id, when, operator, notes), done)
+
+    @Slot()
+    def on_edit_turning_clicked(self) -> None:
+        record = self.selected_turning()
+        if record is None or not self.edit_turning_button.isEnabled():
+            return
+        dialog = TurningDialog(record, self)
+        self.turning_dialog = dialog
+
+        def save() -> None:
+            when, operator, notes = dialog.values()
+            self.run(lambda s: s.update_turning(record.id, when, operator, notes), self.on_changed)
+
+        dialog.accepted.connect(save)
+        dialog.setModal(True)
+        dialog.open()
+
+    @Slot()
+    def on_delete_turning_clicked(self) -> None:
+        record = self.selected_turning()
+        if record is not None:
+            self.undo_stack.push(DeleteTurningCommand(self, record))
 
 
 def _setup_table(table: QTableWidget, columns: tuple[str, ...], stretch: int) -> None:
@@ -591,9 +779,9 @@ def _date(loc: QLocale, value: date | None) -> str:
         return "—"
     from PySide6.QtCore import QDate
 
-    return loc.toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)
+    return loc.toString(QDate(value.year, value.month, value.day), date_format(loc))
 
 
 def _datetime(loc: QLocale, value: datetime) -> str:
     local = value.astimezone() if value.tzinfo else value
-    return loc.toString(QDateTime(local), QLocale.FormatType.ShortFormat)
+    return loc.toString(QDateTime(local.replace(tzinfo=None)), datetime_format(loc))

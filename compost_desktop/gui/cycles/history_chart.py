@@ -45,6 +45,7 @@ from compost_desktop.domain.phases import Phase, PhaseSpan
 from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import explain
+from compost_desktop.gui.inputs import datetime_format
 from compost_desktop.gui.monitoring.plots import COLORS, TITLES
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.services import chart_data
@@ -1043,9 +1044,7 @@ def _duration(seconds: float) -> str:
 
 
 def _when(seconds: float) -> str:
-    return QLocale().toString(
-        QDateTime.fromSecsSinceEpoch(int(seconds)), QLocale.FormatType.ShortFormat
-    )
+    return QLocale().toString(QDateTime.fromSecsSinceEpoch(int(seconds)), datetime_format())
 
 
 def _tint(rgba: tuple[int, int, int, int]) -> str:

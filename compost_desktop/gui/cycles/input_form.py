@@ -6,14 +6,16 @@ both; the form emits `rows_changed` so the C:N indicator can follow every keystr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from PySide6.QtCore import QLocale, QObject, QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtCore import QDateTime, QLocale, QObject, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QCompleter,
+    QDateTimeEdit,
     QDoubleSpinBox,
     QHeaderView,
     QLabel,
@@ -32,7 +34,7 @@ from compost_desktop.domain.units import (
     to_kg,
     to_litres,
 )
-from compost_desktop.domain.validation import MAX_INPUT_KG
+from compost_desktop.domain.validation import MAX_INPUT_KG, delivery_warnings
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.services.records import InputDraft, MaterialRecord
 
@@ -47,6 +49,8 @@ class RowValue:
     moisture_override: float | None
     nitrogen_override: float | None
     error: str | None
+    added_at: datetime | None = None  # None: "now", stamped when it is saved
+    warning: str | None = None  # plausible enough to save, but worth a second look
 
     def component(self) -> MixComponent | None:
         if self.error or self.material is None or not self.mass_kg:
@@ -68,7 +72,21 @@ class RowValue:
             volume_l=self.volume_l,
             nitrogen_pct_override=self.nitrogen_override,
             moisture_pct_override=self.moisture_override,
+            added_at=self.added_at,
         )
+
+
+def current_time() -> datetime:
+    """The local time with its zone; tests replace it to move the clock."""
+    return datetime.now().astimezone()
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryContext:
+    """What a delivery is compared with for plausibility warnings (metric)."""
+
+    capacity_l: float | None = None
+    usual_kg: float | None = None
 
 
 def find_in_library(library: Sequence[MaterialRecord], text: str) -> MaterialRecord | None:
@@ -103,14 +121,9 @@ class InputRowEditor(QObject):
         self.material = QComboBox(parent)
         self.material.setEditable(True)
         self.material.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.material.addItems([m.name for m in self._library])
-        self.material.setCurrentIndex(-1)
         self.material.lineEdit().setPlaceholderText("type a material…")
-        completer = QCompleter([m.name for m in self._library], self.material)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.material.setCompleter(completer)
+        self._fill_materials()
+        self.material.setCurrentIndex(-1)
         self.amount = QDoubleSpinBox(parent)
         self.amount.setDecimals(2)
         self.amount.setRange(0, MAX_INPUT_KG * 10)
@@ -127,6 +140,15 @@ class InputRowEditor(QObject):
         self.nitrogen = _override_box(
             parent, 0, 20, "%N of dry matter for this delivery (lab result)"
         )
+        self.when = QDateTimeEdit(parent)
+        self.when.setCalendarPopup(True)
+        self.when.setToolTip(
+            "When it was delivered: left as it is, the time the row is saved; change it "
+            "for a weighbridge slip typed in later"
+        )
+        self.when_edited = False
+        self.context: Callable[[], DeliveryContext] = DeliveryContext
+        self.show_now()
         self.remove = QToolButton(parent)
         self.remove.setText("✕")
         self.remove.setToolTip("Remove this row")
@@ -137,7 +159,27 @@ class InputRowEditor(QObject):
         self.unit.currentIndexChanged.connect(self.on_edited)
         self.moisture.valueChanged.connect(self.on_edited)
         self.nitrogen.valueChanged.connect(self.on_edited)
+        self.when.dateTimeChanged.connect(self.on_when_edited)
         self.remove.clicked.connect(lambda: self.removal_requested.emit(self))
+        self.on_edited()
+
+    def _fill_materials(self) -> None:
+        names = [m.name for m in self._library]
+        self.material.addItems(names)
+        completer = QCompleter(names, self.material)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.material.setCompleter(completer)
+
+    def set_library(self, library: Sequence[MaterialRecord]) -> None:
+        """A material was added to the library: offer it, keeping what was typed."""
+        typed = self.material.currentText()
+        with QSignalBlocker(self.material):
+            self._library = list(library)
+            self.material.clear()
+            self._fill_materials()
+            self.material.setCurrentText(typed)
         self.on_edited()
 
     def widgets(self) -> list[QWidget]:
@@ -148,8 +190,28 @@ class InputRowEditor(QObject):
             self.converted,
             self.moisture,
             self.nitrogen,
+            self.when,
             self.remove,
         ]
+
+    def show_now(self) -> None:
+        """An untouched time follows the clock, so a form left open never stamps a stale time."""
+        if self.when_edited:
+            return
+        with QSignalBlocker(self.when):
+            self.when.setDateTime(QDateTime(current_time().replace(tzinfo=None, microsecond=0)))
+
+    def set_delivered_at(self, at: datetime) -> None:
+        """Show a recorded delivery time (editing an input keeps its time)."""
+        local = at.astimezone() if at.tzinfo else at
+        with QSignalBlocker(self.when):
+            self.when.setDateTime(QDateTime(local.replace(tzinfo=None)))
+        self.when_edited = True
+
+    @Slot()
+    def on_when_edited(self) -> None:
+        self.when_edited = True
+        self.on_edited()
 
     def set_values(self, material: str, amount: float, by_volume: bool = False) -> None:
         """Fill the row in display units, as a person would type it."""
@@ -161,6 +223,7 @@ class InputRowEditor(QObject):
 
     @Slot()
     def on_edited(self) -> None:
+        self.show_now()
         value = self.value()
         loc = QLocale()
         if value.material is None or value.error:
@@ -180,6 +243,10 @@ class InputRowEditor(QObject):
         bad = value.error is not None and bool(self.material.currentText().strip())
         self.material.setStyleSheet("QComboBox { border: 1px solid #c62828; }" if bad else "")
         self.material.setToolTip(value.error or "")
+        self.amount.setStyleSheet(
+            "QDoubleSpinBox { border: 1px solid #b06000; }" if value.warning else ""
+        )
+        self.amount.setToolTip(value.warning or "")
         self.changed.emit()
 
     def value(self) -> RowValue:
@@ -194,7 +261,8 @@ class InputRowEditor(QObject):
         if material is None:
             typed = self.material.currentText().strip()
             error = (
-                f"'{typed}' is not in the materials library; pick one from the list."
+                f"'{typed}' is not in the materials library; pick one from the list, "
+                "or add it with New material…"
                 if typed
                 else "Choose a material."
             )
@@ -213,7 +281,27 @@ class InputRowEditor(QObject):
             mass = to_kg(amount, self._mass_unit)
         if mass is not None and mass > MAX_INPUT_KG and error is None:
             error = f"{mass:,.0f} kg in one delivery looks like a typo; check the unit."
-        return RowValue(material, mass, volume, moisture, nitrogen, error)
+        added_at: datetime | None = None
+        if self.when_edited:
+            picked = self.when.dateTime().toPython()
+            assert isinstance(picked, datetime)
+            added_at = picked.astimezone()
+        warning = None
+        if error is None and material is not None:
+            ctx = self.context()
+            litres = volume
+            if litres is None and mass and material.density_kg_per_l:
+                litres = mass / material.density_kg_per_l
+            found = delivery_warnings(
+                mass,
+                litres,
+                capacity_l=ctx.capacity_l,
+                usual_kg=ctx.usual_kg,
+                added_at=added_at,
+                now=current_time(),
+            )
+            warning = " ".join(found) or None
+        return RowValue(material, mass, volume, moisture, nitrogen, error, added_at, warning)
 
 
 def _override_box(parent: QWidget, low: float, high: float, tip: str) -> QDoubleSpinBox:
@@ -230,7 +318,7 @@ class InputForm(QWidget):
 
     rows_changed = Signal()
 
-    COLUMNS = ("Material", "Amount", "Unit", "Converted", "Moisture %", "%N dry", "")
+    COLUMNS = ("Material", "Amount", "Unit", "Converted", "Moisture %", "%N dry", "Delivered", "")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -245,9 +333,11 @@ class InputForm(QWidget):
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for col, width in ((1, 100), (2, 56), (3, 90), (4, 80), (5, 70), (6, 30)):
+        for col, width in ((1, 100), (2, 56), (3, 90), (4, 80), (5, 70), (7, 30)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(col, width)
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.ResizeToContents)
+        self.delivery_context: Callable[[], DeliveryContext] = DeliveryContext
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table)
@@ -257,10 +347,13 @@ class InputForm(QWidget):
 
     def set_library(self, materials: Sequence[MaterialRecord]) -> None:
         self._library = list(materials)
+        for row in self.rows:
+            row.set_library(self._library)
 
     def add_row(self, material: str = "", amount: float | None = None) -> InputRowEditor:
         """A new row; with `amount` (in the display mass unit) it arrives filled in."""
         editor = InputRowEditor(self._library, self._mass_unit, self._volume_unit, self.table)
+        editor.context = lambda: self.delivery_context()
         row = self.table.rowCount()
         self.table.insertRow(row)
         for col, widget in enumerate(editor.widgets()):
@@ -284,6 +377,11 @@ class InputForm(QWidget):
         self.table.removeRow(index)
         editor.deleteLater()
         self.rows_changed.emit()
+
+    def refresh(self) -> None:
+        """Re-judge every row (the bay's capacity changed, say)."""
+        for row in self.rows:
+            row.on_edited()
 
     def values(self) -> list[RowValue]:
         return [r.value() for r in self.rows]

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.units import TemperatureUnit, celsius_to, to_celsius
-from compost_desktop.domain.validation import ValidationError
+from compost_desktop.domain.validation import ValidationError, reading_warnings
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import explain
 from compost_desktop.services.manual_readings import (
@@ -48,6 +48,7 @@ from compost_desktop.services.manual_readings import (
 NOT_MEASURED = "—"
 _RED = "#c62828"
 _GREY = "#6b6b6b"
+_AMBER = "#b06000"
 _STEP = 0.1
 
 
@@ -238,11 +239,22 @@ class ManualReadingDialog(QDialog):
             )
         return None
 
+    def warnings(self) -> list[str]:
+        """A plausible-looking value that is probably wrong (a 98 °C pile, say)."""
+        draft = self.draft()
+        found = reading_warnings(draft.temperature_c, draft.measured_at)
+        if self._unit is not TemperatureUnit.CELSIUS and draft.temperature_c is not None:
+            found = [w.replace(f"{draft.temperature_c:g} °C", "This reading") for w in found]
+        return found
+
     def _refresh(self) -> None:
         problem = self.problem()
         as_error = problem is not None and (self._touched or self._blocked is not None)
+        warnings = self.warnings() if problem is None and self._touched else []
         if as_error:
             self._show(problem or "", _RED)
+        elif warnings:
+            self._show(" ".join(warnings), _AMBER)  # worth a second look; never blocks
         else:
             self._show("" if self._touched else self._hint, _GREY)
         ready = problem is None and not self._saving

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.cycles.manual_reading_dialog import ManualReadingDialog
+from compost_desktop.gui.inputs import datetime_format
 from compost_desktop.services.manual_readings import (
     ManualReadingRecord,
     delete_manual_reading,
@@ -99,7 +100,7 @@ class ManualReadingTableModel(QAbstractTableModel):
         match column:
             case ManualColumn.WHEN:
                 local = QDateTime.fromSecsSinceEpoch(int(record.measured_at.timestamp()))
-                return loc.toString(local, QLocale.FormatType.ShortFormat)
+                return loc.toString(local, datetime_format(loc))
             case ManualColumn.POSITION:
                 return record.position
             case ManualColumn.TEMPERATURE:

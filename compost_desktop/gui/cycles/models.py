@@ -31,6 +31,7 @@ from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.mix import Closeness, TargetBand, analyse
 from compost_desktop.domain.progress import time_progress, volume_progress
 from compost_desktop.domain.units import MassUnit, kg_to
+from compost_desktop.gui.inputs import date_format
 from compost_desktop.services.records import CycleRecord
 
 Index = QModelIndex | QPersistentModelIndex
@@ -307,9 +308,7 @@ def number(value: float, decimals: int = 1, locale: QLocale | None = None) -> st
 def _date_text(locale: QLocale, value: date | None) -> str:
     if value is None:
         return "—"
-    return locale.toString(
-        QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat
-    )
+    return locale.toString(QDate(value.year, value.month, value.day), date_format())
 
 
 class CycleFilterProxy(QSortFilterProxyModel):

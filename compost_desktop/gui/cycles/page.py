@@ -37,6 +37,18 @@ from compost_desktop.gui.cycles.models import (
     cycle_rows,
 )
 
+FIRST_STEPS = (
+    "<h2>No cycles yet</h2>"
+    "<p>To get started:</p><ol>"
+    "<li><a href='new'><b>Create a cycle</b></a> (<i>New cycle…</i>, Ctrl+N): its name, dates, "
+    "the bay's capacity and what goes in.</li>"
+    "<li><b>Connect the farm server</b> in <i>Settings → Database</i>, if the farm has one; "
+    "without one this PC's database is the whole record.</li>"
+    "<li><b>Connect the sensors</b> in <i>Settings → Broker</i> (the farm's Mosquitto); until "
+    "then the Monitoring page shows a demo.</li></ol>"
+    "<p>The <a href='help'>user guide</a> (F1) explains the daily tasks.</p>"
+)
+
 
 class CycleTableView(QTableView):
     """Enter opens the current cycle, like a double-click."""
@@ -58,6 +70,7 @@ class CyclesPage(QWidget):
         self.ctx = ctx
         self._loading = False
         self._reload_pending = False
+        self._loaded_once = False
         self.stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -102,11 +115,15 @@ class CyclesPage(QWidget):
             edit.setEnabled(False)
             edit.dateChanged.connect(self.on_date_filter_changed)
         self.date_filter.toggled.connect(self.on_date_filter_changed)
-        filters.addSpacing(12)
-        filters.addWidget(self.date_filter)
-        filters.addWidget(self.date_from)
-        filters.addWidget(QLabel("and", page))
-        filters.addWidget(self.date_to)
+        # The date filter on a row of its own keeps the page narrow enough for a 1366×768
+        # screen at 150 % (about 910 px across).
+        dates = QHBoxLayout()
+        dates.addWidget(self.date_filter)
+        dates.addWidget(self.date_from)
+        dates.addWidget(QLabel("and", page))
+        dates.addWidget(self.date_to)
+        dates.addStretch(1)
+        self.date_row = dates
         filters.addStretch(1)
         self.new_button = QPushButton("New cycle…", page)
         self.new_button.setToolTip("Plan a new cycle (Ctrl+N)")
@@ -177,9 +194,20 @@ class CyclesPage(QWidget):
         self.error_label.setStyleSheet("color: #c62828;")
         self.error_label.setWordWrap(True)
 
+        self.empty_hint = QLabel(page)
+        self.empty_hint.setObjectName("empty_hint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.empty_hint.setContentsMargins(24, 24, 24, 24)
+        self.empty_hint.setText(FIRST_STEPS)
+        self.empty_hint.linkActivated.connect(self.on_hint_link)
+        self.empty_hint.hide()
+
         layout = QVBoxLayout(page)
         layout.addLayout(filters)
+        layout.addLayout(self.date_row)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.empty_hint, 1)
         footer = QHBoxLayout()
         footer.addWidget(self.count_label)
         footer.addWidget(self.error_label, 1)
@@ -226,9 +254,20 @@ class CyclesPage(QWidget):
             self.on_load_failed,
         )
 
+    @Slot(str)
+    def on_hint_link(self, link: str) -> None:
+        if link == "new":
+            self.on_new_clicked()
+        elif link == "help":
+            window = self.window()
+            action = getattr(window, "user_guide_action", None)
+            if action is not None:
+                action.trigger()
+
     @Slot(object)
     def on_rows_loaded(self, rows: list[CycleRow]) -> None:
         self._loading = False
+        self._loaded_once = True
         self.error_label.setText("")
         current = self.selected_cycle_id()
         chosen = self.selected_cycle_ids()
@@ -286,6 +325,10 @@ class CyclesPage(QWidget):
 
     def _update_count(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
+        # No cycle at all once loaded: say what to do first instead of an empty table.
+        empty = total == 0 and self._loaded_once
+        self.empty_hint.setVisible(empty)
+        self.table.setVisible(not empty)
         self.count_label.setText(
             f"{total} cycles" if shown == total else f"{shown} of {total} cycles shown"
         )

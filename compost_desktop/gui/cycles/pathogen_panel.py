@@ -37,10 +37,12 @@ from compost_desktop.domain.pathogen import (
     rules_from_json,
     rules_to_json,
 )
+from compost_desktop.domain.units import celsius_to
 from compost_desktop.domain.validation import ValidationError
 from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.rule_dialog import RuleDialog
+from compost_desktop.gui.inputs import datetime_format
 from compost_desktop.services.history import evaluate_series, load_series
 from compost_desktop.services.records import CycleRecord
 from compost_desktop.services.report_data import pathogen_headline
@@ -341,8 +343,18 @@ class PathogenPanel(QGroupBox):
 
     # --- display -----------------------------------------------------------------
 
+    def _temp_text(self, celsius: float) -> str:
+        """A temperature in the user's unit (°C or °F), as the report writes it."""
+        unit = self.ctx.settings.units.temperature
+        value = celsius_to(celsius, unit)
+        digits = 0 if float(value).is_integer() else 1
+        return f"{QLocale().toString(float(value), 'f', digits)} {unit.value}"
+
     def _show_summary(self) -> None:
-        self.summary_label.setText(f"Needs: {self.rule.summary}.")
+        rule = self.rule
+        self.summary_label.setText(
+            f"Needs: {rule.describe(self._temp_text)} ({rule.reading_interval.label})."
+        )
 
     def _show_message(self, text: str, colour: str) -> None:
         self.status_label.setText(text)
@@ -351,7 +363,8 @@ class PathogenPanel(QGroupBox):
         self.reasons_label.hide()
 
     def _show_result(self, result: PathogenResult) -> None:
-        text = pathogen_headline(result, _when)  # the report words it the same way
+        # The report words it the same way, in the same unit.
+        text = pathogen_headline(result, _when, temp_text=self._temp_text)
         self.status_label.setText(text)
         self.status_label.setStyleSheet(
             f"color: {STATUS_COLOURS[result.status]}; font-weight: bold;"
@@ -362,7 +375,7 @@ class PathogenPanel(QGroupBox):
 
 def _when(value: datetime) -> str:
     return QLocale().toString(
-        QDateTime.fromSecsSinceEpoch(int(value.timestamp())), QLocale.FormatType.ShortFormat
+        QDateTime.fromSecsSinceEpoch(int(value.timestamp())), datetime_format()
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.domain.pathogen import PathogenRule, unique_key
+from compost_desktop.domain.pathogen import PathogenRule, ReadingInterval, unique_key
 from compost_desktop.domain.validation import ValidationError
 
 NOT_REQUIRED = "not required"
@@ -53,6 +54,13 @@ class RuleDialog(QDialog):
         self.interval_spin.setToolTip("Least time between two counted turnings")
         self.moisture_spin = _spin(self, 0, 100, 1, " %", 0.0)
         self.moisture_spin.setSpecialValueText(NOT_REQUIRED)
+        self.records_combo = QComboBox(self)
+        for interval in ReadingInterval:
+            self.records_combo.addItem(interval.label.capitalize(), interval.value)
+        self.records_combo.setToolTip(
+            "Continuous logger: a gap over 30 minutes breaks a run. Daily hand readings: each "
+            "day counts when its lowest reading is at temperature; a day without one breaks it."
+        )
         self.notes_edit = QPlainTextEdit(self)
         self.notes_edit.setPlaceholderText("Where the rule comes from (standard, permit, QA plan)")
         self.notes_edit.setFixedHeight(70)
@@ -71,6 +79,7 @@ class RuleDialog(QDialog):
             ("&Turnings in that time", self.turnings_spin),
             ("Time between turnings at least", self.interval_spin),
             ("&Moisture throughout at least", self.moisture_spin),
+            ("&Judged on", self.records_combo),
             ("N&otes", self.notes_edit),
         ):
             form.addRow(caption, widget)
@@ -89,6 +98,9 @@ class RuleDialog(QDialog):
             if rule.min_moisture_pct is not None:
                 self.moisture_spin.setValue(rule.min_moisture_pct)
             self.notes_edit.setPlainText(rule.notes)
+            self.records_combo.setCurrentIndex(
+                self.records_combo.findData(rule.reading_interval.value)
+            )
 
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -101,6 +113,7 @@ class RuleDialog(QDialog):
         ):
             spin.valueChanged.connect(self.on_edited)
         self.turnings_spin.valueChanged.connect(self.on_edited)
+        self.records_combo.currentIndexChanged.connect(self.on_edited)
         self.notes_edit.textChanged.connect(self.on_edited)
         self.on_edited()
 
@@ -127,6 +140,7 @@ class RuleDialog(QDialog):
                 min_turning_interval=timedelta(days=interval) if interval > 0 else None,
                 min_moisture_pct=moisture if moisture > 0 else None,
                 notes=self.notes_edit.toPlainText().strip(),
+                reading_interval=ReadingInterval(self.records_combo.currentData()),
             )
             self.error_label.setText(f"Needs: {self._rule.summary}.")
             self.error_label.setStyleSheet("color: palette(text);")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QMessageBox
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
@@ -26,6 +27,22 @@ def english_numbers() -> Iterator[None]:
     QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     yield
     QLocale.setDefault(before)
+
+
+@pytest.fixture(autouse=True)
+def discard_on_close(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A form closed with unsaved changes asks first; tests that end with one open discard it.
+
+    Tests that check the question patch `QMessageBox.question` themselves, over this one.
+    """
+    real = QMessageBox.question
+
+    def question(parent: object, title: str, *args: object, **kwargs: object) -> object:
+        if title == "Discard changes?":
+            return QMessageBox.StandardButton.Discard
+        return real(parent, title, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(QMessageBox, "question", question)
 
 
 @pytest.fixture(scope="session")

@@ -118,7 +118,7 @@ def render(out_dir: Path | str) -> list[Path]:
         dialog.show()
         app.processEvents()
         written.append(_save(dialog, out / "cycle_dialog.png"))
-        dialog.close()
+        dialog.done(0)  # close() would ask before discarding the filled-in form
 
         page.open_cycle(made["running"])
         page.resize(1180, 760)

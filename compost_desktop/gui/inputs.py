@@ -1,0 +1,213 @@
+"""App-wide guards on number and date fields, installed once on the application.
+
+Qt's spin boxes silently drop a keystroke they cannot accept ("4o" becomes 4, "150" in a
+0–99.9 field becomes 15) and take the mouse wheel while the pointer merely passes over them,
+so an amount, a date or a choice can change without the user noticing. One event filter on
+the application fixes both for every field, present and future:
+
+* a keystroke that would make a spin box's text invalid is refused *with a message* (a
+  tooltip at the field, and the main window's status bar);
+* the wheel only changes the field that has the keyboard focus; otherwise it scrolls the
+  page the field is on, as the user meant;
+* every date and date-time field shows the app's one date format (the locale's, with a
+  four-digit year), so a typed date is read in the user's locale.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QDateTimeEdit,
+    QDoubleSpinBox,
+    QMainWindow,
+    QScrollBar,
+    QSpinBox,
+    QToolTip,
+    QWidget,
+)
+
+_FORMATTED = "_compost_date_format"
+_WHEEL_WIDGETS = (QAbstractSpinBox, QComboBox, QAbstractSlider)
+
+
+def date_format(loc: QLocale | None = None) -> str:
+    """The app's date format: the locale's short date with the year in full."""
+    fmt = (loc or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
+    return fmt if "yyyy" in fmt else fmt.replace("yy", "yyyy")
+
+
+def datetime_format(loc: QLocale | None = None) -> str:
+    """The app's date-and-time format, with `date_format`'s date part."""
+    loc = loc or QLocale()
+    fmt = loc.dateTimeFormat(QLocale.FormatType.ShortFormat)
+    return fmt if "yyyy" in fmt else fmt.replace("yy", "yyyy")
+
+
+def refusal(box: QAbstractSpinBox, text: str) -> str:
+    """Why `text` cannot go into `box`, in words a user can act on."""
+    loc = box.locale()
+    prefix = box.prefix() if isinstance(box, (QSpinBox, QDoubleSpinBox)) else ""
+    suffix = box.suffix() if isinstance(box, (QSpinBox, QDoubleSpinBox)) else ""
+    bare = text
+    if prefix and bare.startswith(prefix):
+        bare = bare[len(prefix) :]
+    if suffix and bare.endswith(suffix):
+        bare = bare[: -len(suffix)]
+    bare = bare.strip()
+    number, ok = loc.toDouble(bare.replace(loc.groupSeparator(), ""))
+    if isinstance(box, (QSpinBox, QDoubleSpinBox)):
+        low, high = box.minimum(), box.maximum()
+        unit = suffix.strip()
+        limits = f"{box.textFromValue(low)}–{box.textFromValue(high)}"  # type: ignore[arg-type]
+        limits += f" {unit}" if unit else ""
+        if bare.startswith(("-", loc.negativeSign())) and low >= 0:
+            return f"This field cannot be negative ({limits})."
+        if ok and number > high:
+            return f"{bare} is more than this field takes ({limits}); nothing was changed."
+        if ok and number < low:
+            return f"{bare} is less than this field takes ({limits}); nothing was changed."
+        if any(c.isalpha() or c in "³²" for c in bare):
+            where = f"the unit is {unit}" if unit else "choose the unit beside the field"
+            return f"'{bare}' is not a number: type only the number ({where})."
+    return f"'{bare}' is not a number this field can take; nothing was changed."
+
+
+class InputGuard(QObject):
+    """The application-wide event filter described in the module docstring."""
+
+    refused = Signal(QWidget, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.last_refusal = ""
+        # After a refused keystroke the rest of what is typed is refused too ("30 m3" must
+        # not become 303), until the user edits (Backspace, Delete, arrows) or leaves.
+        self._refusing: QAbstractSpinBox | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.Wheel and isinstance(watched, QWidget):
+            return self._on_wheel(watched, event)
+        if kind == QEvent.Type.KeyPress and isinstance(watched, QAbstractSpinBox):
+            assert isinstance(event, QKeyEvent)
+            return self._on_key(watched, event)
+        if kind == QEvent.Type.FocusOut and watched is self._refusing:
+            self._refusing = None
+        if kind == QEvent.Type.Polish and isinstance(watched, _WHEEL_WIDGETS):
+            # Qt gives a WheelFocus widget the focus *before* any filter sees the wheel
+            # event (QApplication::notify), so the pointer passing over a field would still
+            # change it; such fields take the focus by click or Tab only.
+            if watched.focusPolicy() == Qt.FocusPolicy.WheelFocus:
+                watched.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            if isinstance(watched, QDateTimeEdit):
+                self._format_dates(watched)
+        return False
+
+    # --- the wheel -------------------------------------------------------------------
+
+    def _on_wheel(self, watched: QWidget, event: QEvent) -> bool:
+        field = _input_field(watched)
+        if field is None:
+            return False
+        focus = QApplication.focusWidget()
+        if focus is not None and (focus is field or field.isAncestorOf(focus)):
+            return False
+        if isinstance(field, QComboBox) and field.view().isVisible():
+            return False  # an open list scrolls itself
+        area = _scroll_area(field)
+        if area is not None:
+            bar = area.verticalScrollBar()
+            if bar.isVisible():
+                QApplication.sendEvent(bar, event)
+        return True
+
+    # --- typed text ------------------------------------------------------------------
+
+    def _on_key(self, box: QAbstractSpinBox, event: QKeyEvent) -> bool:
+        typed = event.text()
+        if isinstance(box, QDateTimeEdit):
+            return False
+        if not typed or not typed.isprintable():
+            self._refusing = None  # an edit: the user is fixing the text
+            return False
+        if self._refusing is box:
+            self.show_refusal(box, self.last_refusal)
+            return True
+        edit = box.lineEdit()
+        text = edit.text()
+        if edit.hasSelectedText():
+            start = edit.selectionStart()
+            end = start + len(edit.selectedText())
+        else:
+            start = end = edit.cursorPosition()
+        candidate = text[:start] + typed + text[end:]
+        state = box.validate(candidate, start + len(typed))
+        state = state[0] if isinstance(state, tuple) else state
+        negative = candidate.lstrip().startswith(("-", box.locale().negativeSign()))
+        if isinstance(box, (QSpinBox, QDoubleSpinBox)) and negative and box.minimum() >= 0:
+            state = type(state).Invalid
+        if state != type(state).Invalid:
+            return False
+        self._refusing = box
+        self.show_refusal(box, refusal(box, candidate))
+        return True
+
+    def show_refusal(self, box: QWidget, message: str) -> None:
+        """Tell the user at the field (and in the status bar) why their input was refused."""
+        self.last_refusal = message
+        QToolTip.showText(box.mapToGlobal(QPoint(0, box.height())), message, box, QRect(), 6000)
+        window = box.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(message, 8000)
+        self.refused.emit(box, message)
+
+    # --- dates -----------------------------------------------------------------------
+
+    def _format_dates(self, edit: QDateTimeEdit) -> None:
+        if edit.property(_FORMATTED):
+            return
+        edit.setProperty(_FORMATTED, True)
+        loc = edit.locale()
+        has_time = bool(edit.displayedSections() & QDateTimeEdit.Section.TimeSections_Mask)
+        has_date = bool(edit.displayedSections() & QDateTimeEdit.Section.DateSections_Mask)
+        if has_date and has_time:
+            edit.setDisplayFormat(datetime_format(loc))
+        elif has_date:
+            edit.setDisplayFormat(date_format(loc))
+
+
+def _input_field(widget: QWidget) -> QWidget | None:
+    """The value-holding field `widget` belongs to (a combo box's line edit, say), if any."""
+    current: QWidget | None = widget
+    for _ in range(3):
+        if current is None:
+            return None
+        if isinstance(current, _WHEEL_WIDGETS) and not isinstance(current, QScrollBar):
+            return current
+        current = current.parentWidget()
+    return None
+
+
+def _scroll_area(widget: QWidget) -> QAbstractScrollArea | None:
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea):
+            return parent
+        parent = parent.parentWidget()
+    return None
+
+
+def install_input_guard(app: QApplication) -> InputGuard:
+    """Install the guard once per application; later calls return the same one."""
+    existing = app.findChild(InputGuard)
+    if isinstance(existing, InputGuard):
+        return existing
+    guard = InputGuard(app)
+    app.installEventFilter(guard)
+    return guard
