@@ -1,6 +1,9 @@
 # The two Quick start commands (README): `make run` and `make test`.
 PYTHON ?= python3
 VENV := .venv
+# pipefail: a failed install must fail the recipe even though its output is filtered.
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
@@ -34,9 +37,10 @@ system-deps-test:
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.11")'
+	@echo "First run: creating $(VENV) and installing the app with its packages (a minute or two)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,dist]"
+	$(BIN)/python -m pip install -e ".[dev,dist]" | { grep -E --line-buffered '^(Collecting|Installing|Successfully)' || true; }
 	@touch $(STAMP)
 
 clean:

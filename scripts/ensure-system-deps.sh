@@ -130,7 +130,14 @@ if ! command -v apt-get >/dev/null 2>&1; then
     exit 1
 fi
 
-echo "Installing missing system packages: ${missing[*]}" >&2
+echo "Installing missing system packages (apt-get, may take a minute): ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+# dpkg's unpacking chatter means nothing to a user; it is shown only if the install fails.
+apt_log="$(mktemp)"
+trap 'rm -f "$apt_log"' EXIT
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$apt_log" 2>&1; then
+    cat "$apt_log" >&2
+    echo "apt-get could not install: ${missing[*]}" >&2
+    exit 1
+fi
+echo "Installed: ${missing[*]}" >&2
