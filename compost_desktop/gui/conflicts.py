@@ -29,6 +29,7 @@ ENTITY_LABELS = {
     "cycle_waste_input": "Input",
     "cycle_turning": "Turning",
     "alarm_event": "Alarm",
+    "sensor_device": "Device",
 }
 HIDDEN_FIELDS = {"uuid", "updated_at", "created_at"}
 

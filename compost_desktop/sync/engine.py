@@ -30,6 +30,7 @@ from compost_desktop.db.models import (
     Cycle,
     Input,
     Material,
+    SensorDevice,
     SensorReading,
     SyncConflict,
     SyncOutbox,
@@ -48,6 +49,7 @@ ENTITIES: dict[str, Table] = {
     "cycle_waste_input": Input.__table__,  # type: ignore[dict-item]
     "cycle_turning": Turning.__table__,  # type: ignore[dict-item]
     "alarm_event": AlarmRecord.__table__,  # type: ignore[dict-item]
+    "sensor_device": SensorDevice.__table__,  # type: ignore[dict-item]
 }
 ORDER = {name: i for i, name in enumerate(ENTITIES)}
 # column -> referenced entity; values travel as the referenced row's uuid.
