@@ -19,6 +19,7 @@ The engine keeps only which alarms are raised; it never persists anything (see `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -170,9 +171,16 @@ def _fmt(value: float, quantity: str) -> str:
 class AlarmEngine:
     """Turns readings into alarm raises and clears; not thread-safe (use on one thread)."""
 
-    def __init__(self, settings: AlarmSettings) -> None:
-        """Thresholds are read on every reading, so replacing `settings` takes effect at once."""
+    def __init__(
+        self, settings: AlarmSettings, counts_for_pile: Callable[[str], bool] | None = None
+    ) -> None:
+        """Thresholds are read on every reading, so replacing `settings` takes effect at once.
+
+        `counts_for_pile(device_id)` says whether a device is a pile probe (the device
+        registry); only pile probes raise the pile alarms (hot, cold, dry, wet).
+        """
         self.settings = settings
+        self.counts_for_pile: Callable[[str], bool] = counts_for_pile or (lambda _device: True)
         self._raised: dict[tuple[str, AlarmKind], AlarmEvent] = {}
         self._heated: set[str] = set()
 
@@ -197,6 +205,8 @@ class AlarmEngine:
             self._heated.clear()
         s = self.settings
         value = reading.value
+        if not self.counts_for_pile(device):
+            return events
         if reading.quantity == TEMPERATURE:
             self._check_high(
                 events,

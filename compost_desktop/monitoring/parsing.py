@@ -638,6 +638,10 @@ class MessageParser:
         self._naive_tz = naive_timezone
         self._device_tz = dict(device_timezones)
 
+    def set_device_timezones(self, device_timezones: Mapping[str, tzinfo]) -> None:
+        """Replace only the per-device zones (the device registry changed)."""
+        self._device_tz = dict(device_timezones)
+
     def timezone_for(self, device_id: str) -> tzinfo | None:
         """The zone a device's offset-less times are read in; None means the PC's."""
         zones = self._device_tz

@@ -32,10 +32,12 @@ import numpy.typing as npt
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from compost_desktop.gui.context import CYCLES, AppContext
+from compost_desktop.gui.devices.keeper import keeper_for
 from compost_desktop.monitoring.alarms import AlarmEngine, AlarmEvent, AlarmLog, record_event
 from compost_desktop.monitoring.parsing import (
     TEMPERATURE,
     DeviceStatus,
+    LastKnown,
     MessageParser,
     Reading,
     TopicPatterns,
@@ -145,6 +147,7 @@ class DeviceInfo:
     last_seen: datetime | None = None
     online: bool | None = None
     status_at: datetime | None = None
+    last_known: bool = False  # only a retained value so far: shown, not current
 
 
 @dataclass
@@ -192,7 +195,9 @@ class MonitoringHub(QObject):
         self.writer = writer
         self.alarm_log = alarm_log
         self._owned_writer: Any = None
-        self.engine = AlarmEngine(ctx.settings.alarms)
+        self.registry_keeper = keeper_for(ctx)
+        self.engine = AlarmEngine(ctx.settings.alarms, self.registry_keeper.registry.is_pile_probe)
+        self.registry_keeper.changed.connect(self.on_registry_changed)
         self.series: dict[tuple[str, str], Series] = {}
         self.latest: dict[tuple[str, str], Reading] = {}
         self.devices: dict[str, DeviceInfo] = {}
@@ -366,6 +371,12 @@ class MonitoringHub(QObject):
         if self._started and self._injected is None and self.ctx.settings.mqtt != self._mqtt_in_use:
             self.restart()
 
+    def on_registry_changed(self) -> None:
+        """Devices' clocks may have moved: the parsers read offset-less times in them."""
+        zones = self.registry_keeper.registry.timezones()
+        for source in self._sources():
+            source.parser.set_device_timezones(zones)
+
     def on_cycle_loaded(self, cycle: CycleRecord | None) -> None:
         """Keep the active cycle for the header and the too-cold rule."""
         self.cycle = cycle
@@ -461,8 +472,23 @@ class MonitoringHub(QObject):
                     info = self.devices[item.device_id] = DeviceInfo(item.device_id)
                 if info.last_seen is None or item.received_at > info.last_seen:
                     info.last_seen = item.received_at
+                info.last_known = False
                 events.extend(self.engine.observe(item, cycle_active))
                 readings.append(item)
+                if not demo:
+                    self._register(item)
+            elif isinstance(item, LastKnown):
+                # The broker's memory of a value: a gauge shows it, nothing records it.
+                reading = item.reading
+                key = (reading.device_id, reading.quantity)
+                if key not in self.latest:
+                    self.latest[key] = reading
+                info = self.devices.get(reading.device_id)
+                if info is None:
+                    info = self.devices[reading.device_id] = DeviceInfo(reading.device_id)
+                    info.last_known = True
+                if not demo:
+                    self._register(reading)
             elif isinstance(item, DeviceStatus):
                 info = self.devices.get(item.device_id)
                 if info is None:
@@ -477,6 +503,11 @@ class MonitoringHub(QObject):
         self._handle_alarms(events, demo=demo)
         if readings:
             self.readings_drained.emit(len(readings))
+
+    def _register(self, reading: Reading) -> None:
+        live = self._live
+        fmt = live.parser.format_of(reading.topic) if live is not None else None
+        self.registry_keeper.observe(reading.device_id, reading.quantity, fmt)
 
     def _on_link_event(self, event: Any, *, demo: bool) -> None:
         state = str(event.state)
@@ -597,7 +628,9 @@ class MonitoringHub(QObject):
             tls=mqtt.tls,
             client_id=mqtt.client_id or None,
         )
-        return SensorClient(config, self._patterns())
+        client = SensorClient(config, self._patterns())
+        client.parser.set_device_timezones(self.registry_keeper.registry.timezones())
+        return client
 
     def _patterns(self) -> TopicPatterns:
         m = self.ctx.settings.mqtt
