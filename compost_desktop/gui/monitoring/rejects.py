@@ -21,7 +21,8 @@ REASON_TEXT = {
     "timestamp_in_future": "time stamp more than 5 min ahead (clock or time zone wrong?)",
     "timestamp_out_of_range": "time stamp before 2000 (clock never set)",
     "unknown_topic": "topic matches no configured format",
-    "non_finite": "not a number (nan/inf)",
+    "non_finite": "value is nan or infinite (the sensor has no reading)",
+    "non_numeric": "value is not a number",
     "unknown_unit": "unit not understood",
 }
 
