@@ -39,8 +39,8 @@ def test_database_opens_off_the_gui_thread_and_status_bar_says_so(
     assert [window.navigation.item(i).text() for i in range(window.navigation.count())] == [
         "Cycles",
         "Monitoring",
-        "Devices",
         "Materials",
+        "Devices",
         "Settings",
     ]
 

@@ -302,9 +302,8 @@ class DevicesPage(QWidget):
         self.auto_colour_button.setEnabled(colour is not None)
 
     def _show(self, entry: DeviceEntry | None, keep_edits: bool = False) -> None:
-        if keep_edits and entry is not None and self.current is not None:
-            if entry.device_id == self.current.device_id and self.current == entry:
-                return
+        if keep_edits and entry is not None and self.current == entry:
+            return  # the same row unchanged: keep what the user is typing
         self.current = entry
         self.form_box.setEnabled(entry is not None)
         if entry is None:

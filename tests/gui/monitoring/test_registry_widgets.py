@@ -21,7 +21,7 @@ from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.gui.monitoring.rejects import RejectsDialog
 from compost_desktop.monitoring.alarms import MemoryAlarmLog
 from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown
-from compost_desktop.monitoring.registry import Role
+from compost_desktop.monitoring.registry import DeviceRegistry, Role
 from compost_desktop.services.store import Store
 from tests.gui.monitoring.support import T0, Clock, FakeClient, FakeStore, make_ctx, reading
 from tests.support.readings import insert_readings
@@ -186,7 +186,7 @@ def test_plots_reload_the_window_from_the_database_at_start(
     page.show()
 
     qtbot.waitUntil(lambda: ("node-1", "temperature") in page.plots.backfill, timeout=5000)
-    times, values = page.plots.backfill[("node-1", "temperature")]
+    times, _values = page.plots.backfill[("node-1", "temperature")]
     assert len(times) == 10
     page.plots._dirty = True
     page.plots.on_repaint_due()
@@ -214,7 +214,7 @@ def test_devices_page_edits_are_saved_and_checked(qtbot: QtBot, sqlite_ctx: AppC
     page.role_combo.setCurrentIndex(page.role_combo.findData("other"))
     page.save_button.click()
 
-    stored = DeviceRegistryFromDisk(sqlite_ctx).entry("shed/SHT3X")
+    stored = registry_on_disk(sqlite_ctx).entry("shed/SHT3X")
     assert stored is not None
     assert (stored.name, stored.role, stored.role_confirmed, stored.timezone) == (
         "Shed air",
@@ -226,9 +226,7 @@ def test_devices_page_edits_are_saved_and_checked(qtbot: QtBot, sqlite_ctx: AppC
     assert page.model.data(page.model.index(1, 5)) == "Asia/Shanghai"
 
 
-def DeviceRegistryFromDisk(ctx: AppContext):  # type: ignore[no-untyped-def]  # noqa: N802
-    from compost_desktop.monitoring.registry import DeviceRegistry
-
+def registry_on_disk(ctx: AppContext) -> DeviceRegistry:
     assert ctx.store is not None
     registry = DeviceRegistry(ctx.store.engine)
     registry.load()
