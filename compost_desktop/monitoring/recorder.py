@@ -15,6 +15,7 @@ from compost_desktop.db.engine import describe, make_engine, resolve_url
 from compost_desktop.monitoring.client import BrokerConfig, LinkEvent, SensorClient
 from compost_desktop.monitoring.parsing import Reading, TopicPatterns
 from compost_desktop.monitoring.recording import ReadingWriter
+from compost_desktop.monitoring.registry import RegistryFollower
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def run(
     _wait_for_schema(url, stop)
     writer = ReadingWriter(engine)
     client = SensorClient(config, patterns)
+    devices = RegistryFollower(engine, client.parser)
     log.info("Recording %s into %s", config.describe(), describe(url))
     writer.start()
     client.start()
@@ -48,6 +50,8 @@ def run(
             readings = [i for i in items if isinstance(i, Reading)]
             if readings:
                 writer.add(readings)
+                devices.seen(readings)
+            devices.tick()
             for event in (i for i in items if isinstance(i, LinkEvent)):
                 log.info("Broker %s %s", event.state.value, event.detail)
             if time.monotonic() - last_stats > STATS_EVERY_S:

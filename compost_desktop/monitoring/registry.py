@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import uuid as uuid_module
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -34,9 +35,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from compost_desktop.db.models import SensorDevice, utcnow
+from compost_desktop.monitoring.parsing import MessageParser, Reading
 
 log = logging.getLogger(__name__)
 
@@ -404,3 +407,46 @@ def partition_by_role(
     for device_id in device_ids:
         (pile if registry.is_pile_probe(device_id) else rest).append(device_id)
     return pile, rest
+
+
+class RegistryFollower:
+    """The headless recorder's side of the registry: register what it sees, follow edits.
+
+    New devices are written every `save_every_s`; the table is re-read every `reload_every_s`
+    (the office PCs edit it) and the devices' clock zones handed to the parser. A database
+    that is away only delays both.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        parser: MessageParser,
+        save_every_s: float = 5.0,
+        reload_every_s: float = 60.0,
+    ) -> None:
+        self.registry = DeviceRegistry(engine)
+        self.parser = parser
+        self.save_every_s = save_every_s
+        self.reload_every_s = reload_every_s
+        self._saved_at = 0.0
+        self._loaded_at = -reload_every_s
+        self.tick()
+
+    def seen(self, readings: Iterable[Reading]) -> None:
+        for r in readings:
+            if r.device_id not in self.registry._entries:
+                self.registry.observe(r.device_id, r.quantity, self.parser.format_of(r.topic))
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        try:
+            if now - self._loaded_at >= self.reload_every_s:
+                self._loaded_at = now
+                self.registry.load()
+                self.parser.set_device_timezones(self.registry.timezones())
+            if self.registry.has_unsaved and now - self._saved_at >= self.save_every_s:
+                self._saved_at = now
+                count = self.registry.save_new()
+                log.info("Registered %d new device(s)", count)
+        except SQLAlchemyError as exc:
+            log.warning("Device registry unavailable: %s", str(exc).splitlines()[0])
