@@ -156,7 +156,7 @@ class DevicesPage(QWidget):
             "The zone of the device's clock: Tasmota at factory settings sends local time "
             "without an offset. Farm default uses the farm's (or this PC's) zone."
         )
-        self.ignored_check = QCheckBox("Ignore this device (not shown, never counted)")
+        self.ignored_check = QCheckBox("Ignore: hide it, never count it")
         self.colour_button = QPushButton("Choose…")
         self.colour_button.clicked.connect(self.on_choose_colour)
         self.auto_colour_button = QPushButton("Automatic")
@@ -202,8 +202,11 @@ class DevicesPage(QWidget):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.form_box)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        self.form_box.setMinimumWidth(380)
+        self.form_box.setMaximumWidth(460)
+        splitter.setSizes([900, 400])
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(splitter, 1)
