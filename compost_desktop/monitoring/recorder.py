@@ -42,6 +42,7 @@ def run(
     devices = RegistryFollower(engine, client.parser)
     log.info("Recording %s into %s", config.describe(), describe(url))
     writer.start()
+    devices.start()
     client.start()
     last_stats = time.monotonic()
     try:
@@ -51,7 +52,6 @@ def run(
             if readings:
                 writer.add(readings)
                 devices.seen(readings)
-            devices.tick()
             for event in (i for i in items if isinstance(i, LinkEvent)):
                 log.info("Broker %s %s", event.state.value, event.detail)
             if time.monotonic() - last_stats > STATS_EVERY_S:
@@ -69,6 +69,7 @@ def run(
         client.stop()
         writer.add(i for i in client.drain() if isinstance(i, Reading))
         writer.stop()
+        devices.stop()
         engine.dispose()
         if writer.pending:
             log.error("%d readings could not be written before stopping", writer.pending)

@@ -412,9 +412,10 @@ def partition_by_role(
 class RegistryFollower:
     """The headless recorder's side of the registry: register what it sees, follow edits.
 
-    New devices are written every `save_every_s`; the table is re-read every `reload_every_s`
-    (the office PCs edit it) and the devices' clock zones handed to the parser. A database
-    that is away only delays both.
+    Runs on its own thread so the recording loop never waits on it: new devices are written
+    every `save_every_s`; the table is re-read every `reload_every_s` (the office PCs edit it)
+    and the devices' clock zones are handed to the parser. A database that is away only
+    delays both.
     """
 
     def __init__(
@@ -430,12 +431,35 @@ class RegistryFollower:
         self.reload_every_s = reload_every_s
         self._saved_at = 0.0
         self._loaded_at = -reload_every_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="device-registry", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Write what was seen, then stop."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+            self._thread = None
+        self._saved_at = -self.save_every_s
         self.tick()
 
     def seen(self, readings: Iterable[Reading]) -> None:
+        """Note devices (memory only; the thread writes them)."""
+        known = self.registry._entries
         for r in readings:
-            if r.device_id not in self.registry._entries:
+            if r.device_id not in known:
                 self.registry.observe(r.device_id, r.quantity, self.parser.format_of(r.topic))
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.tick()
+            self._stop.wait(1.0)
 
     def tick(self) -> None:
         now = time.monotonic()
