@@ -94,14 +94,23 @@ class GaugeGrid(QWidget):
             if quantity == TEMPERATURE:
                 gauge.set_scale(scale_for(TEMPERATURE, unit))
 
+    def relabel(self, labels: dict[str, str]) -> None:
+        """Show the registry's names beside the rows."""
+        for device, text in labels.items():
+            row_label = self.row_labels.get(device)
+            if row_label is not None:
+                row_label.setText(f"<b>{html.escape(text)}</b>")
+
     def clear(self) -> None:
         """Remove every gauge (the source changed)."""
         for gauge in self.gauges.values():
             self._grid.removeWidget(gauge)
+            gauge.hide()
             gauge.deleteLater()
         self.gauges.clear()
         for label in self.row_labels.values():
             self._grid.removeWidget(label)
+            label.hide()
             label.deleteLater()
         self.row_labels.clear()
         self._devices.clear()
@@ -239,8 +248,12 @@ class MonitoringPage(QWidget):
         self.rejects_dialog.show()
 
     def on_registry_changed(self) -> None:
-        """Names or roles changed: rebuild the gauges with the new labels."""
-        self.gauge_grid.clear()
+        """Names changed: relabel the gauge rows; ignored devices lose their gauges."""
+        registry = self.hub.registry_keeper.registry
+        if any(registry.is_ignored(device) for device, _ in self.gauge_grid.gauges):
+            self.gauge_grid.clear()
+        else:
+            self.gauge_grid.relabel({d: registry.label(d) for d in self.gauge_grid.row_labels})
         self._gauges_dirty = True
         self.on_gauge_refresh_due()
 
