@@ -429,7 +429,8 @@ class RegistryFollower:
         self.parser = parser
         self.save_every_s = save_every_s
         self.reload_every_s = reload_every_s
-        self._saved_at = 0.0
+        # The first save waits a while: at start-up the writer has the backlog to write.
+        self._saved_at = time.monotonic()
         self._loaded_at = -reload_every_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
