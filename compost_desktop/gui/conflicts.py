@@ -30,6 +30,7 @@ ENTITY_LABELS = {
     "cycle_turning": "Turning",
     "alarm_event": "Alarm",
     "farm_setting": "Farm setting",
+    "sensor_device": "Device",
 }
 HIDDEN_FIELDS = {"uuid", "updated_at", "created_at"}
 

@@ -25,7 +25,13 @@ from urllib.parse import unquote, urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from compost_desktop.monitoring.parsing import DeviceStatus, MessageParser, Reading, TopicPatterns
+from compost_desktop.monitoring.parsing import (
+    DeviceStatus,
+    LastKnown,
+    MessageParser,
+    Reading,
+    TopicPatterns,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +88,7 @@ class BrokerConfig:
         return f"{'mqtts' if self.tls else 'mqtt'}://{self.host}:{self.port}"
 
 
-Item = Reading | DeviceStatus | LinkEvent
+Item = Reading | DeviceStatus | LastKnown | LinkEvent
 
 
 class SensorClient:
@@ -202,7 +208,9 @@ class SensorClient:
 
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         try:
-            items = self.parser.parse(message.topic, bytes(message.payload))
+            items = self.parser.parse(
+                message.topic, bytes(message.payload), retained=bool(message.retain)
+            )
             if items:
                 self._append(items)
         except Exception:

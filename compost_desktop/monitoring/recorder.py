@@ -30,6 +30,7 @@ from compost_desktop.monitoring.client import BrokerConfig, LinkEvent, SensorCli
 from compost_desktop.monitoring.farm_config import FarmConfig
 from compost_desktop.monitoring.parsing import MessageParser, TopicPatterns
 from compost_desktop.monitoring.recording import AlarmLog, ReadingWriter
+from compost_desktop.monitoring.registry import RegistryFollower
 from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,11 @@ def run(
         patterns = with_overrides(farm.patterns(), topics)
     zone = farm_config.zone(timezone if timezone is not None else farm.timezone or "")
     writer = ReadingWriter(engine)
-    client = SensorClient(config, patterns, MessageParser(patterns, naive_timezone=zone))
-    session = MonitoringSession(farm.alarm_settings())
+    parser = MessageParser(patterns, naive_timezone=zone)
+    devices = RegistryFollower(engine, parser)
+    devices.tick()  # the devices' clock zones and roles before the first message
+    client = SensorClient(config, patterns, parser)
+    session = MonitoringSession(farm.alarm_settings(), is_pile_probe=devices.registry.is_pile_probe)
     alarm_log = AlarmLog(engine)
     alarms = AlarmWriter(alarm_log)
     publisher = AlarmPublisher(config, farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC)
@@ -83,6 +87,7 @@ def run(
         publisher.prefix,
     )
     writer.start()
+    devices.start()
     client.start()
     publisher.start()
     last_stats = last_tick = last_refresh = time.monotonic()
@@ -93,6 +98,8 @@ def run(
             readings = batch.readings
             if readings:
                 writer.add(readings)
+            if readings or batch.last_known:
+                devices.seen([*readings, *batch.last_known])
             for change in batch.events:
                 _alarm(change, alarms, publisher)
             for event in (i for i in items if isinstance(i, LinkEvent)):
@@ -123,11 +130,13 @@ def run(
         client.stop()
         last = session.apply(client.drain(), record=False)
         writer.add(last.readings)
+        devices.seen([*last.readings, *last.last_known])
         for change in last.events:
             _alarm(change, alarms, publisher)
         writer.stop()
         alarms.flush(force=True)
         publisher.stop()
+        devices.stop()
         engine.dispose()
         if writer.pending:
             log.error("%d readings could not be written before stopping", writer.pending)
