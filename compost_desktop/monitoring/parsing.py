@@ -423,7 +423,10 @@ def _is_temperature_like(quantity: str) -> bool:
 
 # --- values and timestamps ------------------------------------------------------------------
 
-_NUMBER_RE: Final = re.compile(r"\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*")
+# Around the number: the whitespace float() strips, which is \s without the separators \x1c-\x1f.
+_NUMBER_RE: Final = re.compile(
+    r"[^\S\x1c-\x1f]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[^\S\x1c-\x1f]*"
+)
 _NON_FINITE_WORDS: Final = frozenset(
     sign + word for sign in ("", "+", "-") for word in ("nan", "inf", "infinity")
 )

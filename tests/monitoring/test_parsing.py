@@ -653,6 +653,15 @@ def _check_output(parser: MessageParser, items: list[Reading | DeviceStatus]) ->
             assert item.measured_at.utcoffset() == timedelta(0)
 
 
+def test_a_number_wrapped_in_separator_characters_is_rejected_not_an_error() -> None:
+    """\\s matches the ASCII separators \\x1c-\\x1f but float() does not strip them."""
+    parser = MessageParser()
+    for payload in (b"\x1c0", b"0\x1f", b" 55.5\x1d"):
+        assert parser.parse("node/sensor/temperature/state", payload, RECEIVED) == []
+    assert parser.parse("node/sensor/temperature/state", b" 55.5\t", RECEIVED)[0].value == 55.5
+    assert parser.rejected_by_reason["internal_error"] == 0
+
+
 @settings(max_examples=300, database=None)
 @given(topic=st.sampled_from(TOPICS), payload=st.binary(max_size=512))
 def test_random_bytes_never_raise(topic: str, payload: bytes) -> None:
