@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Float,
     ForeignKey,
@@ -280,6 +281,37 @@ class AlarmRecord(Base):
     cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
+
+
+DEVICE_ROLES = ("pile_probe", "ambient", "other")
+
+
+class SensorDevice(Base):
+    """A device or probe ever seen on the broker: its name, role, place, clock and colour.
+
+    Farm-wide and synced, so every PC and the headless recorder agree which sensors are pile
+    probes. The uuid is derived from the device id, so two PCs that discover the same probe
+    create the same row rather than two that collide.
+    """
+
+    __tablename__ = "sensor_device"
+    __table_args__ = (CheckConstraint(_in("role", DEVICE_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=new_uuid)
+    sync_seq: Mapped[int | None] = mapped_column(BigInteger)
+    device_id: Mapped[str] = mapped_column(String(120), unique=True)
+    node: Mapped[str | None] = mapped_column(String(120))
+    name: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(20), default="other")
+    role_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    ignored: Mapped[bool] = mapped_column(Boolean, default=False)
+    colour: Mapped[str | None] = mapped_column(String(9))  # None: an automatic colour
+    updated_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), default=utcnow, onupdate=utcnow
+    )
 
 
 class SyncLog(Base):

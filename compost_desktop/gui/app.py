@@ -393,9 +393,15 @@ def build_window(ctx: AppContext, log_path: str) -> MainWindow:
 
         return SettingsPage(ctx)
 
+    def devices() -> QWidget:
+        from compost_desktop.gui.devices.page import DevicesPage
+
+        return DevicesPage(ctx)
+
     window.add_page("cycles", "Cycles", cycles)
     window.add_page("monitoring", "Monitoring", monitoring)
     window.add_page("materials", "Materials", materials)
+    window.add_page("devices", "Devices", devices)
     window.add_page("settings", "Settings", settings)
     return window
 

@@ -32,6 +32,7 @@ ENTITY_LABELS = {
     "cycle_turning": "Turning",
     "alarm_event": "Alarm",
     "farm_setting": "Farm setting",
+    "sensor_device": "Device",
 }
 HIDDEN_FIELDS = {"uuid", "updated_at", "created_at"}
 MASS_FIELDS = {"amount_kg", "green_waste_kg", "brown_waste_kg"}

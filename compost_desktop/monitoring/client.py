@@ -29,7 +29,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from compost_desktop.monitoring.parsing import DeviceStatus, MessageParser, Reading, TopicPatterns
+from compost_desktop.monitoring.parsing import (
+    DeviceStatus,
+    LastKnown,
+    MessageParser,
+    Reading,
+    TopicPatterns,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +108,7 @@ class Delivery:
     connection: int  # message ids are per connection; a stale one must never be acked
 
 
-Item = Reading | DeviceStatus | LinkEvent | Delivery
+Item = Reading | DeviceStatus | LastKnown | LinkEvent | Delivery
 
 
 class SensorClient:
@@ -254,7 +260,11 @@ class SensorClient:
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         items: list[Any] = []
         try:
-            items = self.parser.parse(message.topic, bytes(message.payload))
+            items = self.parser.parse(
+                message.topic, bytes(message.payload), retained=bool(message.retain)
+            )
+            # The parser turns a retained value without a device time into LastKnown; this
+            # catches any other retained reading that carries no time of its own.
             if message.retain and self.skip_retained_untimed and items:
                 kept = [
                     i for i in items if type(i) is not Reading or i.measured_at != i.received_at

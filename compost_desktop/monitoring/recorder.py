@@ -31,6 +31,7 @@ from compost_desktop.monitoring.client import BrokerConfig, Delivery, LinkEvent,
 from compost_desktop.monitoring.farm_config import FarmConfig
 from compost_desktop.monitoring.parsing import MessageParser, Reading, TopicPatterns
 from compost_desktop.monitoring.recording import AlarmLog, ReadingWriter
+from compost_desktop.monitoring.registry import RegistryFollower
 from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
 
 log = logging.getLogger(__name__)
@@ -72,15 +73,12 @@ def run(
     zone = farm_config.zone(timezone if timezone is not None else farm.timezone or "")
     # QoS 1 messages are acknowledged only once their readings are committed (or refused
     # for good), so a crash or kill at any moment leaves the rest with the broker.
-    client = SensorClient(
-        config,
-        patterns,
-        MessageParser(patterns, naive_timezone=zone),
-        manual_ack=True,
-        skip_retained_untimed=True,
-    )
+    parser = MessageParser(patterns, naive_timezone=zone)
+    devices = RegistryFollower(engine, parser)
+    devices.tick()  # the devices' clock zones and roles before the first message
+    client = SensorClient(config, patterns, parser, manual_ack=True, skip_retained_untimed=True)
     writer = ReadingWriter(engine, on_settled=client.acknowledge)
-    session = MonitoringSession(farm.alarm_settings())
+    session = MonitoringSession(farm.alarm_settings(), is_pile_probe=devices.registry.is_pile_probe)
     alarm_log = AlarmLog(engine)
     alarms = AlarmWriter(alarm_log)
     publisher = AlarmPublisher(config, farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC)
@@ -94,6 +92,7 @@ def run(
         publisher.prefix,
     )
     writer.start()
+    devices.start()
     client.start()
     publisher.start()
     last_stats = last_tick = last_refresh = time.monotonic()
@@ -103,6 +102,8 @@ def run(
             batch = session.apply(items, record=False)
             if items:
                 writer.add(_for_writer(items))
+            if batch.readings or batch.last_known:
+                devices.seen([*batch.readings, *batch.last_known])
             for change in batch.events:
                 _alarm(change, alarms, publisher)
             for event in (i for i in items if isinstance(i, LinkEvent)):
@@ -135,6 +136,7 @@ def run(
         last_items = client.drain()
         last = session.apply(last_items, record=False)
         writer.add(_for_writer(last_items))
+        devices.seen([*last.readings, *last.last_known])
         for change in last.events:
             _alarm(change, alarms, publisher)
         # Write (and acknowledge) while still connected; what arrives meanwhile stays unacked.
@@ -143,6 +145,7 @@ def run(
         client.stop()
         alarms.flush(force=True)
         publisher.stop()
+        devices.stop()
         engine.dispose()
         if unwritten:
             log.error(

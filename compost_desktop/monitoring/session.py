@@ -12,7 +12,12 @@ per series when full) and then overwrite the oldest. A faster sensor keeps a sho
 memory stays bounded whatever the broker sends.
 
 Pile probes: which devices count for the pile alarms and the phase is one policy
-(`is_pile_probe`, default every device) that the device registry replaces.
+(`is_pile_probe`, default every device); the adapters hand in the device registry's
+`DeviceRegistry.is_pile_probe`, so an air sensor in the shed neither alarms nor sets the phase.
+
+Last-known values (`parsing.LastKnown`, a retained ESPHome state replayed by the broker on
+connect): shown as the device's latest value with `DeviceInfo.last_known`, but never buffered,
+recorded or alarmed on, and they do not count as the device being seen (silence).
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from compost_desktop.monitoring.alarms import (
     every_device,
     record_event,
 )
-from compost_desktop.monitoring.parsing import TEMPERATURE, DeviceStatus, Reading
+from compost_desktop.monitoring.parsing import TEMPERATURE, DeviceStatus, LastKnown, Reading
 from compost_desktop.settings import AlarmSettings
 
 log = logging.getLogger(__name__)
@@ -127,6 +132,7 @@ class DeviceInfo:
     last_seen: datetime | None = None
     online: bool | None = None
     status_at: datetime | None = None
+    last_known: bool = False  # only a retained value so far: shown, not current
 
 
 @dataclass
@@ -156,6 +162,7 @@ class Batch:
     """What one drained batch changed."""
 
     readings: list[Reading] = field(default_factory=list)
+    last_known: list[Reading] = field(default_factory=list)  # retained: shown, never recorded
     events: list[AlarmEvent] = field(default_factory=list)
     raised: list[AlarmItem] = field(default_factory=list)
     links: list[Any] = field(default_factory=list)  # client.LinkEvent, in arrival order
@@ -218,8 +225,19 @@ class MonitoringSession:
                 info = self._device(item.device_id)
                 if info.last_seen is None or item.received_at > info.last_seen:
                     info.last_seen = item.received_at
+                info.last_known = False
                 batch.events.extend(engine.observe(item, cycle_active))
                 batch.readings.append(item)
+            elif isinstance(item, LastKnown):
+                # The broker's memory of a value: shown until a live one comes, never recorded
+                # or alarmed on (its time is the connect, not the measurement).
+                reading = item.reading
+                key = (reading.device_id, reading.quantity)
+                if key not in self.latest:
+                    self.latest[key] = reading
+                if reading.device_id not in self.devices:
+                    self._device(reading.device_id).last_known = True
+                batch.last_known.append(reading)
             elif isinstance(item, DeviceStatus):
                 info = self._device(item.device_id)
                 info.online = item.online

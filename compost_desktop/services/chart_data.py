@@ -18,10 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
-from compost_desktop.db.models import Cycle, Input, SensorReading, Turning
+from compost_desktop.db.models import Cycle, Input, SensorDevice, SensorReading, Turning
 from compost_desktop.db.rollup import SLOT_SECONDS, reading_rollup
 from compost_desktop.domain.phases import PhaseSpan, phase_spans
 from compost_desktop.monitoring.parsing import TEMPERATURE
+from compost_desktop.monitoring.registry import pile_probe_clause
 from compost_desktop.services.history import CycleNotFound
 
 MANUAL = "manual"
@@ -43,6 +44,7 @@ class Series:
     low: list[float]
     high: list[float]
     points: int  # raw readings the buckets stand for
+    pile: bool = True  # a pile probe per the device registry (ambient/other/ignored: False)
 
     @property
     def manual(self) -> bool:
@@ -186,6 +188,7 @@ def _window(
             rows[-1] = _merge(rows[-1], row)  # readings on the window's very edge
         else:
             rows.append(row)
+    not_pile = _not_pile_devices(conn, {device for device, _, _ in grouped})
     series = [
         Series(
             device_id=device,
@@ -197,6 +200,7 @@ def _window(
             low=[row[3] for row in rows],
             high=[row[4] for row in rows],
             points=sum(row[5] for row in rows),
+            pile=device not in not_pile,
         )
         for (device, quantity, source), rows in grouped.items()
     ]
@@ -205,6 +209,19 @@ def _window(
 
 
 _Bucket = tuple[int, float, float, float, float, int]
+
+
+def _not_pile_devices(conn: Connection, devices: set[str]) -> set[str]:
+    """Of these devices, the ones the registry says are not counted pile probes."""
+    if not devices:
+        return set()
+    d = SensorDevice.__table__.c
+    rows = conn.execute(
+        sa.select(d.device_id).where(
+            d.device_id.in_(sorted(devices)), sa.not_(pile_probe_clause(d.device_id))
+        )
+    ).scalars()
+    return set(rows)
 
 
 def _merge(a: _Bucket, b: _Bucket) -> _Bucket:
@@ -309,7 +326,7 @@ def lowest_probe(series: Sequence[Series], quantity: str = TEMPERATURE) -> Serie
     Hand readings are left out: a spot check every few days is not a probe that is "current"
     between visits, and would turn the line into a saw-tooth.
     """
-    probes = [s for s in series if s.quantity == quantity and not s.manual]
+    probes = [s for s in series if s.quantity == quantity and not s.manual and s.pile]
     if not probes:
         return None
     by_bucket: dict[int, tuple[float, float, float, float]] = {}
@@ -336,7 +353,7 @@ def pile_temperature(series: Sequence[Series]) -> tuple[list[float], list[float]
     """Per bucket, the mean over probes: the pile's temperature, for telling phases apart."""
     sums: dict[int, tuple[float, float, int]] = {}
     for s in series:
-        if s.quantity != TEMPERATURE or s.manual:
+        if s.quantity != TEMPERATURE or s.manual or not s.pile:
             continue
         for b, t, mean in zip(s.bucket, s.times, s.mean, strict=True):
             ts, vs, n = sums.get(b, (0.0, 0.0, 0))

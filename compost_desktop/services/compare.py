@@ -227,7 +227,7 @@ def _compare(
         buckets=before + after,
         quantities=[TEMPERATURE],
     )
-    probes = [s for s in window.series if not s.manual]
+    probes = [s for s in window.series if not s.manual and s.pile]
     lowest = chart_data.lowest_probe(probes)
     if lowest is None:
         return base

@@ -22,6 +22,7 @@ from compost_desktop.domain.pathogen import (
     evaluate,
 )
 from compost_desktop.monitoring.parsing import MOISTURE, TEMPERATURE
+from compost_desktop.monitoring.registry import pile_probe_clause
 
 _CHUNK = 10_000
 _FINISHED = frozenset({CycleStatus.COMPLETED.value, CycleStatus.ARCHIVED.value})
@@ -47,10 +48,11 @@ class CycleSeries:
 
 
 def _series(conn: Connection, cycle_id: int, quantity: str) -> list[tuple[str, datetime, float]]:
+    """Pile probes only: an air sensor must never decide whether the pile was hot enough."""
     r = SensorReading
     query = (
         sa.select(r.device_id, r.measured_at, r.value)
-        .where(r.cycle_id == cycle_id, r.quantity == quantity)
+        .where(r.cycle_id == cycle_id, r.quantity == quantity, pile_probe_clause(r.device_id))
         .order_by(r.measured_at, r.device_id)
     )
     result = conn.execution_options(stream_results=True, yield_per=_CHUNK).execute(query)

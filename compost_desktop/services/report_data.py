@@ -391,7 +391,7 @@ def _chart(history: chart_data.CycleHistory) -> ReportChart | None:
     return ReportChart(
         start=data.start,
         end=data.end,
-        probes=tuple(s for s in temperatures if not s.manual),
+        probes=tuple(s for s in temperatures if not s.manual and s.pile),
         manual=tuple(s for s in temperatures if s.manual),
         lowest=history.lowest,
         phases=tuple(history.phases),

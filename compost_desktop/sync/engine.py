@@ -37,6 +37,7 @@ from compost_desktop.db.models import (
     FarmSetting,
     Input,
     Material,
+    SensorDevice,
     SyncConflict,
     SyncOutbox,
     SyncState,
@@ -58,6 +59,7 @@ ENTITIES: dict[str, Table] = {
     "cycle_turning": Turning.__table__,  # type: ignore[dict-item]
     "alarm_event": AlarmRecord.__table__,  # type: ignore[dict-item]
     "farm_setting": FarmSetting.__table__,  # type: ignore[dict-item]
+    "sensor_device": SensorDevice.__table__,  # type: ignore[dict-item]
 }
 ORDER = {name: i for i, name in enumerate(ENTITIES)}
 # column -> referenced entity; values travel as the referenced row's uuid.
@@ -67,6 +69,18 @@ FOREIGN: dict[str, dict[str, str]] = {
     "alarm_event": {"batch_id": "compost_batch"},
 }
 SKIP = {"id", "sync_seq"}
+# Rows a program creates by itself (a device seen on the broker): such a row, untouched by a
+# person, never overrides a person's edit and is never worth a conflict.
+_AUTOMATIC_FIELDS: dict[str, tuple[str, ...]] = {
+    "sensor_device": ("role_confirmed", "name", "position", "timezone", "colour", "ignored"),
+}
+
+
+def _automatic(entity: str, payload: Payload | None) -> bool:
+    fields = _AUTOMATIC_FIELDS.get(entity)
+    return fields is not None and payload is not None and not any(payload.get(f) for f in fields)
+
+
 FK_CACHE = "compost_sync_fk_cache"
 PUSH_BATCH = 500
 PULL_BATCH = 2000
@@ -234,7 +248,7 @@ def write_payload(conn: Connection, entity: str, payload: Payload, seq: int | No
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    kind: str  # "applied", "already", "conflict"
+    kind: str  # "applied", "already", "conflict", "superseded"
     seq: int | None = None
     theirs: Payload | None = None
     reason: str = ""
@@ -276,6 +290,10 @@ def apply_on_server(
             return Outcome(
                 "conflict", None, None, "deleted on another PC while you changed it", True
             )
+        if theirs is not None and newer_by_others and _automatic(entity, theirs):
+            newer_by_others = False  # nothing a person did is overwritten
+        elif theirs is not None and newer_by_others and _automatic(entity, mine):
+            return Outcome("superseded", seq, theirs)
         if theirs is not None and newer_by_others:
             return Outcome("conflict", seq, theirs, "changed on another PC while you changed it")
     savepoint = conn.begin_nested()
@@ -577,6 +595,10 @@ class SyncEngine:
                     elif outcome.theirs is not None:
                         self._write_local(conn, g["entity"], outcome.theirs, outcome.seq)
                     report.conflicts += 1
+                elif outcome.kind == "superseded" and outcome.theirs is not None:
+                    # Our automatic row yields to the server's edited one, quietly.
+                    self._write_local(conn, g["entity"], outcome.theirs, outcome.seq)
+                    report.already += 1
                 else:
                     if outcome.seq is not None:
                         seqs.setdefault(g["entity"], []).append((outcome.seq, g["uuid"]))

@@ -40,6 +40,7 @@ def test_database_opens_off_the_gui_thread_and_status_bar_says_so(
         "Cycles",
         "Monitoring",
         "Materials",
+        "Devices",
         "Settings",
     ]
 

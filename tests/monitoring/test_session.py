@@ -12,8 +12,9 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.domain.phases import Phase, phase_spans
 from compost_desktop.monitoring.alarms import AlarmKind, MemoryAlarmLog
-from compost_desktop.monitoring.parsing import DeviceStatus, Reading
+from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
 from compost_desktop.monitoring.recording import AlarmEntry, AlarmLog
+from compost_desktop.monitoring.registry import DeviceRegistry
 from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
 from compost_desktop.settings import AlarmSettings
 
@@ -149,3 +150,35 @@ def test_the_phase_is_recomputed_at_most_every_refresh_interval(
     assert session.phase() is Phase.THERMOPHILIC  # the window asks every second: cached
     clock[0] += 1
     assert session.phase() is Phase.CURING
+
+
+def test_a_last_known_value_is_shown_but_never_recorded_alarmed_or_buffered() -> None:
+    sink = Sink()
+    session = MonitoringSession(AlarmSettings(), sink=sink)
+    retained = reading(85.0, "farm/dead-node")  # too hot, but days old
+    batch = session.apply([LastKnown(retained)])
+    assert batch.readings == [] and batch.events == []
+    assert batch.last_known == [retained]  # for the registry
+    assert sink.readings == [] and session.alarms == []
+    assert session.latest[("farm/dead-node", "temperature")] is retained
+    info = session.devices["farm/dead-node"]
+    assert info.last_known and info.last_seen is None  # not "seen": silence is not judged
+    assert ("farm/dead-node", "temperature") not in session.series
+
+    live = reading(55.0, "farm/dead-node", 60)
+    session.apply([live, LastKnown(reading(85.0, "farm/dead-node", 61))])
+    assert session.latest[("farm/dead-node", "temperature")] is live  # live wins
+    assert not session.devices["farm/dead-node"].last_known
+    assert [r.value for r in sink.readings] == [55.0]
+
+
+def test_the_registry_decides_which_devices_count_for_the_pile() -> None:
+    registry = DeviceRegistry(None)
+    registry.observe("pile-a/SHT3X", "temperature", "tasmota")
+    registry.observe("pile-a/DS18B20-0316A279AAAA", "temperature", "tasmota")
+    session = MonitoringSession(AlarmSettings(), is_pile_probe=registry.is_pile_probe)
+    session.cycle_active = True
+    events = session.apply(
+        [reading(81.0, "pile-a/SHT3X"), reading(82.0, "pile-a/DS18B20-0316A279AAAA")]
+    ).events
+    assert [e.device_id for e in events] == ["pile-a/DS18B20-0316A279AAAA"]

@@ -7,6 +7,10 @@ updates ring buffers, latest values and devices, evaluates the alarms and feeds 
 per batch. Widgets repaint on their own slower timers, never per message. The headless
 recorder runs the same session, so both raise the same alarms.
 
+Devices: the session asks the device registry (`gui.devices.keeper`) which devices are pile
+probes; the hub registers every live (non-demo) device it sees, last-known values included,
+and hands the registry's clock zones to the parsers whenever the registry changes.
+
 Sources: with no broker host in Settings the hub starts the `Demo` (local broker + simulator)
 and says so; with a host it connects there, and if that broker has not answered within
 `DEMO_FALLBACK_MS` it shows the demo meanwhile and switches to the real broker as soon as it
@@ -31,6 +35,7 @@ from typing import Any, Final, Protocol
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from compost_desktop.gui.context import CYCLES, AppContext
+from compost_desktop.gui.devices.keeper import keeper_for
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.alarms import AlarmEvent, AlarmLog, record_event
 from compost_desktop.monitoring.farm_config import FarmConfig, FarmConfigError
@@ -108,7 +113,13 @@ class MonitoringHub(QObject):
         self.demo_enabled = demo_enabled
         self.record = record
         self.alarm_log = alarm_log
-        self.session = MonitoringSession(ctx.settings.alarms, sink=writer)
+        self.registry_keeper = keeper_for(ctx)
+        self.session = MonitoringSession(
+            ctx.settings.alarms,
+            is_pile_probe=self.registry_keeper.registry.is_pile_probe,
+            sink=writer,
+        )
+        self.registry_keeper.changed.connect(self.on_registry_changed)
         self._owned_writer: Any = None
         self._closing: list[threading.Thread] = []
         self.cycle: CycleRecord | None = None
@@ -357,6 +368,14 @@ class MonitoringHub(QObject):
             self.restart()
         self._update_recording_status()
 
+    def on_registry_changed(self) -> None:
+        """Roles and clocks may have moved: the phase is worked out again on the pile probes,
+        and the parsers read offset-less times in the devices' zones."""
+        self.session.is_pile_probe = self.registry_keeper.registry.is_pile_probe
+        zones = self.registry_keeper.registry.timezones()
+        for source in self._sources():
+            source.parser.set_device_timezones(zones)
+
     def on_cycle_loaded(self, cycle: CycleRecord | None) -> None:
         """Keep the active cycle for the header and the too-cold rule."""
         self.cycle = cycle
@@ -470,8 +489,16 @@ class MonitoringHub(QObject):
         for event in batch.links:
             self._on_link_event(event, demo=demo)
         self._handle_alarms(batch.events, batch.raised, demo=demo)
+        if not demo:
+            for reading in (*batch.readings, *batch.last_known):
+                self._register(reading)
         if batch.readings:
             self.readings_drained.emit(len(batch.readings))
+
+    def _register(self, reading: Reading) -> None:
+        source = self._live or self._injected
+        fmt = source.parser.format_of(reading.topic) if source is not None else None
+        self.registry_keeper.observe(reading.device_id, reading.quantity, fmt)
 
     def _on_link_event(self, event: Any, *, demo: bool) -> None:
         state = str(event.state)
@@ -673,7 +700,11 @@ class MonitoringHub(QObject):
         except FarmConfigError as exc:
             log.warning("%s Reading device clocks in this PC's zone.", exc)
             zone = farm_config.zone("")
-        return MessageParser(self._patterns(), naive_timezone=zone)
+        return MessageParser(
+            self._patterns(),
+            naive_timezone=zone,
+            device_timezones=self.registry_keeper.registry.timezones(),
+        )
 
     def _load_farm_config(self) -> None:
         """Ask the database thread for the farm-wide settings (another PC may have changed them)."""

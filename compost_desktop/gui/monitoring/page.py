@@ -6,6 +6,7 @@ arrived; gauges and labels refresh at 4 Hz, plots at 2 Hz, the device table once
 
 from __future__ import annotations
 
+import html
 from typing import Final
 
 from PySide6.QtCore import Qt, QTimer
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -28,6 +30,7 @@ from compost_desktop.gui.monitoring.devices import DeviceTable
 from compost_desktop.gui.monitoring.gauge import Gauge, scale_for
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.plots import PlotPanel
+from compost_desktop.gui.monitoring.rejects import RejectsDialog
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 
 GAUGE_QUANTITIES: Final = (TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2)
@@ -61,22 +64,23 @@ class GaugeGrid(QWidget):
         self._columns: list[str] = []
         self.row_labels: dict[str, QLabel] = {}
 
-    def gauge(self, device: str, quantity: str) -> Gauge:
+    def gauge(self, device: str, quantity: str, label: str | None = None) -> Gauge:
         """The gauge of one sensor, created (and the grid re-laid) on first use."""
         gauge = self.gauges.get((device, quantity))
         if gauge is not None:
             return gauge
         gauge = Gauge(QUANTITY_NAMES[quantity], scale_for(quantity, self.unit))
-        gauge.setToolTip(f"{device} · {QUANTITY_NAMES[quantity]}")
+        gauge.setToolTip(f"{label or device} ({device}) · {QUANTITY_NAMES[quantity]}")
         self.gauges[(device, quantity)] = gauge
         if device not in self._devices:
             self._devices.append(device)
             self._devices.sort()
-            label = QLabel(f"<b>{device}</b>")
-            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            label.setWordWrap(True)
-            label.setMaximumWidth(70)
-            self.row_labels[device] = label
+            row_label = QLabel(f"<b>{html.escape(label or device)}</b>")
+            row_label.setToolTip(device)
+            row_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            row_label.setWordWrap(True)
+            row_label.setMaximumWidth(70)
+            self.row_labels[device] = row_label
         if quantity not in self._columns:
             self._columns.append(quantity)
             self._columns.sort(key=GAUGE_QUANTITIES.index)
@@ -90,14 +94,23 @@ class GaugeGrid(QWidget):
             if quantity == TEMPERATURE:
                 gauge.set_scale(scale_for(TEMPERATURE, unit))
 
+    def relabel(self, labels: dict[str, str]) -> None:
+        """Show the registry's names beside the rows."""
+        for device, text in labels.items():
+            row_label = self.row_labels.get(device)
+            if row_label is not None:
+                row_label.setText(f"<b>{html.escape(text)}</b>")
+
     def clear(self) -> None:
         """Remove every gauge (the source changed)."""
         for gauge in self.gauges.values():
             self._grid.removeWidget(gauge)
+            gauge.hide()
             gauge.deleteLater()
         self.gauges.clear()
         for label in self.row_labels.values():
             self._grid.removeWidget(label)
+            label.hide()
             label.deleteLater()
         self.row_labels.clear()
         self._devices.clear()
@@ -146,8 +159,11 @@ class MonitoringPage(QWidget):
         self.cycle_label = QLabel("No active cycle")
         self.cycle_label.setTextFormat(Qt.TextFormat.RichText)
         self.link_label = QLabel()
-        self.rejected_label = QLabel("0 messages rejected")
-        self.rejected_label.setToolTip("Malformed or impossible messages are counted, not shown")
+        self.rejected_label = QPushButton("0 messages rejected")
+        self.rejected_label.setFlat(True)
+        self.rejected_label.setToolTip("Malformed or impossible messages: click to see why")
+        self.rejected_label.clicked.connect(self.on_rejects_clicked)
+        self.rejects_dialog: RejectsDialog | None = None
         header = QHBoxLayout()
         header.addWidget(self.cycle_label, 1)
         header.addWidget(self.link_label)
@@ -205,6 +221,7 @@ class MonitoringPage(QWidget):
         self.hub.link_changed.connect(self.on_link_changed)
         self.hub.source_changed.connect(self.on_source_changed)
         self.hub.cycle_changed.connect(self.on_cycle_changed)
+        self.hub.registry_keeper.changed.connect(self.on_registry_changed)
         ctx.settings_changed.connect(self.on_settings_changed)
         self.on_source_changed(self.hub.source)
         self.on_link_changed(self.hub.link_state, self.hub.link_detail)
@@ -224,6 +241,22 @@ class MonitoringPage(QWidget):
 
     # -- slots --
 
+    def on_rejects_clicked(self) -> None:
+        """Show the recent rejects of every source (time, topic, reason, payload)."""
+        records = [r for source in self.hub._sources() for r in source.parser.recent_rejects()]
+        self.rejects_dialog = RejectsDialog(records, self)
+        self.rejects_dialog.show()
+
+    def on_registry_changed(self) -> None:
+        """Names changed: relabel the gauge rows; ignored devices lose their gauges."""
+        registry = self.hub.registry_keeper.registry
+        if any(registry.is_ignored(device) for device, _ in self.gauge_grid.gauges):
+            self.gauge_grid.clear()
+        else:
+            self.gauge_grid.relabel({d: registry.label(d) for d in self.gauge_grid.row_labels})
+        self._gauges_dirty = True
+        self.on_gauge_refresh_due()
+
     def on_readings_drained(self, count: int) -> None:
         """Values changed; the gauge timer picks them up."""
         self._gauges_dirty = True
@@ -237,15 +270,16 @@ class MonitoringPage(QWidget):
             return
         self._gauges_dirty = False
         now = self.hub.now()
+        registry = self.hub.registry_keeper.registry
         for (device, quantity), reading in list(self.hub.latest.items()):
-            if quantity not in GAUGE_QUANTITIES:
+            if quantity not in GAUGE_QUANTITIES or registry.is_ignored(device):
                 continue
             value = reading.value
             if quantity == TEMPERATURE:
                 value = celsius_to(value, self.unit)
             info = self.hub.devices.get(device)
             stale = info is not None and self.hub.is_stale(info, now)
-            self.gauge_grid.gauge(device, quantity).set_value(value, stale)
+            self.gauge_grid.gauge(device, quantity, registry.label(device)).set_value(value, stale)
 
     def on_status_refresh_due(self) -> None:
         """Device table, stale gauges, link state, rejected count and cycle header."""
@@ -281,8 +315,14 @@ class MonitoringPage(QWidget):
         self.link_label.setToolTip(detail)
 
     def on_source_changed(self, source: str) -> None:
-        """Say plainly when the values are simulated."""
+        """Say plainly when the values are simulated; the recorded past is the broker's only."""
         hub = self.hub
+        if source != getattr(self, "_source_shown", None):
+            self._source_shown = source
+            if source == "demo":
+                self.plots.forget_history()
+            elif source == "live":
+                self.plots.load_history()
         kind = "Mosquitto" if hub.demo_kind == "mosquitto" else "embedded amqtt"
         if hub.demo_error:
             self.banner.setText(

@@ -1,13 +1,22 @@
-"""Live plots of the last hours, repainted by a 2 Hz timer from the hub's ring buffers."""
+"""Live plots of the last hours, repainted by a timer from the hub's ring buffers.
+
+The time axis ends at the receive clock (now), not at the newest measurement time, so a
+device with a wrong clock cannot drag current data off the plot. What was recorded before
+the window opened is read back from the database (`live_history.recent_series`) when the
+store is ready and whenever another window is chosen. Colours and names come from the
+device registry; sensors that are not pile probes are dashed, ignored ones are not drawn.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
 from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from compost_desktop.domain.units import TemperatureUnit
@@ -27,7 +36,11 @@ TITLES: Final = {
     O2: "Oxygen (%)",
     CO2: "CO₂ (ppm)",
 }
+# Other charts (history, comparison) colour their lines with these; the live plots take the
+# device registry's colours.
 COLORS: Final = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
+Arrays = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
+log = logging.getLogger(__name__)
 
 
 class PlotPanel(QWidget):
@@ -42,6 +55,9 @@ class PlotPanel(QWidget):
         self._dirty = True
         self._curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.plots: dict[str, pg.PlotWidget] = {}
+        self.keeper = hub.registry_keeper
+        self.backfill: dict[tuple[str, str], Arrays] = {}
+        self._backfill_generation = 0
 
         self.window_combo = QComboBox()
         for label, seconds in WINDOWS:
@@ -67,6 +83,42 @@ class PlotPanel(QWidget):
         self.timer.timeout.connect(self.on_repaint_due)
         self.timer.start()
         hub.readings_drained.connect(self.on_readings_drained)
+        self.keeper.changed.connect(self.on_registry_changed)
+        hub.ctx.store_ready.connect(self.load_history)
+        if hub.ctx.store is not None:
+            self.load_history()
+
+    def load_history(self) -> None:
+        """Read the chosen window's recorded readings on the database thread."""
+        engine = getattr(self.hub.ctx.store, "engine", None)
+        if engine is None:
+            return
+        from compost_desktop.services.live_history import recent_series
+
+        self._backfill_generation += 1
+        generation = self._backfill_generation
+        end = self.hub.now()
+        start = end - timedelta(seconds=self.window_s)
+
+        def done(found: object) -> None:
+            if generation != self._backfill_generation or not isinstance(found, dict):
+                return
+            self.backfill = {key: (np.asarray(t), np.asarray(v)) for key, (t, v) in found.items()}
+            self._dirty = True
+            self.on_repaint_due()
+
+        def failed(error: BaseException) -> None:
+            log.warning("Could not read recorded readings for the plots: %s", error)
+
+        self.hub.ctx.runner.submit(
+            lambda: recent_series(engine, start, end, PLOTTED, MAX_POINTS_PER_CURVE),
+            done,
+            failed,
+        )
+
+    def on_registry_changed(self) -> None:
+        """Names, colours or roles changed: draw the curves afresh."""
+        self.clear()
 
     def set_unit(self, unit: TemperatureUnit) -> None:
         """Show temperatures in °C or °F."""
@@ -83,25 +135,27 @@ class PlotPanel(QWidget):
         self.window_s = float(self.window_combo.itemData(index))
         self._dirty = True
         self.on_repaint_due()
+        self.load_history()
 
     def on_repaint_due(self) -> None:
-        """Copy the visible part of each ring buffer into its curve."""
+        """Copy the visible part of each ring buffer (and the recorded past) into its curve."""
         if not self._dirty or not self.isVisible():
             return
         self._dirty = False
         self.repaints += 1
-        newest = self.hub.newest_time()
-        if newest is None:
-            for curve in self._curves.values():
-                curve.setData([], [])
-            return
+        newest = self.hub.now().timestamp()
         t0 = newest - self.window_s
         fahrenheit = self.unit is TemperatureUnit.FAHRENHEIT
-        for (device, quantity), series in list(self.hub.series.items()):
-            if quantity not in PLOTTED:
+        registry = self.keeper.registry
+        keys = {k for k in self.hub.series if k[1] in PLOTTED} | set(self.backfill)
+        for key in sorted(keys):
+            device, quantity = key
+            if registry.is_ignored(device):
                 continue
-            curve = self._curves.get((device, quantity)) or self._curve_for(device, quantity)
-            times, values = series.since(t0)
+            times, values = self._points(key, t0)
+            if not len(times) and key not in self._curves:
+                continue
+            curve = self._curves.get(key) or self._curve_for(device, quantity)
             if quantity == TEMPERATURE and fahrenheit:
                 values = values * 9.0 / 5.0 + 32.0
             times, values = decimate(times, values, MAX_POINTS_PER_CURVE)
@@ -109,6 +163,21 @@ class PlotPanel(QWidget):
         self._show_time_axis_on_bottom_plot_only()
         for plot in self.plots.values():
             plot.setXRange(t0, newest, padding=0.01)
+
+    def _points(self, key: tuple[str, str], t0: float) -> Arrays:
+        """Recorded points older than the first live one, then the live ones."""
+        series = self.hub.series.get(key)
+        live_t, live_v = series.since(t0) if series is not None else (np.empty(0), np.empty(0))
+        past = self.backfill.get(key)
+        if past is None:
+            return live_t, live_v
+        past_t, past_v = past
+        keep = past_t >= t0
+        if len(live_t):
+            keep &= past_t < live_t[0]
+        if not keep.any():
+            return live_t, live_v
+        return np.concatenate((past_t[keep], live_t)), np.concatenate((past_v[keep], live_v))
 
     def _show_time_axis_on_bottom_plot_only(self) -> None:
         """Date ticks are the costliest part of a repaint; the plots share one x range."""
@@ -143,9 +212,16 @@ class PlotPanel(QWidget):
 
     def _curve_for(self, device: str, quantity: str) -> pg.PlotDataItem:
         plot = self._plot_for(quantity)
-        devices = sorted({d for d, _ in self.hub.series})
-        color = COLORS[devices.index(device) % len(COLORS)] if device in devices else COLORS[0]
-        curve = plot.plot([], [], pen=pg.mkPen(color, width=1.5), name=device)
+        registry = self.keeper.registry
+        devices = {d for d, _ in self.hub.series} | {d for d, _ in self.backfill}
+        color = registry.colours(devices)[device]
+        pen = pg.mkPen(color, width=1.5)
+        name = registry.label(device)
+        if not registry.is_pile_probe(device):
+            # Air and other sensors are shown apart from the pile probes.
+            pen.setStyle(Qt.PenStyle.DashLine)
+            name = f"{name} (not pile)"
+        curve = plot.plot([], [], pen=pen, name=name)
         curve.setDownsampling(auto=True, method="peak")
         curve.setClipToView(True)
         curve.setZValue(1)
@@ -153,11 +229,17 @@ class PlotPanel(QWidget):
         return curve
 
     def clear(self) -> None:
-        """Drop all curves (the hub switched sources)."""
+        """Drop all curves (the hub switched sources, or names and colours changed)."""
         for (_, quantity), curve in self._curves.items():
             self.plots[quantity].removeItem(curve)
         self._curves.clear()
         self._dirty = True
+
+    def forget_history(self) -> None:
+        """The source changed (demo ↔ broker): the recorded past is not its past."""
+        self._backfill_generation += 1
+        self.backfill = {}
+        self.clear()
 
 
 def decimate(
