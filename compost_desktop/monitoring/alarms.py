@@ -29,6 +29,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.monitoring.parsing import MOISTURE, TEMPERATURE, Reading
 from compost_desktop.settings import AlarmSettings
 
@@ -172,9 +173,10 @@ class MemoryAlarmLog:
         self.rows[alarm_id - 1]["acknowledged_by"] = who or ""
 
 
-def _fmt(value: float, quantity: str) -> str:
+def _fmt(value: float, quantity: str, unit: TemperatureUnit = TemperatureUnit.CELSIUS) -> str:
+    """A value as the message shows it: temperatures in the farm's unit (stored in °C)."""
     if quantity == TEMPERATURE:
-        return f"{value:.1f} °C"
+        return f"{celsius_to(value, unit):.1f} {unit.value}"
     if quantity == MOISTURE:
         return f"{value:.1f} %"
     return f"{value:g}"
@@ -189,6 +191,8 @@ class AlarmEngine:
         """Thresholds are read on every reading, so replacing `settings` takes effect at once."""
         self.settings = settings
         self.is_pile_probe = is_pile_probe
+        # Messages are written once and stored, so they use the farm's unit at raise time.
+        self.temperature_unit = TemperatureUnit.CELSIUS
         self._raised: dict[tuple[str, AlarmKind], AlarmEvent] = {}
         self._heated: set[str] = set()
 
@@ -344,6 +348,7 @@ class AlarmEngine:
         key = (reading.device_id, kind)
         raised = self._raised.get(key)
         q = reading.quantity
+        unit = self.temperature_unit
         sign = 1.0 if above else -1.0
         beyond = sign * (reading.value - threshold)
         if raised is None and beyond > 0:
@@ -352,8 +357,8 @@ class AlarmEngine:
                     reading,
                     kind,
                     threshold,
-                    f"{reading.device_id} is {_TITLES[kind]}: {_fmt(reading.value, q)} "
-                    f"({'above' if above else 'below'} {_fmt(threshold, q)}). {advice}",
+                    f"{reading.device_id} is {_TITLES[kind]}: {_fmt(reading.value, q, unit)} "
+                    f"({'above' if above else 'below'} {_fmt(threshold, q, unit)}). {advice}",
                 )
             )
         elif raised is not None and beyond < -hysteresis:
@@ -362,7 +367,7 @@ class AlarmEngine:
                     raised,
                     reading.value,
                     reading.received_at,
-                    f"{reading.device_id} is back to {_fmt(reading.value, q)}.",
+                    f"{reading.device_id} is back to {_fmt(reading.value, q, unit)}.",
                 )
             )
 

@@ -74,6 +74,13 @@ class FarmConfig:
         """The farm's time zone for naive device clocks (the local one when unset)."""
         return zone(self.timezone or "")
 
+    def temperature_unit(self) -> TemperatureUnit:
+        """The farm's temperature unit (°C when unset or unknown to this version)."""
+        try:
+            return TemperatureUnit((self.units or {}).get("temperature", "°C"))
+        except ValueError:
+            return TemperatureUnit.CELSIUS
+
 
 def setting_uuid(key: str) -> str:
     """The same uuid for the same key on every PC, so two PCs saving it update one row."""

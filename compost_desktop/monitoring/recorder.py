@@ -79,6 +79,7 @@ def run(
     client = SensorClient(config, patterns, parser, manual_ack=True, skip_retained_untimed=True)
     writer = ReadingWriter(engine, on_settled=client.acknowledge)
     session = MonitoringSession(farm.alarm_settings(), is_pile_probe=devices.registry.is_pile_probe)
+    session.set_temperature_unit(farm.temperature_unit())
     alarm_log = AlarmLog(engine)
     alarms = AlarmWriter(alarm_log)
     publisher = AlarmPublisher(config, farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC)
@@ -212,6 +213,7 @@ def _refresh(engine: Engine, session: MonitoringSession) -> None:
     if farm.alarms is not None and farm.alarms != session.engine.settings:
         log.info("Alarm thresholds changed: %s", farm.alarms)
         session.set_thresholds(farm.alarms)
+    session.set_temperature_unit(farm.temperature_unit())
 
 
 def _first_line(exc: BaseException) -> str:

@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from compost_desktop.domain.phases import Phase, phase_spans
+from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.monitoring.alarms import (
     AlarmEngine,
     AlarmEvent,
@@ -206,6 +207,10 @@ class MonitoringSession:
     def set_thresholds(self, settings: AlarmSettings) -> None:
         """New thresholds apply from the next reading on."""
         self.engine.settings = settings
+
+    def set_temperature_unit(self, unit: TemperatureUnit) -> None:
+        """Alarm messages from now on state temperatures in `unit` (the farm's setting)."""
+        self.engine.temperature_unit = unit
 
     # -- input --
 

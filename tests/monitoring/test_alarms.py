@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.monitoring.alarms import (
     AlarmEngine,
     AlarmEvent,
@@ -71,6 +72,17 @@ def test_raise_event_carries_value_threshold_and_plain_words(engine: AlarmEngine
     assert event.raised and event.at == T0
     assert event.message.startswith("node-1 is too hot: 72.2 °C (above 70.0 °C).")
     assert "Turn" in event.message
+
+
+def test_a_fahrenheit_farm_reads_its_alarms_in_fahrenheit(engine: AlarmEngine) -> None:
+    engine.temperature_unit = TemperatureUnit.FAHRENHEIT
+    [raised] = engine.observe(reading(72.25), cycle_active=True)
+    assert raised.message.startswith("node-1 is too hot: 162.1 °F (above 158.0 °F).")
+    assert (raised.value, raised.threshold) == (72.25, 70.0)  # stored in °C, as every reading
+    [cleared] = engine.observe(reading(60.0, s=1), cycle_active=True)
+    assert cleared.message == "node-1 is back to 140.0 °F."
+    [dry] = engine.observe(reading(30.0, "moisture", s=2), cycle_active=True)
+    assert "30.0 %" in dry.message
 
 
 def test_devices_alarm_independently(engine: AlarmEngine) -> None:

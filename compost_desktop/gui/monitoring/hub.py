@@ -119,6 +119,7 @@ class MonitoringHub(QObject):
             is_pile_probe=self.registry_keeper.registry.is_pile_probe,
             sink=writer,
         )
+        self.session.set_temperature_unit(ctx.settings.units.temperature)
         self.registry_keeper.changed.connect(self.on_registry_changed)
         self._owned_writer: Any = None
         self._closing: list[threading.Thread] = []
@@ -364,6 +365,7 @@ class MonitoringHub(QObject):
     def on_settings_changed(self) -> None:
         """New thresholds apply at once; a new broker means reconnecting (recording goes on)."""
         self.session.set_thresholds(self.ctx.settings.alarms)
+        self.session.set_temperature_unit(self.ctx.settings.units.temperature)
         if self._started and self._injected is None and self.ctx.settings.mqtt != self._mqtt_in_use:
             self.restart()
         self._update_recording_status()

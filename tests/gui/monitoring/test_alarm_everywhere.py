@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 from compost_desktop import APP_NAME
+from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.gui.monitoring.alarm_view import AlarmNotifier, attach_to_window
 from compost_desktop.gui.monitoring.hub import MonitoringHub
@@ -98,3 +100,19 @@ def test_the_status_bar_says_whether_this_pc_records(
     text, ok = hub.recording_status()
     assert notifier.recording_label.toolTip() == text
     assert text.startswith("Not recording") and not ok  # a fake source, no database
+
+
+def test_a_switch_to_fahrenheit_in_settings_reaches_the_next_alarm_message(
+    qtbot: QtBot, setup: tuple[MainWindow, MonitoringHub, FakeClient, AlarmNotifier]
+) -> None:
+    _window, hub, client, notifier = setup
+    settings = hub.ctx.settings
+    hub.ctx.apply_settings(
+        dataclasses.replace(
+            settings,
+            units=dataclasses.replace(settings.units, temperature=TemperatureUnit.FAHRENHEIT),
+        )
+    )
+    client.push(reading(81.0))
+    qtbot.waitUntil(lambda: not notifier.banner.isHidden(), timeout=2000)
+    assert "node-1 is too hot: 177.8 °F (above 158.0 °F)" in notifier.banner.text.text()
