@@ -143,10 +143,14 @@ def run(
         # Write (and acknowledge) while still connected; what arrives meanwhile stays unacked.
         writer.stop(STOP_WRITE_TIMEOUT_S)
         unwritten = writer.pending
+        # A database that did not take the last readings will not take more: nothing else may
+        # wait on it (the service manager kills a recorder that takes too long to stop).
+        answering = not unwritten and writer.last_error is None
         client.stop()
-        alarms.flush(force=True)
+        if answering:
+            alarms.flush(force=True)
         publisher.stop()
-        devices.stop()
+        devices.stop(save=answering)
         engine.dispose()
         if unwritten:
             log.error(

@@ -441,14 +441,16 @@ class RegistryFollower:
             self._thread = threading.Thread(target=self._run, name="device-registry", daemon=True)
             self._thread.start()
 
-    def stop(self) -> None:
-        """Write what was seen, then stop."""
+    def stop(self, *, save: bool = True) -> None:
+        """Write what was seen, then stop; `save=False` when the database is not answering,
+        so a hung server cannot hold a shutdown (new devices are noted again next time)."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(10)
+            self._thread.join(10 if save else 1)
             self._thread = None
-        self._saved_at = -self.save_every_s
-        self.tick()
+        if save:
+            self._saved_at = -self.save_every_s
+            self.tick()
 
     def seen(self, readings: Iterable[Reading]) -> None:
         """Note devices (memory only; the thread writes them)."""

@@ -165,7 +165,7 @@ def apply_on_server_bulk(
 ) -> list[Outcome]:
     """Apply one table's share of a push; a database error (a constraint the server
     enforces) makes the caller roll back to its savepoint and apply the rows one by one."""
-    from compost_desktop.sync.engine import Outcome, read_payload
+    from compost_desktop.sync.engine import Outcome, _automatic, read_payload
 
     entities, foreign, _skip = _registry()
     table = entities[entity]
@@ -248,9 +248,18 @@ def apply_on_server_bulk(
             )
         elif exists and newer:
             theirs, seq = read_payload(conn, entity, g["uuid"])
-            outcomes[k] = Outcome(
-                "conflict", seq, theirs, "changed on another PC while you changed it"
-            )
+            if _automatic(entity, theirs) and not missing_parent:
+                # Only a program touched the server's row (a device seen on the broker):
+                # a person's edit here wins without a conflict.
+                to_update.append(k)
+                if old_cycle is not None:
+                    cycles_touched.add(old_cycle)
+            elif _automatic(entity, g["payload"]):
+                outcomes[k] = Outcome("superseded", seq, theirs)  # ours yields, quietly
+            else:
+                outcomes[k] = Outcome(
+                    "conflict", seq, theirs, "changed on another PC while you changed it"
+                )
         elif missing_parent:
             theirs, seq = read_payload(conn, entity, g["uuid"])
             outcomes[k] = Outcome(

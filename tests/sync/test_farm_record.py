@@ -91,6 +91,18 @@ def test_the_cycle_report_is_the_same_on_both_pcs_and_the_server(
         )
         # As the old system's API does it: a plain status UPDATE; the database stamps the time.
         conn.execute(sa.text("UPDATE compost_batch SET status = 'active' WHERE name = 'Bay 7'"))
+        stamped = conn.execute(
+            sa.text("SELECT activated_at FROM compost_batch WHERE name = 'Bay 7'")
+        ).scalar()
+        assert stamped is not None
+        # The hour of readings below lies in the past (readings from the future are refused),
+        # so the activation happened before it: move the stamp back to then.
+        conn.execute(
+            sa.text(
+                "UPDATE compost_batch SET activated_at = activated_at - interval '70 minutes' "
+                "WHERE name = 'Bay 7'"
+            )
+        )
         cycle_uuid, activated = conn.execute(
             sa.text("SELECT uuid, activated_at FROM compost_batch WHERE name = 'Bay 7'")
         ).one()
