@@ -58,6 +58,11 @@ def setup(to_stderr: bool = False, level: int = logging.INFO) -> Path:
     path = Path("compost-desktop.log")
     try:
         path = log_file()
+        for old in [h for h in root.handlers if getattr(h, "_compost", "") == "file"]:
+            # The data folder moved since (another profile, a test): log where it is now.
+            if getattr(old, "baseFilename", None) != os.path.abspath(path):
+                root.removeHandler(old)
+                old.close()
         if not _has(root, "file"):
             file_handler = PrivateRotatingFileHandler(
                 path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"

@@ -17,6 +17,7 @@ recorder and sync before it restores from its File menu.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
@@ -264,4 +265,11 @@ def hold_for_process(url: URL, role: str) -> None:
     """Take the store's writer lock once and keep it until the process ends (the app)."""
     path = sqlite_path(url)
     if path is not None and path not in _held:
+        if not _held:
+            atexit.register(_release_held)  # closed, not left to the garbage collector
         _held[path] = WriterLock(path, role).acquire()
+
+
+def _release_held() -> None:
+    while _held:
+        _held.popitem()[1].release()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
@@ -854,6 +855,8 @@ class SettingsPage(QWidget):
         self, job: BackgroundCall, on_finished: Callable[[Any, Any], None], result: Any, exc: Any
     ) -> None:
         self._jobs.discard(job)
+        if not shiboken6.isValid(self.ui.statusLabel):
+            return  # the page was closed while the work ran: nobody is left to tell
         on_finished(result, exc)
 
     def _set_status(self, text: str, colour: str | None) -> None:
