@@ -107,6 +107,7 @@ class Trace:
     low: Array
     high: Array
     gap_s: float  # a longer silence between two points is drawn as a break in the line
+    pile: bool = True  # a pile probe; ambient and other sensors are drawn dashed, apart
 
     @property
     def ident(self) -> tuple[str, str]:
@@ -152,6 +153,7 @@ def trace_of(series: Series, bucket_seconds: float, key: str | None = None) -> T
         low=values[1],
         high=values[2],
         gap_s=gap_s,
+        pile=series.pile,
     )
 
 
@@ -254,6 +256,7 @@ def spliced(outer: Trace | None, inner: Trace | None, start: float, end: float) 
         low=joined[1],
         high=joined[2],
         gap_s=base.gap_s,
+        pile=base.pile,
     )
 
 
@@ -368,6 +371,7 @@ class HistoryChart(QWidget):
         self._zoomed = False
         self._stale = False
         self._colors: dict[str, str] = {}
+        self._not_pile: set[str] = set()
         self._traces: list[Trace] = []
 
         self.whole_button = QPushButton("Whole cycle", self)
@@ -749,6 +753,7 @@ class HistoryChart(QWidget):
         self._colors[LOWEST] = LOWEST_COLOR
         for trace in snap.traces:
             self._add_trace(trace)
+        self._not_pile = {t.key for t in snap.traces if not t.pile and not t.manual}
         self._fill_series_list(devices, hands, any(t.key == LOWEST for t in snap.traces))
         self._add_phases(overview.phases, snap.end)
         self._add_markers(overview.turnings, overview.inputs)
@@ -804,8 +809,14 @@ class HistoryChart(QWidget):
             self.items[trace.ident] = _Items(scatter, plot, color)
             return
         lowest = trace.key == LOWEST
+        if lowest:
+            pen = pg.mkPen(LOWEST_PEN, width=3.5)
+        elif trace.pile:
+            pen = pg.mkPen(color, width=1.3)
+        else:  # an air or other sensor: shown, but plainly not part of the pile
+            pen = pg.mkPen(color, width=1.1, style=Qt.PenStyle.DashLine)
         curve = pg.PlotDataItem(
-            pen=pg.mkPen(LOWEST_PEN, width=3.5) if lowest else pg.mkPen(color, width=1.3),
+            pen=pen,
             connect="finite",
             name=trace.key,
         )
@@ -848,7 +859,8 @@ class HistoryChart(QWidget):
         entries: list[tuple[str, str, str]] = []
         if lowest:
             entries.append((LOWEST, "Lowest probe", "line-bold"))
-        entries += [(d, d, "line") for d in devices]
+        not_pile = self._not_pile
+        entries += [(d, f"{d} (not pile)" if d in not_pile else d, "line") for d in devices]
         entries += [(h, f"Hand: {h.removeprefix('hand:')}", "diamond") for h in hands]
         for key, text, shape in entries:
             item = QListWidgetItem(_swatch(self._colors[key], shape), text)
@@ -857,11 +869,13 @@ class HistoryChart(QWidget):
             item.setCheckState(
                 Qt.CheckState.Unchecked if key in self.hidden else Qt.CheckState.Checked
             )
-            item.setToolTip(
-                "The coldest probe at each moment: pathogen rules are judged on it"
-                if key == LOWEST
-                else text
-            )
+            if key == LOWEST:
+                tip = "The coldest probe at each moment: pathogen rules are judged on it"
+            elif key in not_pile:
+                tip = f"{key}: an ambient or other sensor (Devices page); not counted for the pile"
+            else:
+                tip = text
+            item.setToolTip(tip)
             self.series_list.addItem(item)
         self.series_list.blockSignals(False)
         rows = sum(self.series_list.sizeHintForRow(i) for i in range(len(entries)))

@@ -20,6 +20,7 @@ from compost_desktop.gui.cycles.history_chart import (
     HistoryChart,
 )
 from compost_desktop.gui.cycles.page import CyclesPage
+from compost_desktop.monitoring.registry import DeviceRegistry, Role
 from compost_desktop.services import chart_data
 from compost_desktop.services.records import InputDraft
 from compost_desktop.services.store import Store
@@ -270,3 +271,26 @@ def test_the_history_tab_loads_only_when_shown_and_esc_still_goes_back(
     with qtbot.waitSignal(detail.back_requested, timeout=1000):
         qtbot.keyClick(detail.history.graphics, Qt.Key.Key_Escape)
     assert detail.history_toolbar is detail.history.toolbar
+
+
+def test_an_air_sensor_is_drawn_apart_and_never_the_lowest_probe(
+    chart: HistoryChart, cycle: int, store: Store
+) -> None:
+    # A shed sensor far colder than the pile, known to the registry as ambient air.
+    insert_readings(store.engine, cycle, probe_rows("shed-air", -35.0))
+    registry = DeviceRegistry(store.engine)
+    registry.observe("shed-air", "temperature", "farm")
+    registry.save_new()
+    registry.update("shed-air", role=Role.AMBIENT.value)
+    chart.show_cycle(cycle)
+    air, lowest, b = (chart.trace(k) for k in ("shed-air", LOWEST, "probe-b"))
+    assert air is not None and lowest is not None and b is not None
+    assert finite(lowest.mean).tolist() == pytest.approx(finite(b.mean).tolist())
+    assert chart.items[("shed-air", "temperature")].curve.opts["pen"].style() == (
+        Qt.PenStyle.DashLine
+    )
+    assert chart.items[("probe-a", "temperature")].curve.opts["pen"].style() == (
+        Qt.PenStyle.SolidLine
+    )
+    labels = [chart.series_list.item(i).text() for i in range(chart.series_list.count())]
+    assert "shed-air (not pile)" in labels and "probe-a" in labels
