@@ -1135,29 +1135,23 @@ UK_ABPR_HOUSED_WINDROW = PathogenRule(
         "no less than 2 days."
     ),
 )
+
+
 # Many farms record EPA and PAS 100 piles with one hand reading per position per day.
-_DAILY_NOTE = " Judged on daily hand readings: one reading per position per day."
-EPA_PFRP_IN_VESSEL_DAILY = replace(
-    EPA_PFRP_IN_VESSEL,
-    key="epa-pfrp-in-vessel-daily",
-    name="US EPA PFRP – aerated static pile / in-vessel (daily readings)",
-    reading_interval=ReadingInterval.DAILY,
-    notes=EPA_PFRP_IN_VESSEL.notes + _DAILY_NOTE,
-)
-EPA_PFRP_WINDROW_DAILY = replace(
-    EPA_PFRP_WINDROW,
-    key="epa-pfrp-windrow-daily",
-    name="US EPA PFRP – windrow (daily readings)",
-    reading_interval=ReadingInterval.DAILY,
-    notes=EPA_PFRP_WINDROW.notes + _DAILY_NOTE,
-)
-PAS_100_DAILY = replace(
-    PAS_100,
-    key="uk-pas-100-daily",
-    name="UK PAS 100 sanitisation (daily readings)",
-    reading_interval=ReadingInterval.DAILY,
-    notes=PAS_100.notes + _DAILY_NOTE,
-)
+def _daily(rule: PathogenRule, key: str) -> PathogenRule:
+    """The same rule judged on daily hand readings (one per position per day)."""
+    return replace(
+        rule,
+        key=key,
+        name=f"{rule.name} (daily readings)",
+        reading_interval=ReadingInterval.DAILY,
+        notes=rule.notes + " Judged on daily hand readings: one reading per position per day.",
+    )
+
+
+EPA_PFRP_IN_VESSEL_DAILY = _daily(EPA_PFRP_IN_VESSEL, "epa-pfrp-in-vessel-daily")
+EPA_PFRP_WINDROW_DAILY = _daily(EPA_PFRP_WINDROW, "epa-pfrp-windrow-daily")
+PAS_100_DAILY = _daily(PAS_100, "uk-pas-100-daily")
 PRESETS: dict[str, PathogenRule] = {
     rule.key: rule
     for rule in (

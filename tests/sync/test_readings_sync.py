@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from compost_desktop.db import migrate
-from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.monitoring.recording import ReadingWriter
 from compost_desktop.services.manual_readings import (
@@ -21,42 +16,13 @@ from compost_desktop.services.manual_readings import (
     manual_readings,
 )
 from compost_desktop.services.records import CycleDraft
-from compost_desktop.services.store import Store
-from compost_desktop.sync.engine import ServerUnreachable, SyncEngine
+from compost_desktop.sync.engine import ServerUnreachable
+from tests.sync.support import Pc
 
 pytestmark = pytest.mark.postgres
 
 T0 = datetime(2026, 6, 11, 8, tzinfo=UTC)
 NOW = datetime(2026, 6, 20, tzinfo=UTC)
-
-
-@dataclass
-class Pc:
-    store: Store
-    sync: SyncEngine
-    engine: sa.Engine
-
-
-@pytest.fixture
-def server(pg_url: str) -> Iterator[sa.Engine]:
-    url = resolve_url(pg_url)
-    migrate.upgrade(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def pcs(tmp_path: Path, server: sa.Engine) -> Iterator[list[Pc]]:
-    made = []
-    for n in range(2):
-        url = resolve_url(f"sqlite:///{tmp_path / f'pc{n}.db'}")
-        migrate.upgrade(url)
-        local = make_engine(url)
-        made.append(Pc(Store(local), SyncEngine(local, server, client_id=f"pc-{n}"), local))
-    yield made
-    for pc in made:
-        pc.engine.dispose()
 
 
 def _readings(engine: sa.Engine) -> list[tuple[object, ...]]:
