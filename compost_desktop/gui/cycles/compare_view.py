@@ -49,6 +49,7 @@ from sqlalchemy.exc import OperationalError
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
 from compost_desktop.gui.inputs import datetime_format
+from compost_desktop.gui.lifetime import keep_until_deleted
 from compost_desktop.gui.monitoring.plots import COLORS
 from compost_desktop.services.compare import (
     THERMOPHILIC_TARGET_C,
@@ -378,6 +379,7 @@ class CompareDialog(QDialog):
 
         self.setWindowTitle("Compare cycles")
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        keep_until_deleted(self)  # opened without a parent: closing deletes it, not the collector
         self.setModal(False)
         self.setSizeGripEnabled(True)
         self.resize(1100, 700)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,6 +19,7 @@ from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.compare_view import MAX_CYCLES, CompareColumn, CompareDialog
 from compost_desktop.gui.cycles.models import CycleColumn
 from compost_desktop.gui.cycles.page import CyclesPage
+from compost_desktop.gui.lifetime import kept_count
 from compost_desktop.services.store import Store
 from tests.db.test_compare import add, run_cycle
 from tests.gui.cycles.conftest import make_cycle
@@ -210,6 +213,28 @@ def test_a_database_that_cannot_be_read_gives_an_error_line(
     assert dialog.error_label.isVisible()
     assert "could not be reached" in dialog.error_label.text()
     assert dialog.status_label.text() == "" and dialog.reload_button.isEnabled()
+    broken.dispose()
+
+
+def test_an_open_dialog_without_a_parent_is_deleted_by_closing_not_by_the_collector(
+    qtbot: QtBot, ctx: AppContext, tmp_path: object
+) -> None:
+    # The failed load's traceback holds the constructor's frame: the dialog sits in a reference
+    # cycle. Were the collector to delete it, it could do so inside the dialog's own paint event
+    # (pyqtgraph allocates there), which was a segfault in GraphicsView.paintEvent.
+    broken = make_engine(resolve_url(f"sqlite:///{tmp_path}/missing/dir/compost.db"))
+    ctx.store = Store(broken)
+    dialog = CompareDialog(ctx, [1, 2])
+    dialog.show()
+    ref = weakref.ref(dialog)
+    del dialog
+    gc.collect()
+    kept = ref()
+    assert kept is not None and shiboken6.isValid(kept) and kept.isVisible()
+    kept.close()  # WA_DeleteOnClose: Qt deletes it from the event loop, then it is let go
+    del kept
+    qtbot.waitUntil(lambda: ref() is None or not shiboken6.isValid(ref()))
+    assert kept_count() == 0
     broken.dispose()
 
 
