@@ -10,6 +10,7 @@ neither forgets nor repeats them.
 from __future__ import annotations
 
 import logging
+import queue
 import signal
 import threading
 import time
@@ -67,7 +68,9 @@ def run(
         farm_config.zone(timezone)  # an unknown zone fails before anything starts
     engine = make_engine(url)
     _wait_for_schema(url, stop)
-    farm = _load_farm(engine) or FarmConfig()
+    # Each start-up read waits up to the connect timeout on a hung database: after SIGTERM
+    # the rest are skipped, so the service stops in seconds, not a timeout per read.
+    farm = (None if stop.is_set() else _load_farm(engine)) or FarmConfig()
     if patterns is None:
         patterns = with_overrides(farm.patterns(), topics)
     zone = farm_config.zone(timezone if timezone is not None else farm.timezone or "")
@@ -75,7 +78,8 @@ def run(
     # for good), so a crash or kill at any moment leaves the rest with the broker.
     parser = MessageParser(patterns, naive_timezone=zone)
     devices = RegistryFollower(engine, parser)
-    devices.tick()  # the devices' clock zones and roles before the first message
+    if not stop.is_set():
+        devices.tick()  # the devices' clock zones and roles before the first message
     client = SensorClient(config, patterns, parser, manual_ack=True, skip_retained_untimed=True)
     writer = ReadingWriter(engine, on_settled=client.acknowledge)
     session = MonitoringSession(farm.alarm_settings(), is_pile_probe=devices.registry.is_pile_probe)
@@ -83,8 +87,10 @@ def run(
     alarm_log = AlarmLog(engine)
     alarms = AlarmWriter(alarm_log)
     publisher = AlarmPublisher(config, farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC)
-    _restore_open_alarms(session, alarm_log)
-    _refresh(engine, session)
+    if not stop.is_set():
+        _restore_open_alarms(session, alarm_log)
+    if not stop.is_set():
+        _refresh(engine, session)
     log.info("Recording %s into %s", config.describe(), describe(url))
     log.info(
         "Topics %s; device clocks without offset read as %s; alarms on %s/#",
@@ -92,11 +98,13 @@ def run(
         zone,
         publisher.prefix,
     )
+    chores = _Housekeeper(engine, alarms)
     writer.start()
     devices.start()
     client.start()
     publisher.start()
-    last_stats = last_tick = last_refresh = time.monotonic()
+    chores.start()
+    last_stats = last_tick = time.monotonic()
     try:
         while not stop.is_set():
             items = client.drain()
@@ -110,14 +118,12 @@ def run(
             for event in (i for i in items if isinstance(i, LinkEvent)):
                 log.info("Broker %s %s", event.state.value, event.detail)
             now = time.monotonic()
-            if now - last_tick >= ALARM_TICK_S or (alarms.pending and not alarms.last_error):
+            if now - last_tick >= ALARM_TICK_S:
                 last_tick = now
                 for change in session.check_silence(datetime.now(UTC)).events:
                     _alarm(change, alarms, publisher)
-                alarms.flush()
-            if now - last_refresh >= FARM_REFRESH_S:
-                last_refresh = now
-                _refresh(engine, session)
+            while not chores.farm_states.empty():
+                _apply_farm_state(session, *chores.farm_states.get_nowait())
             if now - last_stats > STATS_EVERY_S:
                 last_stats = now
                 log.info(
@@ -147,7 +153,7 @@ def run(
         # wait on it (the service manager kills a recorder that takes too long to stop).
         answering = not unwritten and writer.last_error is None
         client.stop()
-        if answering:
+        if chores.stop(5.0 if answering else 0.5) and answering:
             alarms.flush(force=True)
         publisher.stop()
         devices.stop(save=answering)
@@ -208,16 +214,56 @@ def _restore_open_alarms(session: MonitoringSession, alarm_log: AlarmLog) -> Non
 
 def _refresh(engine: Engine, session: MonitoringSession) -> None:
     """Thresholds saved on a PC and the cycle activated there apply here within a minute."""
+    loaded = _load_farm_state(engine)
+    if loaded is not None:
+        _apply_farm_state(session, *loaded)
+
+
+def _load_farm_state(engine: Engine) -> tuple[FarmConfig, bool] | None:
     try:
-        farm = farm_config.load(engine)
-        session.cycle_active = _active_cycle(engine) is not None
+        return farm_config.load(engine), _active_cycle(engine) is not None
     except SQLAlchemyError as exc:
         log.debug("Farm settings not refreshed: %s", _first_line(exc))
-        return
+        return None
+
+
+def _apply_farm_state(session: MonitoringSession, farm: FarmConfig, active: bool) -> None:
+    session.cycle_active = active
     if farm.alarms is not None and farm.alarms != session.engine.settings:
         log.info("Alarm thresholds changed: %s", farm.alarms)
         session.set_thresholds(farm.alarms)
     session.set_temperature_unit(farm.temperature_unit())
+
+
+class _Housekeeper:
+    """The recorder's periodic database chores (alarm log, farm settings) on their own thread:
+    a database that hangs must never hold the loop that reads the broker and hears SIGTERM."""
+
+    def __init__(self, engine: Engine, alarms: AlarmWriter) -> None:
+        self.engine = engine
+        self.alarms = alarms
+        self.farm_states: queue.SimpleQueue[tuple[FarmConfig, bool]] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="recorder-chores", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float) -> bool:
+        """True when the thread ended (then nothing else is writing the alarm log)."""
+        self._stop.set()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _run(self) -> None:
+        last_refresh = time.monotonic()  # run() refreshed once before starting us
+        while not self._stop.wait(ALARM_TICK_S):
+            self.alarms.flush()
+            if time.monotonic() - last_refresh >= FARM_REFRESH_S:
+                last_refresh = time.monotonic()
+                loaded = _load_farm_state(self.engine)
+                if loaded is not None:
+                    self.farm_states.put(loaded)
 
 
 def _first_line(exc: BaseException) -> str:
