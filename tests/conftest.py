@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +34,36 @@ def qt_settings_in_a_temp_folder(tmp_path_factory: pytest.TempPathFactory) -> No
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, folder)
+
+
+_collections_off_the_main_thread: list[str] = []
+
+
+def _note_collection_thread(phase: str, info: dict[str, int]) -> None:
+    if phase == "start" and threading.current_thread() is not threading.main_thread():
+        _collections_off_the_main_thread.append(threading.current_thread().name)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def collector_on_the_main_thread() -> Iterator[None]:
+    """As in the app (gui/collector.py): a QObject freed by a collection on paho's or the
+    writer's thread is destroyed on the wrong thread, a segfault that once killed CI."""
+    gc.collect()
+    gc.freeze()  # what the imports built lives all session; later collections skip it
+    gc.disable()
+    gc.callbacks.append(_note_collection_thread)
+    yield
+    gc.callbacks.remove(_note_collection_thread)
+    gc.enable()
+
+
+@pytest.fixture(autouse=True)
+def collect_after_each_test() -> Iterator[None]:
+    """Runs after qtbot's teardown (autouse fixtures are set up first, torn down last)."""
+    yield
+    gc.collect()
+    threads, _collections_off_the_main_thread[:] = list(_collections_off_the_main_thread), []
+    assert not threads, f"the cycle collector ran on {threads}: only the GUI thread may run it"
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
 from compost_desktop import APP_ID, APP_NAME, __version__
 from compost_desktop.gui import settings_store
+from compost_desktop.gui.collector import MainThreadCollector
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.inputs import install_input_guard
@@ -418,6 +419,8 @@ def run_gui(database_url: str | None) -> int:
     instance.listen()
     reporter = ErrorReporter(str(log_path))
     reporter.install()
+    collector = MainThreadCollector(app)
+    collector.start()
     settings = settings_store.load()
     from compost_desktop.gui.password_prompt import unlock_at_start
 
@@ -458,6 +461,7 @@ def run_gui(database_url: str | None) -> int:
     if window.is_built("monitoring"):
         window.page("monitoring").hub.stop()  # type: ignore[attr-defined]
     runner.shutdown()
+    collector.stop()
     log.info("Shut down")
     return code
 
