@@ -26,8 +26,9 @@ ui: $(STAMP)
 dist: system-deps-run $(STAMP)
 	bash build/make_dist.sh
 
-# The offscreen platform warns that it cannot propagate size hints for every window shown;
-# that says nothing about the figures, so it is dropped (other warnings still show).
+# Qt's offscreen platform warns "does not support propagateSizeHints" whenever a shown window's
+# size limits change (6 times in bench_history); it says nothing about the figures, so only
+# that line is dropped. Tests ignore it per module with qt_log_ignore.
 bench: system-deps-test $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks $(BENCH) \
 		2> >(grep -v --line-buffered 'does not support propagateSizeHints' >&2)
