@@ -336,6 +336,7 @@ class SyncOutbox(Base):
     """Local changes not yet accepted by the server; written by triggers."""
 
     __tablename__ = "sync_outbox"
+    __table_args__ = (Index("ix_sync_outbox_uuid", "uuid", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     change_id: Mapped[str] = mapped_column(String(36))
