@@ -354,3 +354,52 @@ def test_adoption_backfills_times_and_shows_phase1_history(any_url: str, tmp_pat
         assert len(lines) == 7 and all(line.split(",")[8] == "phase1" for line in lines[1:])
     finally:
         engine.dispose()
+
+
+def test_corrections_in_the_old_listener_table_reach_its_copies(any_url: str) -> None:
+    url = resolve_url(any_url)
+    _run_sql(any_url, legacy.script(url.get_backend_name(), 2))
+    migrate.upgrade(url)
+    engine = make_engine(url)
+
+    def copies() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    sa.text(
+                        "SELECT device_id, quantity, value, source FROM sensor_reading "
+                        "ORDER BY device_id, quantity"
+                    )
+                )
+            ]
+
+    try:
+        # A value fixed in the old system; a humidity it had not measured added.
+        _sql(engine, "UPDATE sensor_data SET temperature = 57.5, humidity = 40 WHERE id = 2")
+        # A quantity cleared: its copy goes, the others stay.
+        _sql(engine, "UPDATE sensor_data SET moisture = NULL WHERE id = 1")
+        assert copies() == [
+            ("node-1", "humidity", 61.0, "phase1"),
+            ("node-1", "temperature", 55.4, "phase1"),
+            ("node-2", "humidity", 40.0, "phase1"),
+            ("node-2", "moisture", 50.0, "phase1"),
+            ("node-2", "temperature", 57.5, "phase1"),
+        ]
+        # A reading this app recorded at a copy's key is never touched by the old system.
+        _sql(
+            engine,
+            "UPDATE sensor_reading SET source = 'mqtt' "
+            "WHERE device_id = 'node-1' AND quantity = 'humidity'",
+        )
+        _sql(engine, "DELETE FROM sensor_data WHERE id = 1")
+        _sql(engine, "UPDATE sensor_data SET device_id = 'node-9' WHERE id = 2")
+        assert copies() == [
+            ("node-1", "humidity", 61.0, "mqtt"),
+            ("node-9", "humidity", 40.0, "phase1"),
+            ("node-9", "moisture", 50.0, "phase1"),
+            ("node-9", "temperature", 57.5, "phase1"),
+        ]
+        _rollup_matches_readings(engine)
+    finally:
+        engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -206,3 +207,40 @@ def test_a_server_cut_mid_push_says_server_unreachable(pcs: list[Pc], server: sa
     assert a.sync.waiting() == 0
     with server.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM compost_batch")).scalar_one() == 3
+
+
+def test_a_correction_in_the_old_listener_table_reaches_every_pc(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """The Phase 1 table fixed by plain SQL on the server: the copies follow, then the PCs."""
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import make_engine, resolve_url
+    from compost_desktop.services.store import Store
+    from compost_desktop.sync.engine import SyncEngine
+    from tests.db import legacy
+    from tests.db.test_migrations import _run_sql
+
+    _run_sql(pg_url, legacy.script("postgresql", 2))
+    migrate.upgrade(resolve_url(pg_url))
+    server = make_engine(resolve_url(pg_url))
+    local_url = resolve_url(f"sqlite:///{tmp_path / 'pc.db'}")
+    migrate.upgrade(local_url)
+    local = make_engine(local_url)
+    pc = SyncEngine(local, server, client_id="pc-0")
+    try:
+        Store(local)
+        pc.sync()
+        assert len(_readings(local)) == 5 and _readings(local) == _readings(server)
+        with server.begin() as conn:
+            conn.execute(sa.text("UPDATE sensor_data SET temperature = 57.5 WHERE id = 2"))
+            conn.execute(sa.text("DELETE FROM sensor_data WHERE id = 1"))
+        report = pc.sync()
+        assert report.readings_pulled == 4  # one edit, three tombstones
+        assert _readings(local) == _readings(server)
+        assert [(r[1], r[2], r[3]) for r in _readings(local)] == [
+            ("node-2", "moisture", 50.0),
+            ("node-2", "temperature", 57.5),
+        ]
+    finally:
+        local.dispose()
+        server.dispose()
