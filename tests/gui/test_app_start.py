@@ -163,3 +163,22 @@ def test_the_main_window_fits_a_screen_smaller_than_its_minimum(qtbot: QtBot) ->
     window.show()
     avail = QGuiApplication.primaryScreen().availableGeometry()
     assert avail.contains(window.geometry()), (avail, window.geometry())
+
+
+def test_the_first_page_loads_no_chart_or_report_library() -> None:
+    """pyqtgraph (a quarter of a second) and the report layout load when first used."""
+    probe = (
+        "import sys\n"
+        "import compost_desktop.gui.app, compost_desktop.gui.cycles.page\n"
+        "print(sorted(m for m in ('pyqtgraph', 'numpy', 'compost_desktop.gui.report', "
+        "'alembic') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    ).stdout.strip()
+    assert out == "[]"

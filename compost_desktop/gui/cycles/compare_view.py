@@ -50,7 +50,7 @@ from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
 from compost_desktop.gui.inputs import datetime_format
 from compost_desktop.gui.lifetime import keep_until_deleted
-from compost_desktop.gui.monitoring.plots import COLORS
+from compost_desktop.gui.palette import MAX_CYCLES, PALETTE
 from compost_desktop.services.compare import (
     THERMOPHILIC_TARGET_C,
     CycleChoice,
@@ -66,9 +66,6 @@ ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 NONE: Final = "—"
 _GREY: Final = "#6b6b6b"
 _REFERENCE_COLOUR: Final = "#c62828"
-# The monitoring palette with the rest of its family: ten lines still tell apart.
-PALETTE: Final = (*COLORS, "#17becf", "#bcbd22", "#7f7f7f")
-MAX_CYCLES: Final = len(PALETTE)
 
 
 class CompareColumn(IntEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QDateTime, QLocale, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoCommand, QUndoStack
@@ -37,14 +37,12 @@ from compost_desktop.domain.validation import usual_delivery_kg
 from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
-from compost_desktop.gui.cycles.history_chart import HistoryChart
 from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm
 from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
 from compost_desktop.gui.inputs import date_format, datetime_format
-from compost_desktop.gui.report import open_report
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
@@ -53,6 +51,9 @@ from compost_desktop.services.records import (
     TurningRecord,
 )
 from compost_desktop.services.store import ActiveCycleConflict, Store
+
+if TYPE_CHECKING:
+    from compost_desktop.gui.cycles.history_chart import HistoryChart
 
 INPUT_COLUMNS = ("Added", "Material", "Kind", "Mass", "Volume", "Moisture %", "%N dry", "C:N")
 TURNING_COLUMNS = ("When", "Who", "Notes")
@@ -228,15 +229,12 @@ class CycleDetail(QWidget):
         self.ui.left_column.insertWidget(
             self.ui.left_column.indexOf(self.ui.mix_box) + 1, self.pathogen
         )
-        # Built now (cheap), filled the first time the tab is shown: opening a cycle never
-        # waits for a million readings to be reduced.
-        self.history = HistoryChart(ctx, self.ui.history_tab)
+        # Built and filled the first time the tab is shown: opening a cycle never waits for a
+        # million readings to be reduced, and the app starts without loading pyqtgraph.
+        self._history: HistoryChart | None = None
         self.ui.history_layout.setContentsMargins(4, 6, 4, 4)
-        self.ui.history_layout.addWidget(self.history)
-        self.history_toolbar = self.history.toolbar
         self.add_reading_button = QPushButton("Add &hand reading…", self.ui.history_tab)
         self.add_reading_button.setToolTip("Record readings taken with a hand probe")
-        self.history_toolbar.insertWidget(self.history_toolbar.count() - 1, self.add_reading_button)
         self.hand_readings = ManualReadingsView(ctx, self.ui.hand_readings_tab)
         self.ui.hand_readings_layout.addWidget(self.hand_readings)
         self.report_shortcut = QShortcut(QKeySequence.StandardKey.Print, self)
@@ -342,24 +340,39 @@ class CycleDetail(QWidget):
         self.pathogen.invalidate()
         self.reload()
         self.hand_readings.show_cycle(cycle_id)
-        if self.history.cycle_id == cycle_id:
-            self.history.refresh()  # readings may have arrived since it was last open
-        elif self.history.cycle_id is not None:
-            self.history.clear_cycle()  # not another cycle's chart when the tab is next shown
+        if self._history is not None and self._history.cycle_id == cycle_id:
+            self._history.refresh()  # readings may have arrived since it was last open
+        elif self._history is not None and self._history.cycle_id is not None:
+            self._history.clear_cycle()  # not another cycle's chart when the tab is next shown
         self._load_history_if_shown()
+
+    @property
+    def history(self) -> HistoryChart:
+        """The history chart, built on first use (it is the only user of pyqtgraph here)."""
+        if self._history is None:
+            from compost_desktop.gui.cycles.history_chart import HistoryChart
+
+            self._history = HistoryChart(self.ctx, self.ui.history_tab)
+            self.ui.history_layout.addWidget(self._history)
+            toolbar = self._history.toolbar
+            toolbar.insertWidget(toolbar.count() - 1, self.add_reading_button)
+        return self._history
+
+    @property
+    def history_toolbar(self) -> QHBoxLayout:
+        return self.history.toolbar
 
     @Slot(int)
     def on_tab_changed(self, _index: int) -> None:
         self._load_history_if_shown()
 
     def _load_history_if_shown(self) -> None:
+        if self.ui.tabs.currentWidget() is not self.ui.history_tab:
+            return
+        history = self.history  # built the first time the tab shows, with or without a cycle
         cycle_id = self._cycle_id
-        if (
-            cycle_id is not None
-            and self.ui.tabs.currentWidget() is self.ui.history_tab
-            and self.history.cycle_id != cycle_id
-        ):
-            self.history.show_cycle(cycle_id)
+        if cycle_id is not None and history.cycle_id != cycle_id:
+            history.show_cycle(cycle_id)
 
     def reload(self) -> None:
         cycle_id = self._cycle_id
@@ -574,6 +587,8 @@ class CycleDetail(QWidget):
         """Report for the rule the tracker shows, so the paper says what the screen says."""
         if self.cycle is None:
             return
+        from compost_desktop.gui.report import open_report  # the PDF layout: on use
+
         self.report_dialog = open_report(self.ctx, self.cycle.id, self.pathogen.rule.key, self)
 
     @Slot()

@@ -46,7 +46,8 @@ from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import explain
 from compost_desktop.gui.inputs import datetime_format
-from compost_desktop.gui.monitoring.plots import COLORS, TITLES
+from compost_desktop.gui.monitoring.plots import TITLES
+from compost_desktop.gui.palette import COLORS
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_data import Marker, Series

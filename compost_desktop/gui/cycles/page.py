@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.gui.context import CYCLES, MATERIALS, SETTINGS, AppContext
-from compost_desktop.gui.cycles.compare_view import MAX_CYCLES, CompareDialog
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
 from compost_desktop.gui.cycles.detail import CycleDetail
 from compost_desktop.gui.cycles.models import (
@@ -36,6 +35,7 @@ from compost_desktop.gui.cycles.models import (
     StatusBadgeDelegate,
     cycle_rows,
 )
+from compost_desktop.gui.palette import MAX_CYCLES
 
 FIRST_STEPS = (
     "<h2>No cycles yet</h2>"
@@ -392,6 +392,8 @@ class CyclesPage(QWidget):
         chosen = self.selected_cycle_ids()
         if not 2 <= len(chosen) <= MAX_CYCLES:
             return
+        from compost_desktop.gui.cycles.compare_view import CompareDialog  # pyqtgraph: on use
+
         dialog = CompareDialog(self.ctx, chosen, parent=self)
         dialog.show()
         dialog.raise_()

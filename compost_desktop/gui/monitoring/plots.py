@@ -36,9 +36,6 @@ TITLES: Final = {
     O2: "Oxygen (%)",
     CO2: "CO₂ (ppm)",
 }
-# Other charts (history, comparison) colour their lines with these; the live plots take the
-# device registry's colours.
-COLORS: Final = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 Arrays = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
 log = logging.getLogger(__name__)
 

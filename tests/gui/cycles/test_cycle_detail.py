@@ -190,11 +190,11 @@ def test_progress_reports_fill_and_shrinkage_separately(page: CyclesPage, store:
 def test_report_is_for_the_rule_the_tracker_shows(
     qtbot: QtBot, page: CyclesPage, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from compost_desktop.gui.cycles import detail as detail_module
+    from compost_desktop.gui import report as report_module
 
     opened: list[tuple[int, str]] = []
     monkeypatch.setattr(
-        detail_module, "open_report", lambda _ctx, cid, rule, _parent: opened.append((cid, rule))
+        report_module, "open_report", lambda _ctx, cid, rule, _parent: opened.append((cid, rule))
     )
     cid = make_cycle(store, "Bay 1")
     page.open_cycle(cid)
