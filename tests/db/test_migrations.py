@@ -174,3 +174,50 @@ def test_failed_sqlite_upgrade_rolls_back_the_schema_changes(
         migrate.upgrade(resolve_url(url_text))
 
     assert _snapshot(url_text, legacy.LEGACY_TABLES) == before
+
+
+def test_the_quick_revision_check_agrees_with_alembic(any_url: str) -> None:
+    """Start-up reads the chain and the stamp without Alembic; both must be Alembic's own."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(migrate.migrations_dir()))
+    script = ScriptDirectory.from_config(config)
+    oldest_first = [rev.revision for rev in script.walk_revisions()][::-1]
+    assert list(migrate.revision_chain()) == oldest_first
+    assert migrate.head_revision() == script.get_current_head()
+
+    url = resolve_url(any_url)
+    assert migrate.status(url).state is migrate.SchemaState.EMPTY
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            stamped = MigrationContext.configure(conn).get_current_revision()
+        assert migrate.status(url).current == stamped == script.get_current_head()
+        with engine.begin() as conn:
+            conn.execute(sa.text("UPDATE alembic_version SET version_num = '0003'"))
+        assert migrate.status(url).state is migrate.SchemaState.OUTDATED
+    finally:
+        engine.dispose()
+
+
+def test_a_current_database_is_checked_without_loading_alembic(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'compost.db'}"
+    migrate.upgrade(resolve_url(url))
+    probe = (
+        "import sys\n"
+        "from compost_desktop.db import migrate\n"
+        "from compost_desktop.db.engine import resolve_url\n"
+        f"state = migrate.ensure_current(resolve_url({url!r})).state\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako'))\n"
+        "print(state, loaded)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    assert out == "current []"
