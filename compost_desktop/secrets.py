@@ -23,9 +23,6 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
-import keyring
-from keyring.errors import KeyringError
-
 from compost_desktop import APP_ID
 
 log = logging.getLogger(__name__)
@@ -65,6 +62,8 @@ def mode() -> PasswordMode:
 
 def keyring_available() -> bool:
     """False on a desktop with no usable keyring (keyring's fail or null backend)."""
+    import keyring  # a twentieth of a second: loaded when a password is first wanted
+
     backend = keyring.get_keyring()
     priority = getattr(backend, "priority", 0)
     return bool(priority and priority > 0)
@@ -77,6 +76,9 @@ def get_password(key: str) -> str | None:
         return _read_vault().get(key) if _passphrase is not None else None
     if _mode is PasswordMode.SESSION:
         return None
+    import keyring
+    from keyring.errors import KeyringError
+
     try:
         return keyring.get_password(APP_ID, key)
     except KeyringError as exc:  # no keyring on this desktop: the user is asked instead
@@ -104,11 +106,14 @@ def set_password(key: str, password: str) -> bool:
         return True
     if not keyring_available():  # keyring's null or fail backend would drop it silently
         return False
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
     try:
         if password:
             keyring.set_password(APP_ID, key, password)
         else:
-            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            with contextlib.suppress(PasswordDeleteError):
                 keyring.delete_password(APP_ID, key)
         return True
     except KeyringError as exc:

@@ -208,17 +208,19 @@ class OpenedDatabase:
     recovered_from: str | None = None  # a damaged local store that was moved aside
 
 
-def open_database(url_text: str | None) -> OpenedDatabase:
+def open_database(url_text: str | None, syncing: bool = True) -> OpenedDatabase:
     """Runs on the database thread: check, upgrade or adopt, and hand back a store.
 
     Without an explicit URL this is the PC's local store, which the screens always use;
     a damaged one is moved aside and rebuilt (from the server when one is configured).
     """
-    # Imported here: SQLAlchemy and Alembic take most of a second to load, and the window
-    # should not wait for them.
-    # Loaded here, once, before other threads need them (see run_gui).
+    # Imported here, so the window does not wait for SQLAlchemy, and once, before the
+    # recorder's and the sync service's threads need them (see run_gui). Without a farm
+    # server the sync engine and psycopg (an eighth of a second) wait until one is set.
     import compost_desktop.monitoring.recording
-    import compost_desktop.sync.engine  # noqa: F401
+
+    if syncing:
+        import compost_desktop.sync.engine  # noqa: F401
     from compost_desktop.db import health, lock, migrate
     from compost_desktop.db.engine import describe, make_engine, resolve_url
     from compost_desktop.services.store import Store
@@ -250,10 +252,13 @@ def server_url_from(settings: Settings) -> str | None:
 class DatabaseConnector:
     """Opens the database, then keeps checking it so the status bar tells the truth."""
 
-    def __init__(self, ctx: AppContext, window: MainWindow, url_text: str | None) -> None:
+    def __init__(
+        self, ctx: AppContext, window: MainWindow, url_text: str | None, syncing: bool = True
+    ) -> None:
         self.ctx = ctx
         self.window = window
         self.url_text = url_text
+        self.syncing = syncing
         self._timer = QTimer(window)
         self._timer.setInterval(PING_INTERVAL_MS)
         self._timer.timeout.connect(self.on_tick)
@@ -330,7 +335,7 @@ class DatabaseConnector:
             return
         self._opening = True
         self.ctx.runner.submit(
-            lambda: open_database(self.url_text), self.on_opened, self.on_open_failed
+            lambda: open_database(self.url_text, self.syncing), self.on_opened, self.on_open_failed
         )
 
     def on_ping(self, result: object) -> None:
@@ -429,8 +434,9 @@ def run_gui(database_url: str | None) -> int:
     runner = DatabaseRunner(bus)
     ctx = AppContext(settings, runner, bus)
     window = build_window(ctx, str(log_path))
-    connector = DatabaseConnector(ctx, window, database_url)
-    sync = SyncLink(ctx, window, None if database_url else server_url_from(settings))
+    server_url = None if database_url else server_url_from(settings)
+    connector = DatabaseConnector(ctx, window, database_url, syncing=server_url is not None)
+    sync = SyncLink(ctx, window, server_url)
     connect_records(ctx, window, sync, database_url)
     connect_help(window)
     fit_on_screen(window)
