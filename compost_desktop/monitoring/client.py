@@ -182,7 +182,17 @@ class SensorClient:
             self._set_state(LinkState.RECONNECTING, str(exc))
         self._client.loop_start()
 
+    def disconnect(self) -> None:
+        """Send the broker a DISCONNECT without waiting for paho's thread (see `stop`).
+
+        A caller that cannot wait (the GUI thread) disconnects at once, so a client started
+        next with the same id is not fought over, and runs `stop` on a worker.
+        """
+        if self._started:
+            self._client.disconnect()
+
     def stop(self) -> None:
+        """Disconnect and end paho's network thread; joins it, so it may take a moment."""
         if not self._started:
             return
         self._started = False

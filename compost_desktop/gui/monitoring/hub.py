@@ -71,6 +71,8 @@ class SensorSource(Protocol):
 
     def start(self) -> None: ...
 
+    def disconnect(self) -> None: ...
+
     def stop(self) -> None: ...
 
     def drain(self, limit: int | None = None) -> list[Any]: ...
@@ -219,6 +221,9 @@ class MonitoringHub(QObject):
             return
         self._started = True
         self._mqtt_in_use = replace(self.ctx.settings.mqtt)
+        # Per broker: after a switch to the demo in Settings the demo must show, though the
+        # farm's broker answered before.
+        self._live_connected_once = False
         self._open_recording()
         if self._injected is not None:
             self._live = self._injected
@@ -242,9 +247,10 @@ class MonitoringHub(QObject):
         self._housekeeping_timer.stop()
         self._fallback_timer.stop()
         self._live_generation += 1
-        if self._live is not None:
-            self._live.stop()
-            self._live = None
+        live, self._live = self._live, None
+        if live is not None:
+            live.disconnect()  # now: the next client takes over this client id
+            self._in_background(live.stop, "mqtt-client-stop")  # joins paho's thread
         self._stop_demo()
         self._set_source("none")
         if self.link_state != "offline":
@@ -268,14 +274,21 @@ class MonitoringHub(QObject):
         if self.session.sink is writer:
             self.session.sink = None
 
+        self._in_background(writer.stop, "reading-writer-stop")
+
+    def _in_background(self, stop: Callable[[], None], name: str) -> None:
+        """A stop that may wait (a thread join, a flush to the database) off the GUI thread;
+        `shutdown` waits for these at quit, so nothing is dropped."""
+
         def work() -> None:
             try:
-                writer.stop()
+                stop()
             except Exception:
-                log.exception("Could not flush the readings at stop")
+                log.exception("%s failed", name)
 
-        thread = threading.Thread(target=work, name="reading-writer-stop", daemon=True)
+        thread = threading.Thread(target=work, name=name, daemon=True)
         thread.start()
+        self._closing = [t for t in self._closing if t.is_alive()]
         self._closing.append(thread)
 
     def restart(self) -> None:
@@ -642,12 +655,20 @@ class MonitoringHub(QObject):
 
     def _stop_demo(self) -> None:
         self._demo_generation += 1
-        if self._demo_client is not None:
-            self._demo_client.stop()
-            self._demo_client = None
+        client, self._demo_client = self._demo_client, None
         demo, self._demo = self._demo, None
-        if demo is not None:
-            demo.stop()
+        if client is not None:
+            client.disconnect()
+        if client is None and demo is None:
+            return
+
+        def stop_both() -> None:  # the client before its broker, both joining threads
+            if client is not None:
+                client.stop()
+            if demo is not None:
+                demo.stop()
+
+        self._in_background(stop_both, "demo-stop")
 
     def _start_live(self, mqtt: MqttSettings) -> None:
         """Connect to the configured broker; a password is looked up off the GUI thread."""

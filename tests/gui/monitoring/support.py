@@ -28,6 +28,9 @@ class FakeClient:
     def start(self) -> None:
         self.started = True
 
+    def disconnect(self) -> None:
+        pass
+
     def stop(self) -> None:
         self.started = False
 

@@ -72,4 +72,6 @@ def test_with_no_broker_configured_the_demo_shows_moving_values(qtbot: QtBot) ->
     finally:
         demo = hub._demo
         hub.stop()
-    assert demo is not None and not demo.broker.is_running
+    # The demo stops on a worker (its threads are joined there, never on the GUI thread).
+    assert demo is not None
+    qtbot.waitUntil(lambda: not demo.broker.is_running, timeout=10_000)
