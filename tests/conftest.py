@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,48 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 
 pytest_plugins = ["tests.support.fixtures"]
+
+
+class _LoggedWarnings(logging.Handler):
+    """Warnings and errors logged by any thread while a test body runs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """A logged warning the test did not expect fails it, as Qt's warnings do (qutebrowser).
+
+    A test that provokes one on purpose names it: ``@pytest.mark.log_allowed("regex", ...)``.
+    """
+    # A thread an earlier test left running (a watchdog, a recorder winding down) may log
+    # during this one: only this test's own threads and the main thread count.
+    earlier = {t.ident for t in threading.enumerate() if t is not threading.main_thread()}
+    seen = _LoggedWarnings()
+    root = logging.getLogger()
+    root.addHandler(seen)
+    try:
+        result = yield
+    finally:
+        root.removeHandler(seen)
+    allowed = [re.compile(p) for m in item.iter_markers("log_allowed") for p in m.args]
+    unexpected = [
+        f"{r.levelname} {r.name}: {r.getMessage()}"
+        for r in seen.records
+        if r.thread not in earlier and not any(p.search(r.getMessage()) for p in allowed)
+    ]
+    if unexpected:
+        pytest.fail(
+            "Unexpected logged warnings (mark the test log_allowed if they are the point):\n"
+            + "\n".join(unexpected[:10]),
+            pytrace=False,
+        )
+    return result
 
 
 @pytest.fixture(autouse=True)

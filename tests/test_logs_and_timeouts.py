@@ -28,6 +28,7 @@ def own_handlers() -> Iterator[None]:
             handler.close()
 
 
+@pytest.mark.log_allowed("after the rollover", "something about")
 def test_log_file_and_its_rotations_are_readable_by_their_owner_only(
     data_dir: Path, own_handlers: None
 ) -> None:
@@ -42,6 +43,7 @@ def test_log_file_and_its_rotations_are_readable_by_their_owner_only(
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
 
 
+@pytest.mark.log_allowed("^PostgreSQL .* (has not answered|answered after)")
 @pytest.mark.postgres
 def test_a_statement_without_an_answer_is_logged_within_seconds(
     pg_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
@@ -61,6 +63,7 @@ def test_a_statement_without_an_answer_is_logged_within_seconds(
     assert any("answered after" in m for m in messages)
 
 
+@pytest.mark.log_allowed("^PostgreSQL ")
 @pytest.mark.postgres
 def test_a_stopped_server_is_logged_within_seconds_not_after_a_minute(
     pg_server: PostgresServer, pg_url: str, caplog: pytest.LogCaptureFixture

@@ -3,6 +3,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import resolve_url
 from compost_desktop.db.health import check_sqlite_file, move_aside
@@ -15,6 +17,7 @@ def test_sound_file_passes(tmp_path: Path) -> None:
     assert check_sqlite_file(tmp_path / "missing.db") is None
 
 
+@pytest.mark.log_allowed("was damaged; moved to")
 def test_garbage_file_is_detected_and_moved_aside(tmp_path: Path) -> None:
     path = tmp_path / "compost.db"
     path.write_bytes(b"this is not a database" * 100)

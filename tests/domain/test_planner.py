@@ -438,6 +438,11 @@ def random_feasible_recipe(
         return None  # amendments alone are not a pile anyone asked for
     if sum(q) + water < 1e-4 * largest(request):
         return None  # grams in a plan of tonnes: below the planner's resolution
+    wanted = sum(x for x, f in zip(q, fs, strict=True) if f.maximize)
+    if all(f.fixed_kg is None for f in fs) and wanted < 1e-6:
+        # A plan "for" feedstocks with under a milligram of them (hypothesis found a stock of
+        # 1e-243 kg): below the planner's resolution, it is out of stock, not a recipe.
+        return None
     if request.capacity_l is not None:
         volume = sum(x / (f.density_kg_per_l or 1) for x, f in zip(q, fs, strict=True))
         if volume > request.capacity_l:

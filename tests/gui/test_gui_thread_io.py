@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 import sqlalchemy as sa
 from pytestqt.qtbot import QtBot
 
@@ -139,7 +140,6 @@ def test_the_gui_thread_never_waits_on_io(
     runner = DatabaseRunner(bus)
     ctx = AppContext(settings, runner, bus)
     window = build_window(ctx, "/tmp/log")
-    qtbot.addWidget(window)
     connector = DatabaseConnector(ctx, window, sqlite_url, syncing=False)
     try:
         with qtbot.waitSignal(ctx.store_ready, timeout=20_000):
@@ -177,5 +177,9 @@ def test_the_gui_thread_never_waits_on_io(
     finally:
         watch.active = False
         monitoring: Any = window.page("monitoring")
-        monitoring.hub.stop()
+        monitoring.hub.shutdown()
+        # Deleted before the runner stops, so no page timer submits work to it afterwards.
+        window.close()
+        window.deleteLater()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(window), timeout=5_000)
         runner.shutdown()

@@ -45,6 +45,7 @@ def test_database_opens_off_the_gui_thread_and_status_bar_says_so(
     ]
 
 
+@pytest.mark.log_allowed("^Database not opened: Cannot reach")
 def test_unreachable_database_is_said_in_plain_words(
     qtbot: QtBot, threaded_ctx: AppContext
 ) -> None:
@@ -57,6 +58,7 @@ def test_unreachable_database_is_said_in_plain_words(
     assert "Traceback" not in window.database_status.text()
 
 
+@pytest.mark.log_allowed("^Uncaught error")
 def test_uncaught_error_is_logged_and_shown(
     qtbot: QtBot, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -42,6 +42,7 @@ def test_session_mode_asks_for_each_password_once() -> None:
     assert len(asked) == 2
 
 
+@pytest.mark.log_allowed("^Password file left locked")
 def test_file_mode_asks_the_passphrase_until_right_three_times_at_most() -> None:
     s = _settings("file")
     secrets.configure("file")

@@ -25,6 +25,7 @@ def threaded_ctx() -> Iterator[AppContext]:
     runner.shutdown()
 
 
+@pytest.mark.log_allowed("^Database not opened: Upgrade of")
 def test_refused_upgrade_is_said_once_and_not_retried(
     qtbot: QtBot, tmp_path: Path, threaded_ctx: AppContext
 ) -> None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from compost_desktop.domain.units import MassUnit, TemperatureUnit
@@ -25,6 +26,7 @@ def test_settings_round_trip_through_an_ini_file(tmp_path: Path) -> None:
     assert loaded.band.target == 28
 
 
+@pytest.mark.log_allowed("^Ignoring unreadable setting")
 def test_unreadable_values_fall_back_to_defaults(tmp_path: Path) -> None:
     path = tmp_path / "s.ini"
     path.write_text("[mqtt]\nport=not-a-number\n[units]\nmass=stone\n")

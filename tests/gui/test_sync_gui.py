@@ -44,6 +44,7 @@ def ctx(local: sa.Engine) -> AppContext:
     return context
 
 
+@pytest.mark.log_allowed("^Sync failed: Cannot reach")
 def test_status_goes_from_offline_to_synced(
     qtbot: QtBot, ctx: AppContext, local: sa.Engine, pg_server: PostgresServer, pg_url: str
 ) -> None:

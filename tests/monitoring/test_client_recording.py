@@ -134,6 +134,7 @@ def test_every_format_arrives(mqtt_broker: MosquittoServer, publisher: Publisher
     assert statuses and statuses[0].online is False
 
 
+@pytest.mark.log_allowed("^Rejected MQTT message")
 def test_garbage_is_counted_and_the_client_keeps_running(
     mqtt_broker: MosquittoServer, publisher: Publisher
 ) -> None:
@@ -257,6 +258,7 @@ def test_alarm_log_raise_clear_acknowledge(migrated: sa.Engine) -> None:
     assert entry.acknowledged_by == "Sam"
 
 
+@pytest.mark.log_allowed("^Readings kept in memory, database unavailable")
 @pytest.mark.postgres
 def test_writer_buffers_while_postgres_is_down_and_catches_up(
     pg_server: PostgresServer, pg_url: str

@@ -21,6 +21,10 @@ from compost_desktop.monitoring.parsing import (
     classify_quantity,
 )
 
+# These tests feed bad messages on purpose; the parser logs each rejection.
+pytestmark = pytest.mark.log_allowed("^Rejected MQTT message")
+
+
 FARM = "compost/sensor/data"
 RECEIVED = datetime(2026, 6, 11, 0, 5, tzinfo=UTC)
 MEASURED = datetime(2026, 6, 11, tzinfo=UTC)

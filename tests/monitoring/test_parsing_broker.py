@@ -32,7 +32,11 @@ from compost_desktop.services.store import Store
 from tests.gui.monitoring.support import FakeStore, make_ctx
 from tests.support.servers import MosquittoServer
 
-pytestmark = [pytest.mark.mqtt, pytest.mark.qt_log_ignore("propagateSizeHints")]
+pytestmark = [
+    pytest.mark.log_allowed("^Rejected MQTT message"),
+    pytest.mark.mqtt,
+    pytest.mark.qt_log_ignore("propagateSizeHints"),
+]
 
 
 def _publish(broker: MosquittoServer, topic: str, payload: str, *, retain: bool = False) -> None:
@@ -206,6 +210,7 @@ def test_an_air_sensor_raises_no_pile_alarm_through_the_broker(
     assert {row["device_id"] for row in alarm_log.rows} == {"pile-a/DS18B20-0316A279AAAA"}
 
 
+@pytest.mark.log_allowed("^Alarm raised:")
 def test_the_recorder_alarms_on_pile_probes_only_and_never_on_a_retained_value(
     fresh_mqtt_broker: MosquittoServer, database: tuple[str, sa.Engine]
 ) -> None:

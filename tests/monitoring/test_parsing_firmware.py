@@ -29,6 +29,10 @@ from compost_desktop.monitoring.parsing import (
     RejectReason,
 )
 
+# These tests feed bad messages on purpose; the parser logs each rejection.
+pytestmark = pytest.mark.log_allowed("^Rejected MQTT message")
+
+
 RECEIVED = datetime(2026, 6, 11, 4, 0, 30, tzinfo=UTC)
 UTC8 = ZoneInfo("Asia/Shanghai")
 

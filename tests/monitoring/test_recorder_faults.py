@@ -33,6 +33,10 @@ from tests.support.servers import MosquittoServer, PostgresServer
 T0 = datetime(2026, 6, 11, tzinfo=UTC)
 
 
+# Faults on purpose: the parser logs each message it turns away.
+pytestmark = pytest.mark.log_allowed("^Rejected MQTT message")
+
+
 def _reading(
     device: str = "node-1",
     at: datetime = T0,
@@ -103,6 +107,7 @@ def test_reading_problem_covers_values_and_times() -> None:
 # --- at the database: bisect and quarantine ---------------------------------------------------
 
 
+@pytest.mark.log_allowed("refused by the database")
 @pytest.mark.postgres
 def test_refused_readings_are_quarantined_and_the_rest_stored(pg_url: str) -> None:
     """Readings that slipped past the parser (any other source) never block the batch."""
@@ -147,6 +152,7 @@ def test_refused_readings_are_quarantined_and_the_rest_stored(pg_url: str) -> No
     engine.dispose()
 
 
+@pytest.mark.log_allowed("^Readings kept in memory, database unavailable")
 @pytest.mark.postgres
 def test_an_unavailable_database_is_retried_never_quarantined(
     pg_server: PostgresServer, pg_url: str
@@ -195,6 +201,7 @@ def test_receipts_are_settled_in_order_only_after_their_readings_are_stored(
     engine.dispose()
 
 
+@pytest.mark.log_allowed("^Readings kept in memory, database unavailable")
 @pytest.mark.postgres
 def test_receipts_wait_while_the_database_is_down(pg_server: PostgresServer, pg_url: str) -> None:
     url = resolve_url(pg_url)

@@ -100,6 +100,7 @@ class FlakyLog(MemoryAlarmLog):
         return super().raised(*args, **kwargs)
 
 
+@pytest.mark.log_allowed("^Alarms kept in memory, alarm log unavailable")
 def test_alarm_writer_keeps_order_through_an_outage() -> None:
     session = MonitoringSession(AlarmSettings())
     alarm_log = FlakyLog()

@@ -312,6 +312,7 @@ def test_run_publishes_parsable_messages_and_stops_at_max(broker: MosquittoServe
     assert len({r.measured_at for r in readings}) == 10  # one timestamp per tick
 
 
+@pytest.mark.log_allowed("^Simulator lost the broker")
 @pytest.mark.mqtt
 @pytest.mark.slow
 def test_run_waits_out_a_broker_outage_and_reconnects(broker: MosquittoServer) -> None:

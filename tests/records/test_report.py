@@ -499,6 +499,7 @@ def test_open_report_prints_with_the_same_pages(qtbot: object, ctx: object, tmp_
     assert "Sent" in dialog.status_label.text()
 
 
+@pytest.mark.log_allowed("^Could not gather the report")
 def test_open_report_explains_a_missing_cycle_or_rule(qtbot: object, ctx: object) -> None:
     from compost_desktop.gui.context import AppContext
     from compost_desktop.gui.report import open_report

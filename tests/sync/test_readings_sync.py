@@ -107,6 +107,7 @@ def test_server_readings_reach_every_pc_and_a_hand_delete_reaches_all(
     assert len(_readings(server)) == 122
 
 
+@pytest.mark.log_allowed("^The server refuses reading")
 def test_a_reading_the_server_refuses_is_quarantined_and_the_pull_still_happens(
     pcs: list[Pc], server: sa.Engine
 ) -> None:
@@ -139,6 +140,7 @@ def test_a_reading_the_server_refuses_is_quarantined_and_the_pull_still_happens(
     assert again.readings_refused == 0
 
 
+@pytest.mark.log_allowed("^The server refuses reading")
 def test_a_refusal_only_the_server_knows_about_is_split_out(
     pcs: list[Pc], server: sa.Engine
 ) -> None:

@@ -208,6 +208,7 @@ def test_ctrl_n_adds_a_material_that_appears_selected(
     assert page.count_label.text() == "14 materials"
 
 
+@pytest.mark.log_allowed("^Saving a material failed")
 def test_a_failed_save_keeps_the_dialog_and_everything_typed(
     qtbot: QtBot, page: MaterialsPage, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ from tests.gui.monitoring.support import make_ctx
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
+@pytest.mark.log_allowed("^Rejected MQTT message")
 @pytest.mark.mqtt
 def test_readings_published_to_the_farm_broker_reach_the_gauges(qtbot: QtBot, mqtt_broker) -> None:
     settings = Settings()

@@ -153,6 +153,7 @@ def test_temperatures_follow_the_unit_setting(
     assert list(curve.getOriginalDataset()[1]) == [pytest.approx(131.0)]
 
 
+@pytest.mark.log_allowed("^Rejected MQTT message")
 def test_link_state_and_rejected_count_are_shown(
     qtbot: QtBot, page: MonitoringPage, client: FakeClient
 ) -> None:

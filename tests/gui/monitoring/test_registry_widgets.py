@@ -128,6 +128,7 @@ def test_a_retained_value_is_shown_but_never_recorded(
     assert ("dead-node", "temperature") not in page.hub.series
 
 
+@pytest.mark.log_allowed("^Rejected MQTT message")
 def test_the_rejected_count_opens_the_list(
     qtbot: QtBot, page: MonitoringPage, client: FakeClient
 ) -> None:
