@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -33,6 +34,28 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], datetime | None] | None:
+        """On SQLite, the stored text straight to an aware datetime in one step.
+
+        SQLAlchemy's own SQLite parser (a regular expression) and then this decorator took
+        a fifth of a second for the 70,000 times of a 10,000-cycle list; fromisoformat is C.
+        """
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+        slow = self.process_result_value
+
+        def process(value: Any) -> datetime | None:
+            if type(value) is str:
+                parsed = datetime.fromisoformat(value)
+                if parsed.tzinfo is None:
+                    return parsed.replace(tzinfo=UTC)
+                return parsed.astimezone(UTC)
+            return slow(value, dialect)
+
+        return process
 
 
 class DateOnly(TypeDecorator[date]):
@@ -76,3 +99,15 @@ class Amount(TypeDecorator[float]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
         return None if value is None else float(value)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[Any], float | None] | None:
+        """One call per value instead of the decorator's chain (370,000 in a long list)."""
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        def process(value: Any) -> float | None:
+            return None if value is None else float(value)
+
+        return process
