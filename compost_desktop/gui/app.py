@@ -29,7 +29,7 @@ from compost_desktop.gui.inputs import install_input_guard
 from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
 from compost_desktop.gui.sync_service import SyncService
-from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
+from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner, IoRunner
 from compost_desktop.logs import setup
 from compost_desktop.paths import ENV_DATA_DIR, data_dir, resource_path
 
@@ -432,7 +432,8 @@ def run_gui(database_url: str | None) -> int:
     unlock_at_start(settings)  # passwords kept in no keyring are asked for now
     bus = ChangeBus()
     runner = DatabaseRunner(bus)
-    ctx = AppContext(settings, runner, bus)
+    io = IoRunner(bus)
+    ctx = AppContext(settings, runner, bus, io)
     window = build_window(ctx, str(log_path))
     server_url = None if database_url else server_url_from(settings)
     connector = DatabaseConnector(ctx, window, database_url, syncing=server_url is not None)
@@ -466,6 +467,7 @@ def run_gui(database_url: str | None) -> int:
     sync.stop()
     if window.is_built("monitoring"):
         window.page("monitoring").hub.stop()  # type: ignore[attr-defined]
+    io.shutdown()  # after the hub: its last stops (paho's thread, the writer's flush) run here
     runner.shutdown()
     collector.stop()
     log.info("Shut down")

@@ -25,10 +25,14 @@ class AppContext(QObject):
     store_ready = Signal()
     settings_changed = Signal()
 
-    def __init__(self, settings: Settings, runner: Runner, bus: ChangeBus) -> None:
+    def __init__(
+        self, settings: Settings, runner: Runner, bus: ChangeBus, io: Runner | None = None
+    ) -> None:
         super().__init__()
         self.settings = settings
-        self.runner = runner
+        self.runner = runner  # the local store's one writer thread
+        # Keyring, network, joins. Tests give one runner for both: everything runs inline.
+        self.io = io if io is not None else runner
         self.bus = bus
         self.store: Store | None = None
         self.database_label = ""

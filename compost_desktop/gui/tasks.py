@@ -1,8 +1,11 @@
-"""Background work for screens: one writer thread for the database, results back by signal.
+"""Background work for screens: two runners, results back by signal (Anki's ops).
 
-Widgets submit a callable and a slot; the callable runs on the single database thread (so
-writes never interleave and the GUI thread never waits on I/O), and the slot runs on the GUI
-thread. Tests swap in `ImmediateRunner` so nothing waits (Picard's fake thread pool).
+`DatabaseRunner` is the one thread the screens read and write the local store on, so their
+writes never interleave (recording and sync still write on their own connections, every
+transaction starting with BEGIN IMMEDIATE); `IoRunner` is a few threads for work that waits on something else (the keyring, a broker, a
+farm server, joining a thread that is winding down). Widgets submit a callable and a slot;
+the callable runs on the runner's thread and the slot on the GUI thread, which never waits
+on I/O. Tests swap in `ImmediateRunner` so nothing waits (Picard's fake thread pool).
 """
 
 from __future__ import annotations
@@ -42,11 +45,13 @@ class DatabaseRunner(QObject):
     """Runs submitted work in order on one thread; hands results to the GUI thread."""
 
     _finished = Signal(object, object, object, object)
+    WORKERS = 1
+    NAME = "db"
 
     def __init__(self, bus: ChangeBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.bus = bus
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db")
+        self._executor = ThreadPoolExecutor(max_workers=self.WORKERS, thread_name_prefix=self.NAME)
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
 
     def submit(
@@ -75,6 +80,17 @@ class DatabaseRunner(QObject):
     def shutdown(self) -> None:
         """Finish queued writes before the app exits: nothing saved is dropped."""
         self._executor.shutdown(wait=True)
+
+
+class IoRunner(DatabaseRunner):
+    """A few threads for waiting on the world: keyring, network, threads winding down.
+
+    Never for the local store (that is `DatabaseRunner`'s alone). At quit `shutdown` waits
+    for what is running, so a recorder's last flush or a broker's goodbye is not cut off.
+    """
+
+    WORKERS = 4
+    NAME = "io"
 
 
 class ImmediateRunner:

@@ -26,7 +26,7 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.gui.app import DatabaseConnector, build_window
 from compost_desktop.gui.context import AppContext
-from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
+from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner, IoRunner
 from compost_desktop.services.manual_readings import ManualReadingDraft, add_manual_reading
 from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
@@ -138,7 +138,8 @@ def test_the_gui_thread_never_waits_on_io(
     )
     bus = ChangeBus()
     runner = DatabaseRunner(bus)
-    ctx = AppContext(settings, runner, bus)
+    io = IoRunner(bus)
+    ctx = AppContext(settings, runner, bus, io)
     window = build_window(ctx, "/tmp/log")
     connector = DatabaseConnector(ctx, window, sqlite_url, syncing=False)
     try:
@@ -182,4 +183,5 @@ def test_the_gui_thread_never_waits_on_io(
         window.close()
         window.deleteLater()
         qtbot.waitUntil(lambda: not shiboken6.isValid(window), timeout=5_000)
+        io.shutdown()
         runner.shutdown()

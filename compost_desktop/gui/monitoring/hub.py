@@ -91,8 +91,6 @@ class MonitoringHub(QObject):
     source_changed = Signal(str)
     cycle_changed = Signal()
     recording_changed = Signal(str, bool)
-    _demo_finished = Signal(object, object, int)
-    _password_found = Signal(object, object, int)
     _writer_closed = Signal()
 
     def __init__(
@@ -156,8 +154,6 @@ class MonitoringHub(QObject):
         self._fallback_timer.setSingleShot(True)
         self._fallback_timer.setInterval(DEMO_FALLBACK_MS)
         self._fallback_timer.timeout.connect(self.on_fallback_due)
-        self._demo_finished.connect(self.on_demo_finished)
-        self._password_found.connect(self.on_password_found)
         ctx.store_ready.connect(self.on_store_ready)
         ctx.settings_changed.connect(self.on_settings_changed)
         ctx.bus.changed.connect(self.on_data_changed)
@@ -643,15 +639,12 @@ class MonitoringHub(QObject):
         self.demo_kind = demo.kind
         self.demo_error = ""
 
-        def work() -> None:
-            try:
-                endpoint = demo.start()
-            except Exception as exc:  # reported in the window
-                self._demo_finished.emit(None, exc, generation)
-            else:
-                self._demo_finished.emit(endpoint, None, generation)
-
-        threading.Thread(target=work, name="demo-start", daemon=True).start()
+        # Starting a broker and a simulator waits on processes and sockets: the io runner's.
+        self.ctx.io.submit(
+            demo.start,
+            lambda endpoint: self.on_demo_finished(endpoint, None, generation),
+            lambda exc: self.on_demo_finished(None, exc, generation),  # shown in the window
+        )
 
     def _stop_demo(self) -> None:
         self._demo_generation += 1
@@ -681,17 +674,16 @@ class MonitoringHub(QObject):
             return
         generation = self._live_generation
 
-        def work() -> None:
+        def look_up() -> str | None:
             from compost_desktop.secrets import get_password
 
-            try:
-                password = get_password(mqtt.secret_key)
-            except Exception:
-                log.exception("Could not read the broker password from the keyring")
-                password = None
-            self._password_found.emit(mqtt, password, generation)
+            return get_password(mqtt.secret_key)
 
-        threading.Thread(target=work, name="broker-password", daemon=True).start()
+        def failed(exc: BaseException) -> None:
+            log.error("Could not read the broker password from the keyring", exc_info=exc)
+            self.on_password_found(mqtt, None, generation)
+
+        self.ctx.io.submit(look_up, lambda pw: self.on_password_found(mqtt, pw, generation), failed)
 
     def _connect_live(self, mqtt: MqttSettings, password: str | None) -> None:
         from compost_desktop.monitoring.client import BrokerConfig, SensorClient

@@ -20,6 +20,7 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.page import MonitoringPage
+from compost_desktop.gui.tasks import IoRunner
 from compost_desktop.monitoring.recording import AlarmLog
 from compost_desktop.services.store import Store
 from compost_desktop.settings import Settings
@@ -165,10 +166,13 @@ def test_the_broker_password_is_looked_up_off_the_gui_thread(
     settings.mqtt = replace(
         settings.mqtt, host=mqtt_broker.host, port=mqtt_broker.port, username="farm"
     )
-    hub = MonitoringHub(make_ctx(settings), demo_enabled=False, record=False)
+    ctx = make_ctx(settings)
+    ctx.io = IoRunner(ctx.bus)  # as in the app: keyring look-ups on the io runner's threads
+    hub = MonitoringHub(ctx, demo_enabled=False, record=False)
     hub.start()
     try:
         qtbot.waitUntil(lambda: hub.link_state == "connected", timeout=10_000)
     finally:
         hub.shutdown()
+        ctx.io.shutdown()
     assert threads and threading.main_thread().name not in threads
