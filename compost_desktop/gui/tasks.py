@@ -53,6 +53,7 @@ class DatabaseRunner(QObject):
         self.bus = bus
         self._executor = ThreadPoolExecutor(max_workers=self.WORKERS, thread_name_prefix=self.NAME)
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
+        self._closed = False
 
     def submit(
         self,
@@ -69,6 +70,11 @@ class DatabaseRunner(QObject):
             else:
                 self._finished.emit(on_done, result, None, changes)
 
+        if self._closed:
+            # A page timer firing while the app quits: nothing can run any more, and raising
+            # into Qt's event loop would only turn a quiet quit into an error dialog.
+            log.info("Not started, the app is shutting down: %s", getattr(fn, "__qualname__", fn))
+            return
         self._executor.submit(work)
 
     @Slot(object, object, object, object)
@@ -79,6 +85,7 @@ class DatabaseRunner(QObject):
 
     def shutdown(self) -> None:
         """Finish queued writes before the app exits: nothing saved is dropped."""
+        self._closed = True
         self._executor.shutdown(wait=True)
 
 

@@ -185,3 +185,4 @@ def test_the_gui_thread_never_waits_on_io(
         qtbot.waitUntil(lambda: not shiboken6.isValid(window), timeout=5_000)
         io.shutdown()
         runner.shutdown()
+        ctx.deleteLater()  # with it the device registry keeper and its reload timer

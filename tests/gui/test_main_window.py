@@ -122,3 +122,12 @@ def test_splitters_and_column_widths_are_restored(qtbot: QtBot) -> None:
     second.add_page("p", "Page", page)
     restored = second.page("p").findChild(QTableWidget)
     assert restored.horizontalHeader().sectionSize(1) == 321
+
+
+def test_work_submitted_after_shutdown_is_dropped_quietly() -> None:
+    """A page timer that fires while the app quits must not raise into the event loop."""
+    runner = DatabaseRunner(ChangeBus())
+    runner.shutdown()
+    ran: list[int] = []
+    runner.submit(lambda: ran.append(1))
+    assert ran == []
