@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -51,9 +51,20 @@ FIRST_STEPS = (
 
 
 class CycleTableView(QTableView):
-    """Enter opens the current cycle, like a double-click."""
+    """Enter opens the current cycle, like a double-click; the name column takes the room."""
 
     open_requested = Signal(QModelIndex)
+    name_min_width = 0  # set by the page from the font in use
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The name gets what the other columns leave, but never less than a typical name:
+        a narrow window (150 % on 1366×768) scrolls sideways rather than cutting names."""
+        super().resizeEvent(event)
+        header = self.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(header.count()) if c != CycleColumn.NAME)
+        self.setColumnWidth(
+            CycleColumn.NAME, max(self.name_min_width, self.viewport().width() - others)
+        )
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
@@ -93,6 +104,10 @@ class CyclesPage(QWidget):
         self.search = QLineEdit(page)
         self.search.setPlaceholderText("Search name or notes…")
         self.search.setClearButtonEnabled(True)
+        # Wide enough for its placeholder in the font and scale in use: at 150 % it was
+        # squeezed to "S…" beside the checkboxes and buttons.
+        metrics = self.search.fontMetrics()
+        self.search.setMinimumWidth(metrics.horizontalAdvance(self.search.placeholderText()) + 48)
         self.status_checks: dict[CycleStatus, QCheckBox] = {}
         filters = QHBoxLayout()
         filters.addWidget(self.search, 2)
@@ -115,8 +130,8 @@ class CyclesPage(QWidget):
             edit.setEnabled(False)
             edit.dateChanged.connect(self.on_date_filter_changed)
         self.date_filter.toggled.connect(self.on_date_filter_changed)
-        # The date filter on a row of its own keeps the page narrow enough for a 1366×768
-        # screen at 150 % (about 910 px across).
+        # Search and statuses on the first row, the date filter and the buttons on the
+        # second: each row fits a 1366×768 screen at 150 % (about 740 px beside the navigation).
         dates = QHBoxLayout()
         dates.addWidget(self.date_filter)
         dates.addWidget(self.date_from)
@@ -125,6 +140,7 @@ class CyclesPage(QWidget):
         dates.addStretch(1)
         self.date_row = dates
         filters.addStretch(1)
+        status_row, filters = filters, dates  # the buttons go on the second row
         self.new_button = QPushButton("New cycle…", page)
         self.new_button.setToolTip("Plan a new cycle (Ctrl+N)")
         self.new_button.setShortcut(QKeySequence.StandardKey.New)
@@ -170,7 +186,13 @@ class CyclesPage(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(CycleColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        # The name is what people look for: it keeps room for a typical one ("Bay 12 – batch
+        # 140") and takes what the others leave (CycleTableView.resizeEvent); a stretched name
+        # column was cut to "Bay…" at 150 %.
+        self.table.name_min_width = (
+            self.table.fontMetrics().horizontalAdvance("Bay 12 – batch 140") + 24
+        )
+        self.table.setColumnWidth(CycleColumn.NAME, self.table.name_min_width)
         for column, width in (
             (CycleColumn.STATUS, 100),
             (CycleColumn.START, 96),
@@ -204,7 +226,7 @@ class CyclesPage(QWidget):
         self.empty_hint.hide()
 
         layout = QVBoxLayout(page)
-        layout.addLayout(filters)
+        layout.addLayout(status_row)
         layout.addLayout(self.date_row)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.empty_hint, 1)

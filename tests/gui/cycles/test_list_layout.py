@@ -1,0 +1,62 @@
+"""The cycle list on a small screen at 150 %: a readable search field and whole names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from PySide6.QtGui import QFont
+from pytestqt.qtbot import QtBot
+
+from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.cycles.models import CycleColumn
+from compost_desktop.gui.cycles.page import CyclesPage
+from compost_desktop.gui.main_window import MainWindow
+from compost_desktop.services.records import CycleDraft
+from compost_desktop.services.store import Store
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
+
+NAME = "Bay 12 – batch 140"
+
+
+@pytest.fixture
+def big_font(qapp: object) -> object:
+    """A 150 % display as Qt sees it: every text half as wide again."""
+    from PySide6.QtWidgets import QApplication
+
+    old = QApplication.font()
+    font = QFont(old)
+    font.setPointSizeF(old.pointSizeF() * 1.5)
+    QApplication.setFont(font)
+    yield font
+    QApplication.setFont(old)
+
+
+def test_search_and_names_stay_readable_in_a_narrow_window(
+    qtbot: QtBot, ctx: AppContext, store: Store, big_font: object
+) -> None:
+    store.save_cycle(CycleDraft(NAME, date(2026, 5, 1)))
+    page = CyclesPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(740, 480)  # what a 1366×768 screen at 150 % leaves beside the navigation
+    page.show()
+    qtbot.waitExposed(page)
+    search = page.search
+    needed = search.fontMetrics().horizontalAdvance(search.placeholderText())
+    assert search.width() >= needed, "the placeholder is cut (it read 'S…')"
+    table = page.table
+    assert table.columnWidth(CycleColumn.NAME) >= table.fontMetrics().horizontalAdvance(NAME)
+    # Wider: the name takes the room, the other columns keep theirs.
+    page.resize(1200, 600)
+    qtbot.waitUntil(lambda: table.columnWidth(CycleColumn.NAME) > 300)
+
+
+def test_navigation_fits_its_page_names(qtbot: QtBot, big_font: object) -> None:
+    window = MainWindow("Database", "/tmp/log")
+    qtbot.addWidget(window)
+    for key in ("cycles", "monitoring", "materials", "devices", "settings"):
+        window.add_page(key, key.title(), lambda: None)  # type: ignore[arg-type,return-value]
+    metrics = window.navigation.fontMetrics()
+    longest = metrics.horizontalAdvance("Monitoring  ⚠ 2")
+    assert longest < window.navigation.width() < longest + 40
