@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compost_desktop.gui.main_window import StatusLabel
 from compost_desktop.gui.monitoring.hub import AlarmItem, MonitoringHub
 
 COLUMNS = ("Raised", "Device", "Alarm", "State")
@@ -185,7 +186,7 @@ class AlarmNotifier(QObject):
         self.status_button.setFlat(True)
         self.status_button.setObjectName("alarmStatus")
         self.status_button.hide()
-        self.recording_label = QLabel()
+        self.recording_label = StatusLabel()
         self.recording_label.setObjectName("recordingStatus")
         bar = window.statusBar()
         bar.addPermanentWidget(self.status_button)
@@ -284,11 +285,7 @@ class AlarmNotifier(QObject):
 
     def on_recording_changed(self, text: str, ok: bool) -> None:
         """Whether this PC records, in the status bar on every page."""
-        metrics = QFontMetrics(self.recording_label.font())
-        self.recording_label.setText(
-            metrics.elidedText(text, Qt.TextElideMode.ElideRight, STATUS_WIDTH_PX)
-        )
-        self.recording_label.setToolTip(text)
+        self.recording_label.setText(text)  # elided by the label itself when room is short
         self.recording_label.setStyleSheet("" if ok else "color:#b00020;")
 
 

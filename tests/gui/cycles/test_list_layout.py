@@ -60,3 +60,17 @@ def test_navigation_fits_its_page_names(qtbot: QtBot, big_font: object) -> None:
     metrics = window.navigation.fontMetrics()
     longest = metrics.horizontalAdvance("Monitoring  ⚠ 2")
     assert longest < window.navigation.width() < longest + 40
+
+
+def test_status_bar_messages_give_way_on_a_small_screen(qtbot: QtBot, big_font: object) -> None:
+    window = MainWindow("Database", "/tmp/log")
+    qtbot.addWidget(window)
+    long = "SQLite /home/farm/.local/share/compost-desktop/compost.db — ready, last checked now"
+    window.on_database_state(long, True)
+    # Without giving way, the bar alone would hold the window wider than the screen.
+    assert window.database_status.minimumSizeHint().width() < 200
+    window.resize(900, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.width() <= 900
+    assert window.database_status.text() == long == window.database_status.toolTip()
