@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QIcon, QKeySequence
+from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
 
@@ -28,6 +28,7 @@ from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.inputs import install_input_guard
 from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
+from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.gui.sync_service import SyncService
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner, IoRunner
 from compost_desktop.logs import setup
@@ -43,7 +44,6 @@ PING_INTERVAL_MS = 15_000
 ENV_CONFIG_DIR = "COMPOST_CONFIG_DIR"
 DEFAULT_SIZE = (1100, 720)
 # Room kept free around a window fitted to a small screen (title bar, taskbar slack).
-SCREEN_MARGIN = 40
 
 
 def settings_dir() -> Path | None:
@@ -130,35 +130,6 @@ def bring_forward(window: QWidget) -> None:
     window.show()
     window.raise_()
     window.activateWindow()
-
-
-def fit_on_screen(window: QWidget) -> None:
-    """Keep the window inside the available area of the screen it is (or the pointer is) on,
-    even when it was saved on a screen that is no longer there or is now smaller."""
-    frame = window.frameGeometry()
-    screen = (
-        QGuiApplication.screenAt(frame.center())
-        or QGuiApplication.screenAt(QCursor.pos())
-        or QGuiApplication.primaryScreen()
-    )
-    if screen is None:
-        return
-    avail = screen.availableGeometry()
-    # A small or scaled screen (1366×768 at 150 % is about 910×512): the window's own
-    # minimum must not push it past the screen.
-    minimum = window.minimumSize()
-    window.setMinimumSize(
-        min(minimum.width(), avail.width() - SCREEN_MARGIN),
-        min(minimum.height(), avail.height() - SCREEN_MARGIN),
-    )
-    if avail.contains(frame) and frame.height() + SCREEN_MARGIN // 2 <= avail.height():
-        return
-    width = min(window.width(), avail.width() - SCREEN_MARGIN)
-    height = min(window.height(), avail.height() - SCREEN_MARGIN)
-    window.resize(max(width, 200), max(height, 200))
-    x = avail.x() + (avail.width() - window.width()) // 2
-    y = avail.y() + max(0, (avail.height() - window.height() - SCREEN_MARGIN) // 2)
-    window.move(x, y)
 
 
 class SignalQuitter(QObject):

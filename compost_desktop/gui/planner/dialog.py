@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QLocale, QObject, QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QToolButton,
     QVBoxLayout,
@@ -54,6 +57,7 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.cn_indicator import MOISTURE_TEXT, CnScale
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.models import CLOSENESS_COLOURS, number
+from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.services.records import MaterialRecord
 
 USES = (
@@ -310,11 +314,19 @@ class PlannerDialog(QDialog):
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(goal_box)
         side.addWidget(result_box, 1)
-        top = QHBoxLayout()
+        # In a scroll area, with the buttons outside it: on 1366×768 at 150 % the dialog is
+        # taller and wider than the screen, and Create and Close must stay reachable.
+        content = QWidget()
+        top = QHBoxLayout(content)
+        top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(feed_box, 3)
         top.addWidget(side_panel, 2)
+        scroll = QScrollArea(self)
+        scroll.setWidget(content)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout = QVBoxLayout(self)
-        layout.addLayout(top, 1)
+        layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)
 
         self.add_button.clicked.connect(self.on_add_clicked)
@@ -325,8 +337,16 @@ class PlannerDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.create_button.clicked.connect(self.on_create_clicked)
         self.resize(1240, 640)
+        self._fitted = False
         self.replan()
         self._load_library()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Inside the screen it opens on, the first time it is shown."""
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            fit_on_screen(self)
 
     # --- library and rows ----------------------------------------------------------------
 

@@ -127,3 +127,22 @@ def test_create_cycle_from_plan_fills_the_new_cycle_dialog_and_saves(
     assert [i.material_name for i in cycle.inputs] == [a.name for a in used]
     mix = store.mix_of(cycle.id)
     assert mix is not None and mix.cn_ratio == pytest.approx(30, abs=0.05)
+
+
+def test_the_dialog_fits_a_small_screen_with_its_buttons_reachable(
+    qtbot: QtBot, ctx: AppContext
+) -> None:
+    """It asks for 1240×640; on a smaller screen (1366×768 at 150 % is about 910×512) it
+    opened past the edges with Close off-screen. Now it fits and its content scrolls."""
+    from PySide6.QtGui import QGuiApplication
+
+    d = PlannerDialog(ctx)
+    qtbot.addWidget(d)
+    d.show()
+    qtbot.waitExposed(d)
+    avail = QGuiApplication.primaryScreen().availableGeometry()
+    assert avail.width() < 1240 or avail.height() < 640, "the test needs a smaller screen"
+    assert d.width() <= avail.width() and d.height() <= avail.height()
+    assert avail.contains(d.frameGeometry().topLeft())
+    close = d.buttons.button(d.buttons.StandardButton.Close)
+    assert close.isVisible() and d.rect().contains(close.mapTo(d, close.rect().center()))
