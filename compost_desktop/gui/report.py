@@ -88,6 +88,7 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.cn_indicator import MOISTURE_TEXT, propose
 from compost_desktop.gui.cycles.models import CLOSENESS_COLOURS, STATUS_COLOURS
 from compost_desktop.gui.cycles.pathogen_panel import STATUS_COLOURS as PATHOGEN_COLOURS
+from compost_desktop.gui.inputs import date_format, datetime_format
 from compost_desktop.records.files import write_atomic
 from compost_desktop.services.chart_data import Series
 from compost_desktop.services.report_data import (
@@ -241,8 +242,6 @@ class ReportFormat:
     def __init__(self, locale: QLocale | None = None, units: UnitSettings | None = None) -> None:
         self.loc = locale or QLocale()
         self.units = units or UnitSettings()
-        # The "C" locale is what a machine without one reports; ISO dates read better there.
-        self.iso = self.loc.language() == QLocale.Language.C
         self.plan = TablePlan()
 
     def num(self, value: float, decimals: int = 1) -> str:
@@ -255,20 +254,15 @@ class ReportFormat:
         if value is None:
             return "—"
         moment = self.local(value)
-        text = (
-            moment.toString("yyyy-MM-dd HH:mm")
-            if self.iso
-            else self.loc.toString(moment, QLocale.FormatType.ShortFormat)
-        )
+        # The app's one date format (gui.inputs), so the report reads like the screens.
+        text = self.loc.toString(moment, datetime_format(self.loc))
         return f"{text} {moment.timeZoneAbbreviation()}" if zone else text
 
     def day(self, value: date | QDate | None) -> str:
         if value is None:
             return "—"
         qdate = value if isinstance(value, QDate) else QDate(value.year, value.month, value.day)
-        if self.iso:
-            return qdate.toString("yyyy-MM-dd")
-        return self.loc.toString(qdate, QLocale.FormatType.ShortFormat)
+        return self.loc.toString(qdate, date_format(self.loc))
 
     def zone(self, value: datetime) -> str:
         """The system's zone by name where it has one, else its offset at `value`."""

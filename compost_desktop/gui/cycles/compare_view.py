@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import IntEnum
 from typing import Any, ClassVar, Final
 
@@ -17,6 +17,7 @@ import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QDate,
     QDateTime,
     QLocale,
     QModelIndex,
@@ -48,7 +49,7 @@ from sqlalchemy.exc import OperationalError
 
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
-from compost_desktop.gui.inputs import datetime_format
+from compost_desktop.gui.inputs import date_format, datetime_format
 from compost_desktop.gui.lifetime import keep_until_deleted
 from compost_desktop.gui.palette import MAX_CYCLES, PALETTE
 from compost_desktop.services.compare import (
@@ -692,7 +693,7 @@ class CompareDialog(QDialog):
         for choice in self._choices:
             if choice.id in self.cycle_ids:
                 continue
-            when = "" if choice.start is None else f" — {choice.start.date().isoformat()}"
+            when = "" if choice.start is None else f" — {_day(choice.start.date())}"
             self.add_combo.addItem(f"{choice.name}{when}", choice.id)
         self.add_combo.blockSignals(False)
 
@@ -742,3 +743,9 @@ class CompareDialog(QDialog):
 
     def curves(self) -> dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]]:
         return dict(self._curves)
+
+
+def _day(value: date) -> str:
+    """A date in the app's one format (gui.inputs), as the lists show it."""
+    loc = QLocale()
+    return loc.toString(QDate(value.year, value.month, value.day), date_format(loc))

@@ -308,7 +308,7 @@ def number(value: float, decimals: int = 1, locale: QLocale | None = None) -> st
 def _date_text(locale: QLocale, value: date | None) -> str:
     if value is None:
         return "—"
-    return locale.toString(QDate(value.year, value.month, value.day), date_format())
+    return locale.toString(QDate(value.year, value.month, value.day), date_format(locale))
 
 
 class CycleFilterProxy(QSortFilterProxyModel):

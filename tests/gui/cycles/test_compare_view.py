@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
+from PySide6.QtCore import QDate, QItemSelectionModel, QLocale, QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from compost_desktop.db.engine import make_engine, resolve_url
@@ -19,6 +19,7 @@ from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.compare_view import MAX_CYCLES, CompareColumn, CompareDialog
 from compost_desktop.gui.cycles.models import CycleColumn
 from compost_desktop.gui.cycles.page import CyclesPage
+from compost_desktop.gui.inputs import date_format
 from compost_desktop.gui.lifetime import kept_count
 from compost_desktop.services.store import Store
 from tests.db.test_compare import add, run_cycle
@@ -139,7 +140,8 @@ def test_add_and_remove_cycles_in_the_dialog(
 ) -> None:
     dialog = open_dialog(qtbot, ctx, [cycles["hot"], cycles["warm"]])
     offered = [dialog.add_combo.itemText(i) for i in range(dialog.add_combo.count())]
-    assert offered == ["Add a cycle…", "Empty bay — 2026-07-01"]
+    start = QLocale().toString(QDate(2026, 7, 1), date_format())  # the app's one date format
+    assert offered == ["Add a cycle…", f"Empty bay — {start}"]
     assert not dialog.add_button.isEnabled()
     dialog.add_combo.setCurrentIndex(1)
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
@@ -150,7 +152,8 @@ def test_add_and_remove_cycles_in_the_dialog(
     qtbot.mouseClick(dialog.remove_button, Qt.MouseButton.LeftButton)
     assert [r[CompareColumn.CYCLE] for r in table_text(dialog)] == ["Lukewarm bay", "Empty bay"]
     assert dialog.curve_labels() == ["Lukewarm bay"]
-    assert "Hot bay — 2026-04-02" in [
+    hot_start = QLocale().toString(QDate(2026, 4, 2), date_format())
+    assert f"Hot bay — {hot_start}" in [
         dialog.add_combo.itemText(i) for i in range(dialog.add_combo.count())
     ]
 

@@ -74,3 +74,28 @@ def test_status_bar_messages_give_way_on_a_small_screen(qtbot: QtBot, big_font: 
     qtbot.waitExposed(window)
     assert window.width() <= 900
     assert window.database_status.text() == long == window.database_status.toolTip()
+
+
+@pytest.mark.parametrize("locale_name", ["C", "en_GB", "en_US", "de_DE"])
+def test_the_report_writes_dates_as_the_screens_show_them(locale_name: str) -> None:
+    """One date format in the app: the report used ISO in the C locale and the locale's
+    two-digit-year short format elsewhere, while lists and forms show a four-digit year."""
+    from datetime import UTC, datetime
+
+    from PySide6.QtCore import QDate, QDateTime, QLocale
+
+    from compost_desktop.gui.cycles.models import _date_text
+    from compost_desktop.gui.inputs import datetime_format
+    from compost_desktop.gui.report import ReportFormat
+
+    loc = QLocale(locale_name)
+    report = ReportFormat(loc)
+    day = date(2026, 11, 24)
+    assert report.day(day) == _date_text(loc, day)
+    assert "2026" in report.day(QDate(2026, 11, 24))
+    moment = datetime(2026, 11, 24, 9, 5, tzinfo=UTC)
+    shown = loc.toString(
+        QDateTime.fromMSecsSinceEpoch(int(moment.timestamp() * 1000)).toLocalTime(),
+        datetime_format(loc),
+    )
+    assert report.when(moment, zone=False) == shown
