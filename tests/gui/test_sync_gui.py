@@ -127,11 +127,12 @@ def test_conflict_values_read_in_the_users_units_and_date_format(qtbot: QtBot) -
     )
     assert _show(shown, "amount_kg", 45.359237, False) == "100.0 lb"
     assert _show(shown, "volume_liters", 37.85411784, False) == "10.0 gal"
-    assert _show(shown, "start_date", "2026-06-01", False) == "2026-06-01"
+    # The app's one date format (as the lists show dates), with the year in full.
+    assert _show(shown, "start_date", "2026-06-01", False) == "1 06 2026"
     assert _show(shown, "notes", None, False) == "—"
     assert _show(shown, "notes", "x", True) == "(deleted)"
     german = ReportFormat(QLocale(QLocale.Language.German, QLocale.Country.Germany), UnitSettings())
-    assert _show(german, "start_date", "2026-06-01", False) == "01.06.26"
+    assert _show(german, "start_date", "2026-06-01", False) == "01.06.2026"
     assert _show(german, "amount_kg", 12.5, False) == "12,5 kg"
 
 
