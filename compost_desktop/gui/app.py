@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QPushButton, QWidget
 
 from compost_desktop import APP_ID, APP_NAME, __version__
 from compost_desktop.gui import settings_store
@@ -449,10 +449,11 @@ def connect_help(window: MainWindow) -> None:
     """F1 opens the user guide shipped in resources/help, from any page."""
     from compost_desktop.gui.help import UserGuideDialog
 
-    menu = next(
+    help_menu = next(
         (a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Help"),
         None,
     )
+    menu = help_menu if isinstance(help_menu, QMenu) else None  # QAction.menu() is a QObject
     action = window.addAction("&User guide")
     action.setShortcut(QKeySequence.StandardKey.HelpContents)
     action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
@@ -466,8 +467,10 @@ def connect_help(window: MainWindow) -> None:
 
     action.triggered.connect(show_guide)
     if menu is not None:
-        first = menu.actions()[0] if menu.actions() else None
-        menu.insertAction(first, action)
+        if menu.actions():
+            menu.insertAction(menu.actions()[0], action)
+        else:
+            menu.addAction(action)
     window.user_guide_action = action  # type: ignore[attr-defined]
 
 

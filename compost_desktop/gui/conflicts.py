@@ -197,12 +197,18 @@ class ConflictDialog(QDialog):
             merged = dict(c.theirs or {})
             for i in range(self.fields.rowCount()):
                 item = self.fields.item(i, 0)
+                assert item is not None  # every row has its field cell
                 if item.checkState() == Qt.CheckState.Checked:
                     name = item.data(Qt.ItemDataRole.UserRole)
                     merged[name] = (c.mine or {}).get(name)
+
+        def on_resolved(_: object) -> None:
+            self.resolved.emit(c.id)
+            self.reload()
+
         self.ctx.runner.submit(
             lambda: self.engine.resolve(c.id, choice, merged),
-            lambda _: (self.resolved.emit(c.id), self.reload()),
+            on_resolved,
             lambda exc: self.explanation.setText(f"Could not apply your choice: {exc}"),
             changes=frozenset({CYCLES, MATERIALS}),
         )

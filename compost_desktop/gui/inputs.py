@@ -15,8 +15,21 @@ the application fixes both for every field, present and future:
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QLocale, QObject, QPoint, QRect, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from datetime import datetime
+
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QEvent,
+    QLocale,
+    QObject,
+    QPoint,
+    QRect,
+    Qt,
+    QTime,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QValidator
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QAbstractSlider,
@@ -47,6 +60,18 @@ def datetime_format(loc: QLocale | None = None) -> str:
     loc = loc or QLocale()
     fmt = loc.dateTimeFormat(QLocale.FormatType.ShortFormat)
     return fmt if "yyyy" in fmt else fmt.replace("yy", "yyyy")
+
+
+def to_qdatetime(value: datetime) -> QDateTime:
+    """The wall-clock time as written (local time spec, any tzinfo ignored, milliseconds).
+
+    What PySide's implicit datetime conversion builds, spelled out because its stubs have
+    no `QDateTime(datetime)` overload.
+    """
+    return QDateTime(
+        QDate(value.year, value.month, value.day),
+        QTime(value.hour, value.minute, value.second, value.microsecond // 1000),
+    )
 
 
 def refusal(box: QAbstractSpinBox, text: str) -> str:
@@ -147,12 +172,11 @@ class InputGuard(QObject):
         else:
             start = end = edit.cursorPosition()
         candidate = text[:start] + typed + text[end:]
-        state = box.validate(candidate, start + len(typed))
-        state = state[0] if isinstance(state, tuple) else state
+        state = box.validate(candidate, start + len(typed))[0]
         negative = candidate.lstrip().startswith(("-", box.locale().negativeSign()))
         if isinstance(box, (QSpinBox, QDoubleSpinBox)) and negative and box.minimum() >= 0:
-            state = type(state).Invalid
-        if state != type(state).Invalid:
+            state = QValidator.State.Invalid
+        if state != QValidator.State.Invalid:
             return False
         self._refusing = box
         self.show_refusal(box, refusal(box, candidate))

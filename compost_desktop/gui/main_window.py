@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         if factory is not None:
             current = self.stack.currentIndex()
             placeholder = self.stack.widget(index)
+            assert placeholder is not None
             page = factory()
             self.stack.insertWidget(index, page)
             self.stack.removeWidget(placeholder)
@@ -157,7 +158,9 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentIndex(current)
             view_state.restore(page, key)
             self.page_built.emit(key)
-        return self.stack.widget(index)
+        built = self.stack.widget(index)
+        assert built is not None
+        return built
 
     def is_built(self, key: str) -> bool:
         return key not in self._factories

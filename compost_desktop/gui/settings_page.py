@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import available_timezones
 
 import shiboken6
@@ -114,7 +114,9 @@ def check_connection(url_text: str) -> ConnectionReport:
             with engine.connect() as conn:
                 info = conn.dialect.server_version_info or ()
             if info:
-                product = f"PostgreSQL {info[0]}" + (f".{info[1]}" if info[0] < 10 else "")
+                major = info[0]  # an int for PostgreSQL; the dialect types it int | str
+                old = isinstance(major, int) and major < 10
+                product = f"PostgreSQL {major}" + (f".{info[1]}" if old else "")
         except Exception:  # the version is a courtesy; the status above already answered
             pass
         finally:
@@ -271,7 +273,7 @@ class SettingsPage(QWidget):
     def _add_farm_wide_fields(self) -> None:
         """Status/LWT topics and the clock time zone, and notes saying what is farm-wide."""
         ui = self.ui
-        row, _ = ui.mqttForm.getWidgetPosition(ui.tasmotaTopicEdit)
+        row = _form_row(ui.mqttForm, ui.tasmotaTopicEdit)
         self.esphomeStatusTopicEdit = QLineEdit(ui.mqttGroup)
         self.esphomeStatusTopicEdit.setObjectName("esphomeStatusTopicEdit")
         self.tasmotaLwtTopicEdit = QLineEdit(ui.mqttGroup)
@@ -283,8 +285,10 @@ class SettingsPage(QWidget):
         # The zone list is read from disk: on a worker, like every other I/O of this page.
         self._start(lambda: sorted(available_timezones()), self.on_time_zones_listed)
         line = self.timezoneCombo.lineEdit()
+        assert line is not None  # editable combo
         line.setPlaceholderText("This PC's time zone")
         completer = self.timezoneCombo.completer()
+        assert completer is not None  # an editable combo has one
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.timezoneCombo.setToolTip(
@@ -299,7 +303,7 @@ class SettingsPage(QWidget):
         self.topicsError.setStyleSheet(f"color: {ERROR_COLOUR};")
         self.topicsError.hide()
         ui.mqttForm.insertRow(row + 4, self.topicsError)
-        first_topic, _ = ui.mqttForm.getWidgetPosition(ui.dataTopicEdit)
+        first_topic = _form_row(ui.mqttForm, ui.dataTopicEdit)
         ui.mqttForm.insertRow(first_topic, _farm_note(FARM_TOPICS_NOTE, ui.mqttGroup))
         ui.alarmsForm.insertRow(0, _farm_note(FARM_ALARMS_NOTE, ui.alarmsGroup))
         ui.unitsForm.insertRow(0, _farm_note(FARM_UNITS_NOTE, ui.unitsGroup))
@@ -344,7 +348,7 @@ class SettingsPage(QWidget):
         self.caFileEdit.setObjectName("caFileEdit")
         self.caFileEdit.setPlaceholderText("the broker's CA certificate (PEM); empty: the system's")
         self.caFileLabel = QLabel("CA file", ui.mqttGroup)
-        ca_row = ui.mqttForm.getWidgetPosition(ui.mqttTlsCheck)[0] + 1
+        ca_row = _form_row(ui.mqttForm, ui.mqttTlsCheck) + 1
         ui.mqttForm.insertRow(ca_row, self.caFileLabel, self._with_browse(self.caFileEdit))
         self.securityError = QLabel(ui.databaseGroup)
         self.securityError.setObjectName("securityError")
@@ -870,6 +874,12 @@ FARM_TOPICS_NOTE = (
 )
 FARM_ALARMS_NOTE = "Farm-wide: every PC and the headless recorder raise alarms at these thresholds."
 FARM_UNITS_NOTE = "Farm-wide: every PC shows these units."
+
+
+def _form_row(form: QFormLayout, widget: QWidget) -> int:
+    """The row a widget is on in a form (PySide's stubs type the (row, role) pair as object)."""
+    row, _role = cast("tuple[int, QFormLayout.ItemRole]", form.getWidgetPosition(widget))
+    return row
 
 
 def _farm_note(text: str, parent: QWidget) -> QLabel:

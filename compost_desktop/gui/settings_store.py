@@ -18,7 +18,7 @@ SETTINGS_VERSION = 1
 
 def _upgrade(qs: QSettings) -> None:
     """Each step moves stored keys from one layout to the next; none yet beyond version 1."""
-    version = int(qs.value("settings_version", 0) or 0)
+    version = int(str(qs.value("settings_version", 0) or 0))  # an int, or text from INI
     if version > SETTINGS_VERSION:
         log.warning("Settings written by a newer version (%s); reading what is known", version)
         return

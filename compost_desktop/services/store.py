@@ -6,10 +6,10 @@ worker threads never share a session and Qt models never hold ORM objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -269,7 +269,9 @@ class Store:
                 .order_by(i.timestamp)
             ).all()
         by_cycle: dict[int, list[InputRecord]] = {}
-        for row in input_rows:
+        # Plain sequences to mypy: it cannot spread a Row of over ten columns (a tuple with a
+        # variadic tail) into a call (python/mypy#19692).
+        for row in cast("Sequence[Sequence[Any]]", input_rows):
             by_cycle.setdefault(row[1], []).append(_input_record(*row))
         turning_records = tuple(
             TurningRecord(t.id, t.batch_id, t.turned_at, t.operator, t.notes) for t in turnings

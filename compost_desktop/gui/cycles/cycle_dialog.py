@@ -147,6 +147,7 @@ class CycleDialog(QDialog):
         stretches = [layout.stretch(i) for i in range(layout.count())]
         items = [layout.takeAt(0) for _ in range(layout.count())]
         for item, stretch in zip(items, stretches, strict=True):
+            assert item is not None  # taken from within the layout's count
             widget, sub = item.widget(), item.layout()
             if widget is self.ui.button_box:
                 continue

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDateTime, QLocale, QSignalBlocker, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QLocale, QSignalBlocker, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,7 +42,7 @@ from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
-from compost_desktop.gui.inputs import date_format, datetime_format
+from compost_desktop.gui.inputs import date_format, datetime_format, to_qdatetime
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
@@ -79,9 +79,13 @@ def restore_draft(record: InputRecord, library: list[MaterialRecord]) -> InputDr
         material_id=record.material_id or 0,
         mass_kg=record.mass_kg,
         volume_l=record.volume_l,
-        nitrogen_pct_override=override(record.nitrogen_pct, material and material.nitrogen_pct),
-        moisture_pct_override=override(record.moisture_pct, material and material.moisture_pct),
-        cn_override=override(record.cn_ratio, material and material.cn_ratio),
+        nitrogen_pct_override=override(
+            record.nitrogen_pct, material.nitrogen_pct if material else None
+        ),
+        moisture_pct_override=override(
+            record.moisture_pct, material.moisture_pct if material else None
+        ),
+        cn_override=override(record.cn_ratio, material.cn_ratio if material else None),
         added_at=record.added_at,
         notes=record.notes,
     )
@@ -147,7 +151,7 @@ class TurningDialog(QDialog):
         self.when = QDateTimeEdit(self)
         self.when.setCalendarPopup(True)
         local = record.turned_at.astimezone() if record.turned_at.tzinfo else record.turned_at
-        self.when.setDateTime(QDateTime(local))
+        self.when.setDateTime(to_qdatetime(local))
         self.operator = QLineEdit(record.operator or "", self)
         self.notes = QLineEdit(record.notes or "", self)
         self.buttons = QDialogButtonBox(
@@ -595,12 +599,14 @@ class CycleDetail(QWidget):
     def on_complete_clicked(self) -> None:
         if self._confirm("Complete", "It will no longer be monitored live; this cannot be undone."):
             cycle_id = self._cycle_id
+            assert cycle_id is not None
             self.run(lambda s: s.complete(cycle_id), self.on_changed)
 
     @Slot()
     def on_archive_clicked(self) -> None:
         if self._confirm("Archive", "It stays viewable but can no longer be changed."):
             cycle_id = self._cycle_id
+            assert cycle_id is not None
             self.run(lambda s: s.archive(cycle_id), self.on_changed)
 
     def _confirm(self, verb: str, consequence: str) -> bool:
@@ -716,7 +722,7 @@ class CycleDetail(QWidget):
         if self._turned_at_edited:
             return
         with QSignalBlocker(self.ui.turned_at):
-            self.ui.turned_at.setDateTime(QDateTime(current_time().replace(tzinfo=None)))
+            self.ui.turned_at.setDateTime(to_qdatetime(current_time().replace(tzinfo=None)))
 
     @Slot()
     def on_turned_at_edited(self) -> None:
@@ -799,4 +805,4 @@ def _date(loc: QLocale, value: date | None) -> str:
 
 def _datetime(loc: QLocale, value: datetime) -> str:
     local = value.astimezone() if value.tzinfo else value
-    return loc.toString(QDateTime(local.replace(tzinfo=None)), datetime_format(loc))
+    return loc.toString(to_qdatetime(local.replace(tzinfo=None)), datetime_format(loc))

@@ -264,7 +264,8 @@ def spliced(outer: Trace | None, inner: Trace | None, start: float, end: float) 
 # --- the widget ----------------------------------------------------------------------------
 
 
-class DateAxis(pg.DateAxisItem):
+# pyqtgraph ships no type information (no py.typed), so its classes are Any to mypy.
+class DateAxis(pg.DateAxisItem):  # type: ignore[misc]
     """Local-time date axis whose day ticks say the month too ("3 Nov", not "03")."""
 
     def __init__(self) -> None:
@@ -295,14 +296,14 @@ class DateAxis(pg.DateAxisItem):
         )
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        strings = super().tickStrings(values, scale, spacing)
+        strings: list[str] = super().tickStrings(values, scale, spacing)
         spec = next((s for s in self.zoomLevel.tickSpecs if s.spacing == spacing), None)
         if spec is None or not spec.format.startswith("%d"):
             return strings
         return [s[1:] if s.startswith("0") else s for s in strings]
 
 
-class MarkerLine(pg.InfiniteLine):
+class MarkerLine(pg.InfiniteLine):  # type: ignore[misc]  # untyped pyqtgraph, as above
     """A turning or a delivery on the time axis; the tooltip says what and when."""
 
     def __init__(self, marker: Marker, kind: str, pen: QPen, glyph: str | None) -> None:

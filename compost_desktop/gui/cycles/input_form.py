@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, QLocale, QObject, QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtCore import QLocale, QObject, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -36,6 +36,7 @@ from compost_desktop.domain.units import (
 )
 from compost_desktop.domain.validation import MAX_INPUT_KG, delivery_warnings
 from compost_desktop.gui.cycles.models import number
+from compost_desktop.gui.inputs import to_qdatetime
 from compost_desktop.services.records import InputDraft, MaterialRecord
 
 
@@ -121,7 +122,9 @@ class InputRowEditor(QObject):
         self.material = QComboBox(parent)
         self.material.setEditable(True)
         self.material.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.material.lineEdit().setPlaceholderText("type a material…")
+        line = self.material.lineEdit()
+        assert line is not None  # editable combo
+        line.setPlaceholderText("type a material…")
         self._fill_materials()
         self.material.setCurrentIndex(-1)
         self.amount = QDoubleSpinBox(parent)
@@ -199,13 +202,13 @@ class InputRowEditor(QObject):
         if self.when_edited:
             return
         with QSignalBlocker(self.when):
-            self.when.setDateTime(QDateTime(current_time().replace(tzinfo=None, microsecond=0)))
+            self.when.setDateTime(to_qdatetime(current_time().replace(tzinfo=None, microsecond=0)))
 
     def set_delivered_at(self, at: datetime) -> None:
         """Show a recorded delivery time (editing an input keeps its time)."""
         local = at.astimezone() if at.tzinfo else at
         with QSignalBlocker(self.when):
-            self.when.setDateTime(QDateTime(local.replace(tzinfo=None)))
+            self.when.setDateTime(to_qdatetime(local.replace(tzinfo=None)))
         self.when_edited = True
 
     @Slot()

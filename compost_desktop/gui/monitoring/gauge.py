@@ -208,13 +208,13 @@ class Gauge(QWidget):
         small.setPixelSize(max(9, int(side * 0.085)))
         painter.setFont(small)
         band_rect = QRectF(rect.left(), center.y() + side * 0.31, side, side * 0.15)
-        band = self.scale.band_of(self.value) if self.value is not None else None
+        shown = self.scale.band_of(self.value) if self.value is not None else None
         if self.stale:
             painter.setPen(RED)
             painter.drawText(band_rect, Qt.AlignmentFlag.AlignCenter, "no recent reading")
-        elif band is not None and band.label:
-            painter.setPen(band.color.darker(115))
-            painter.drawText(band_rect, Qt.AlignmentFlag.AlignCenter, band.label)
+        elif shown is not None and shown.label:
+            painter.setPen(shown.color.darker(115))
+            painter.drawText(band_rect, Qt.AlignmentFlag.AlignCenter, shown.label)
         painter.setPen(self.palette().text().color())
         title_font = QFont(self.font())
         title_font.setPixelSize(max(10, min(14, int(title_h * 0.8))))
