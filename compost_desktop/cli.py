@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from compost_desktop import mixcli
+    from compost_desktop.domain.pathogen import PathogenRule
 
 log = logging.getLogger(__name__)
 
@@ -462,6 +463,7 @@ def _report(args: argparse.Namespace) -> int:
         app.setApplicationName(APP_ID)
     settings = settings_store.load()
     rules = settings.rules()  # the presets and the farm's own rules
+    rule: PathogenRule | None
     if args.rule is None:  # the app's choice, or the first preset if that rule is gone
         rule = rules.get(settings.pathogen.rule, next(iter(rules.values())))
     else:
