@@ -38,22 +38,14 @@ class UtcDateTime(TypeDecorator[datetime]):
     def result_processor(
         self, dialect: Dialect, coltype: object
     ) -> Callable[[Any], datetime | None] | None:
-        """On SQLite, the stored text straight to an aware datetime in one step.
-
-        SQLAlchemy's own SQLite parser (a regular expression) and then this decorator took
-        a fifth of a second for the 70,000 times of a 10,000-cycle list; fromisoformat is C.
-        """
+        """On SQLite, the stored text to an aware datetime in one call (fromisoformat), not
+        SQLAlchemy's parser wrapped in this decorator: one layer less per value."""
         if dialect.name != "sqlite":
             return super().result_processor(dialect, coltype)
         slow = self.process_result_value
 
         def process(value: Any) -> datetime | None:
-            if type(value) is str:
-                parsed = datetime.fromisoformat(value)
-                if parsed.tzinfo is None:
-                    return parsed.replace(tzinfo=UTC)
-                return parsed.astimezone(UTC)
-            return slow(value, dialect)
+            return slow(value, dialect)  # it parses stored text with fromisoformat itself
 
         return process
 

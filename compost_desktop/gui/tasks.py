@@ -2,10 +2,10 @@
 
 `DatabaseRunner` is the one thread the screens read and write the local store on, so their
 writes never interleave (recording and sync still write on their own connections, every
-transaction starting with BEGIN IMMEDIATE); `IoRunner` is a few threads for work that waits on something else (the keyring, a broker, a
-farm server, joining a thread that is winding down). Widgets submit a callable and a slot;
-the callable runs on the runner's thread and the slot on the GUI thread, which never waits
-on I/O. Tests swap in `ImmediateRunner` so nothing waits (Picard's fake thread pool).
+transaction starting with BEGIN IMMEDIATE). `IoRunner` is a few threads for work that waits
+on something else: the keyring, a broker, a farm server. Widgets submit a callable and a
+slot; the callable runs on the runner's thread and the slot on the GUI thread, which never
+waits on I/O. Tests swap in `ImmediateRunner` so nothing waits (Picard's fake thread pool).
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ class ChangeBus(QObject):
     changed = Signal(frozenset)
 
 
-class DatabaseRunner(QObject):
-    """Runs submitted work in order on one thread; hands results to the GUI thread."""
+class ThreadRunner(QObject):
+    """Runs submitted work on its threads; hands results and errors to the GUI thread."""
 
     _finished = Signal(object, object, object, object)
     WORKERS = 1
-    NAME = "db"
+    NAME = "work"
 
     def __init__(self, bus: ChangeBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -84,16 +84,24 @@ class DatabaseRunner(QObject):
         _deliver(self.bus, callback, result, error, changes)
 
     def shutdown(self) -> None:
-        """Finish queued writes before the app exits: nothing saved is dropped."""
+        """Finish what is queued before the app exits: nothing saved is dropped."""
         self._closed = True
         self._executor.shutdown(wait=True)
 
 
-class IoRunner(DatabaseRunner):
-    """A few threads for waiting on the world: keyring, network, threads winding down.
+class DatabaseRunner(ThreadRunner):
+    """One thread, so the screens' database work runs in the order it was asked for."""
 
-    Never for the local store (that is `DatabaseRunner`'s alone). At quit `shutdown` waits
-    for what is running, so a recorder's last flush or a broker's goodbye is not cut off.
+    WORKERS = 1
+    NAME = "db"
+
+
+class IoRunner(ThreadRunner):
+    """A few threads for waiting on the world (keyring, brokers, servers); never the store.
+
+    At quit `shutdown` waits for what is running. The hub's own stops (paho's thread, the
+    reading writer's last flush) keep their threads, because quit waits for those with a
+    time limit that an executor cannot give.
     """
 
     WORKERS = 4

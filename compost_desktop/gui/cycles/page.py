@@ -109,14 +109,14 @@ class CyclesPage(QWidget):
         metrics = self.search.fontMetrics()
         self.search.setMinimumWidth(metrics.horizontalAdvance(self.search.placeholderText()) + 48)
         self.status_checks: dict[CycleStatus, QCheckBox] = {}
-        filters = QHBoxLayout()
-        filters.addWidget(self.search, 2)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.search, 2)
         for status in CycleStatus:
             check = QCheckBox(status.label, page)
             check.setChecked(True)
             check.toggled.connect(self.on_status_filter_changed)
             self.status_checks[status] = check
-            filters.addWidget(check)
+            status_row.addWidget(check)
         self.date_filter = QCheckBox("Running between", page)
         self.date_from = QDateEdit(page)
         self.date_to = QDateEdit(page)
@@ -132,25 +132,23 @@ class CyclesPage(QWidget):
         self.date_filter.toggled.connect(self.on_date_filter_changed)
         # Search and statuses on the first row, the date filter and the buttons on the
         # second: each row fits a 1366×768 screen at 150 % (about 740 px beside the navigation).
-        dates = QHBoxLayout()
-        dates.addWidget(self.date_filter)
-        dates.addWidget(self.date_from)
-        dates.addWidget(QLabel("and", page))
-        dates.addWidget(self.date_to)
-        dates.addStretch(1)
-        self.date_row = dates
-        filters.addStretch(1)
-        status_row, filters = filters, dates  # the buttons go on the second row
+        status_row.addStretch(1)
+        self.date_row = QHBoxLayout()
+        self.date_row.addWidget(self.date_filter)
+        self.date_row.addWidget(self.date_from)
+        self.date_row.addWidget(QLabel("and", page))
+        self.date_row.addWidget(self.date_to)
+        self.date_row.addStretch(1)
         self.new_button = QPushButton("New cycle…", page)
         self.new_button.setToolTip("Plan a new cycle (Ctrl+N)")
         self.new_button.setShortcut(QKeySequence.StandardKey.New)
-        filters.addWidget(self.new_button)
+        self.date_row.addWidget(self.new_button)
         self.plan_button = QPushButton("Plan a pile…", page)
         self.plan_button.setToolTip(
             "Work out how much of each feedstock on hand to blend to hit C:N and moisture, "
             "and whether it fits the bay"
         )
-        filters.addWidget(self.plan_button)
+        self.date_row.addWidget(self.plan_button)
         self.compare_action = QAction("&Compare selected cycles…", page)
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.compare_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -161,7 +159,7 @@ class CyclesPage(QWidget):
         page.addAction(self.compare_action)
         self.compare_button = QPushButton("Compare…", page)
         self.compare_button.setToolTip(self.compare_action.toolTip())
-        filters.addWidget(self.compare_button)
+        self.date_row.addWidget(self.compare_button)
 
         self.model = CycleTableModel(self)
         self.model.set_mass_unit(self.ctx.settings.units.mass)
