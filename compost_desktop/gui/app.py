@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 
 from compost_desktop import APP_ID, APP_NAME, __version__
 from compost_desktop.gui import settings_store
@@ -26,7 +26,7 @@ from compost_desktop.gui.collector import MainThreadCollector
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.inputs import install_input_guard
-from compost_desktop.gui.main_window import MainWindow
+from compost_desktop.gui.main_window import MainWindow, StatusButton
 from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
 from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.gui.sync_service import SyncService
@@ -518,8 +518,7 @@ class SyncLink:
         self.window = window
         self.server_url = server_url
         self.service: SyncService | None = None
-        self.button = QPushButton("Embedded database — no server configured")
-        self.button.setFlat(True)
+        self.button = StatusButton("Embedded database — no server configured")
         self.button.setToolTip("Configure the farm's server in Settings to sync with it")
         self.button.clicked.connect(self.on_clicked)
         window.statusBar().addWidget(self.button)

@@ -14,6 +14,7 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPaintEvent,
+    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -34,6 +36,10 @@ class StatusLabel(QLabel):
     """Status bar text that gives way when the bar is short of room: elided as it is drawn,
     whole in its tooltip and in text(). At 150 % on a 1366×768 screen the bar's messages
     were cut off mid-word."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.setText(text)
 
     def setText(self, text: str) -> None:
         super().setText(text)
@@ -55,6 +61,59 @@ class StatusLabel(QLabel):
         painter.drawText(room, int(self.alignment()), shown)
 
 
+class StatusButton(QPushButton):
+    """A flat status-bar button that gives way like `StatusLabel`: its text is shortened with
+    "…" to the room the bar leaves, and shown whole in its tooltip and in text()."""
+
+    def __init__(self, text: str = "") -> None:
+        super().__init__()
+        self.setFlat(True)
+        self._full = ""
+        self._hint = ""
+        self.setText(text)
+
+    def text(self) -> str:
+        return self._full
+
+    def setText(self, text: str) -> None:
+        self._full = text
+        self._elide()
+
+    def setToolTip(self, hint: str) -> None:
+        self._hint = hint
+        self._elide()
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def _padding(self) -> int:
+        shown = super().text()
+        return super().sizeHint().width() - self.fontMetrics().horizontalAdvance(shown)
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        # +2: elidedText wants a pixel or two more than horizontalAdvance reports.
+        width = self.fontMetrics().horizontalAdvance(self._full) + self._padding() + 2
+        return QSize(width, hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        return QSize(10 * self.fontMetrics().averageCharWidth(), hint.height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        room = max(0, self.width() - self._padding()) if self.isVisible() else 1 << 20
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
+        if shown != super().text():
+            super().setText(shown)
+            self.updateGeometry()
+        whole = shown != self._full and self._full
+        super().setToolTip(f"{self._full}\n{self._hint}" if whole else self._hint)
+
+
 class MainWindow(QMainWindow):
     page_built = Signal(str)
 
@@ -64,7 +123,8 @@ class MainWindow(QMainWindow):
         self._pages: dict[str, int] = {}
         self._factories: dict[str, Callable[[], QWidget]] = {}
         self.setWindowTitle(APP_NAME)
-        self.setMinimumSize(800, 560)
+        # Small enough for a 1366×768 screen at 150 % (910×512 px less the taskbar).
+        self.setMinimumSize(640, 400)
 
         central = QWidget(self)
         layout = QHBoxLayout(central)

@@ -16,10 +16,11 @@ from typing import Any, cast
 from zoneinfo import available_timezones
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
+    QBoxLayout,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -269,6 +270,39 @@ class SettingsPage(QWidget):
 
         self.load_form(ctx.settings)
         ctx.settings_changed.connect(self.on_settings_changed)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """One column when two don't fit: at 150 % on a 1366×768 screen the right column
+        needed 350 px more than there was, and the page scrolled both ways."""
+        super().resizeEvent(event)
+        # Deferred: sizes are right only once the children are laid out and polished.
+        QTimer.singleShot(0, self._fit_columns)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self._fit_columns)
+
+    def _fit_columns(self) -> None:
+        columns = self.ui.columns
+        margins = columns.contentsMargins()
+        needed = (
+            self.ui.leftColumn.minimumSize().width()
+            + self.ui.rightColumn.minimumSize().width()
+            + columns.spacing()
+            + margins.left()
+            + margins.right()
+        )
+        bar = self.ui.scrollArea.verticalScrollBar()
+        room = self.ui.scrollArea.width() - 2 * self.ui.scrollArea.frameWidth()
+        room -= bar.sizeHint().width() if bar is not None else 0
+        direction = (
+            QBoxLayout.Direction.LeftToRight if room >= needed else QBoxLayout.Direction.TopToBottom
+        )
+        if columns.direction() != direction:
+            columns.setDirection(direction)
+
+    def is_single_column(self) -> bool:
+        return self.ui.columns.direction() == QBoxLayout.Direction.TopToBottom
 
     def _add_farm_wide_fields(self) -> None:
         """Status/LWT topics and the clock time zone, and notes saying what is farm-wide."""

@@ -88,12 +88,12 @@ def test_pages_are_reachable_by_keyboard(qtbot: QtBot, threaded_ctx: AppContext)
 def test_window_geometry_is_restored(qtbot: QtBot) -> None:
     first = MainWindow("x", "/tmp/log")
     qtbot.addWidget(first)
-    first.resize(800, 610)
+    first.resize(720, 530)  # inside the offscreen 800×600 screen
     first.show()
     first.close()
     second = MainWindow("x", "/tmp/log")
     qtbot.addWidget(second)
-    assert (second.width(), second.height()) == (800, 610)
+    assert (second.width(), second.height()) == (720, 530)
     QTimer.singleShot(0, second.close)
 
 

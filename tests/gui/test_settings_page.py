@@ -247,3 +247,19 @@ def test_test_connection_to_postgres_names_the_server_version(
         page.ui.testButton.click()
     assert tested.args[0].ok, page.ui.testResult.text()
     assert page.ui.testResult.text().startswith("Connected to PostgreSQL ")
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_a_narrow_window_shows_one_column_without_sideways_scrolling(
+    qtbot: QtBot, page: SettingsPage, big_font: object
+) -> None:
+    """At 150 % on 1366×768 the two columns needed 350 px more than the page had."""
+    page.resize(790, 500)  # beside the navigation at 150 % on a 1366×768 screen
+    page.show()
+    qtbot.waitExposed(page)
+    qtbot.waitUntil(page.is_single_column)
+    sideways = page.ui.scrollArea.horizontalScrollBar()
+    qtbot.waitUntil(lambda: sideways.maximum() == 0)
+    page.resize(1600, 900)
+    qtbot.waitUntil(lambda: not page.is_single_column())
+    assert sideways.maximum() == 0

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetrics
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.gui.main_window import StatusLabel
+from compost_desktop.gui.formats import clock_text, moment_text
+from compost_desktop.gui.main_window import StatusButton, StatusLabel
 from compost_desktop.gui.monitoring.hub import AlarmItem, MonitoringHub
 
 COLUMNS = ("Raised", "Device", "Alarm", "State")
@@ -40,7 +41,7 @@ ACTIVE = QColor("#d64545")
 
 def alarm_state(item: AlarmItem) -> str:
     """ "active", "cleared 10:42", plus who acknowledged it."""
-    state = "active" if item.cleared_at is None else f"cleared {item.cleared_at.astimezone():%H:%M}"
+    state = "active" if item.cleared_at is None else f"cleared {clock_text(item.cleared_at)}"
     if item.acknowledged_by is not None:
         state += f" · seen by {item.acknowledged_by}"
     return state
@@ -84,7 +85,7 @@ class AlarmPanel(QWidget):
         for row, item in enumerate(items):
             event = item.event
             texts = (
-                f"{event.at.astimezone():%d %b %H:%M}",
+                moment_text(event.at),
                 event.device_id,
                 event.message,
                 alarm_state(item),
@@ -127,7 +128,6 @@ class AlarmPanel(QWidget):
 
 BANNER_ACTIVE = "background:#fde2e2; color:#7a1010; border-bottom:1px solid #e0a0a0;"
 BANNER_CLEARED = "background:#fff4c2; color:#5c4a00; border-bottom:1px solid #e0d090;"
-STATUS_WIDTH_PX = 420
 
 
 class MainWindowLike(Protocol):
@@ -182,8 +182,7 @@ class AlarmNotifier(QObject):
         self._dismissed = False
         self.banner = AlarmBanner()
         window.add_banner(self.banner)
-        self.status_button = QPushButton()
-        self.status_button.setFlat(True)
+        self.status_button = StatusButton()
         self.status_button.setObjectName("alarmStatus")
         self.status_button.hide()
         self.recording_label = StatusLabel()
@@ -222,10 +221,7 @@ class AlarmNotifier(QObject):
         self.window.set_page_badge("monitoring", f"⚠ {count}", summary)
         self.window.set_title_prefix(f"⚠ {words}")
         full = f"⚠ {words}: {newest.event.device_id} {newest.event.title}"
-        metrics = QFontMetrics(self.status_button.font())
-        self.status_button.setText(
-            metrics.elidedText(full, Qt.TextElideMode.ElideRight, STATUS_WIDTH_PX)
-        )
+        self.status_button.setText(full)
         self.status_button.setToolTip(f"{summary}\nClick to show the alarms.")
         self.status_button.setStyleSheet(
             "color:#b00020; font-weight:bold;" if active else "color:#8a6d00; font-weight:bold;"

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from PySide6.QtGui import QFont
 from pytestqt.qtbot import QtBot
 
 from compost_desktop.gui.context import AppContext
@@ -18,19 +17,6 @@ from compost_desktop.services.store import Store
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 NAME = "Bay 12 – batch 140"
-
-
-@pytest.fixture
-def big_font(qapp: object) -> object:
-    """A 150 % display as Qt sees it: every text half as wide again."""
-    from PySide6.QtWidgets import QApplication
-
-    old = QApplication.font()
-    font = QFont(old)
-    font.setPointSizeF(old.pointSizeF() * 1.5)
-    QApplication.setFont(font)
-    yield font
-    QApplication.setFont(old)
 
 
 def test_search_and_names_stay_readable_in_a_narrow_window(
@@ -84,14 +70,14 @@ def test_the_report_writes_dates_as_the_screens_show_them(locale_name: str) -> N
 
     from PySide6.QtCore import QDate, QDateTime, QLocale
 
-    from compost_desktop.gui.cycles.models import _date_text
+    from compost_desktop.gui.formats import day_text
     from compost_desktop.gui.inputs import datetime_format
     from compost_desktop.gui.report import ReportFormat
 
     loc = QLocale(locale_name)
     report = ReportFormat(loc)
     day = date(2026, 11, 24)
-    assert report.day(day) == _date_text(loc, day)
+    assert report.day(day) == day_text(day, loc)
     assert "2026" in report.day(QDate(2026, 11, 24))
     moment = datetime(2026, 11, 24, 9, 5, tzinfo=UTC)
     shown = loc.toString(
@@ -99,3 +85,41 @@ def test_the_report_writes_dates_as_the_screens_show_them(locale_name: str) -> N
         datetime_format(loc),
     )
     assert report.when(moment, zone=False) == shown
+
+
+def test_the_window_fits_a_1366x768_screen_at_150_percent(
+    qtbot: QtBot, ctx: AppContext, big_font: object
+) -> None:
+    """910×512 px at 150 %, less a taskbar: the window's minimum was 800×560, taller
+    than the screen, so its bottom and status bar were off-screen."""
+    from compost_desktop.gui.app import build_window
+
+    window = build_window(ctx, "/tmp/log")
+    qtbot.addWidget(window)
+    window.build_all_pages()
+    window.resize(910, 470)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.width() <= 910 and window.height() <= 470
+
+
+def test_the_sync_button_gives_way_and_keeps_its_text_in_the_tooltip(
+    qtbot: QtBot, big_font: object
+) -> None:
+    from compost_desktop.gui.main_window import StatusButton
+
+    window = MainWindow("Database", "/tmp/log")
+    qtbot.addWidget(window)
+    text = "Sync: receiving 412,000 of 1,000,000 readings from the farm's server…"
+    button = StatusButton(text)
+    button.setToolTip("Click to sync now (F5)")
+    window.statusBar().addWidget(button)
+    window.on_database_state("PostgreSQL compost@farm-server — ready", True)
+    window.resize(640, 400)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: button.shown_text() != text)
+    assert button.shown_text().endswith("…")
+    assert button.geometry().right() <= window.width()
+    assert button.text() == text
+    assert button.toolTip() == f"{text}\nClick to sync now (F5)"
