@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
+from compost_desktop.gui.formats import moment_text
 
 if TYPE_CHECKING:
     from compost_desktop.records.backup import BackupInfo
@@ -390,7 +391,7 @@ def restore_confirmation(
     """The question asked before a restore: what the backup is and what it replaces."""
     made = info.created_at
     with contextlib.suppress(ValueError):  # shown as stored when it is not a time
-        made = datetime.fromisoformat(info.created_at).astimezone().strftime("%Y-%m-%d %H:%M")
+        made = moment_text(datetime.fromisoformat(info.created_at))
     if info.app_version:
         made += f" by Compost Desktop {info.app_version}"
     rows = [

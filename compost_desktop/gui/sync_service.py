@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, AppContext
+from compost_desktop.gui.formats import clock_text
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -140,7 +141,7 @@ class SyncService(QObject):
                 self.offline_since = now
                 log.warning("Sync failed: %s", error)
             self.state_changed.emit(
-                f"Offline since {self.offline_since:%H:%M} — {max(waiting, 0)} change(s) "
+                f"Offline since {clock_text(self.offline_since)} — {max(waiting, 0)} change(s) "
                 "waiting; retrying every 30 s",
                 "offline",
             )
@@ -153,7 +154,7 @@ class SyncService(QObject):
             elif report.waiting:
                 self.state_changed.emit(f"{report.waiting} change(s) waiting", "busy")
             else:
-                self.state_changed.emit(f"Synced at {now:%H:%M}", "ok")
+                self.state_changed.emit(f"Synced at {clock_text(now)}", "ok")
             changed = set()
             if report.pulled or report.conflicts:
                 changed |= {CYCLES, MATERIALS}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
 from enum import IntEnum
 from typing import Any, ClassVar, Final
 
@@ -17,8 +16,6 @@ import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
-    QDateTime,
     QLocale,
     QModelIndex,
     QObject,
@@ -49,7 +46,7 @@ from sqlalchemy.exc import OperationalError
 
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
-from compost_desktop.gui.inputs import date_format, datetime_format
+from compost_desktop.gui.formats import day_text, moment_text
 from compost_desktop.gui.lifetime import keep_until_deleted
 from compost_desktop.gui.palette import MAX_CYCLES, PALETTE
 from compost_desktop.services.compare import (
@@ -262,7 +259,7 @@ class CompareTableModel(QAbstractTableModel):
             case CompareColumn.CYCLE:
                 return c.label
             case CompareColumn.DAY0:
-                return NONE if c.day0 is None else _when(loc, c.day0)
+                return NONE if c.day0 is None else moment_text(c.day0, loc)
             case CompareColumn.DAYS_TO:
                 return _number(loc, c.days_to_target, 1)
             case CompareColumn.PEAK:
@@ -341,10 +338,6 @@ class CompareSortProxy(QSortFilterProxyModel):
 
 def _number(loc: QLocale, value: float | None, decimals: int) -> str:
     return NONE if value is None else loc.toString(float(value), "f", decimals)
-
-
-def _when(loc: QLocale, value: datetime) -> str:
-    return loc.toString(QDateTime.fromSecsSinceEpoch(int(value.timestamp())), datetime_format())
 
 
 def explain_failure(exc: BaseException) -> str:
@@ -693,7 +686,7 @@ class CompareDialog(QDialog):
         for choice in self._choices:
             if choice.id in self.cycle_ids:
                 continue
-            when = "" if choice.start is None else f" — {_day(choice.start.date())}"
+            when = "" if choice.start is None else f" — {day_text(choice.start.date())}"
             self.add_combo.addItem(f"{choice.name}{when}", choice.id)
         self.add_combo.blockSignals(False)
 
@@ -743,9 +736,3 @@ class CompareDialog(QDialog):
 
     def curves(self) -> dict[int, tuple[pg.PlotDataItem, pg.PlotDataItem]]:
         return dict(self._curves)
-
-
-def _day(value: date) -> str:
-    """A date in the app's one format (gui.inputs), as the lists show it."""
-    loc = QLocale()
-    return loc.toString(QDate(value.year, value.month, value.day), date_format(loc))

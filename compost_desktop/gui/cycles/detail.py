@@ -41,8 +41,9 @@ from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm
 from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
+from compost_desktop.gui.formats import day_text, moment_text
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
-from compost_desktop.gui.inputs import date_format, datetime_format, to_qdatetime
+from compost_desktop.gui.inputs import to_qdatetime
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
@@ -398,8 +399,8 @@ class CycleDetail(QWidget):
             f"background: {STATUS_COLOURS[cycle.status]}; color: white; border-radius: 8px;"
             " padding: 2px 10px; font-weight: bold;"
         )
-        self.ui.start_value.setText(_date(loc, cycle.start_date))
-        self.ui.end_value.setText(_date(loc, cycle.projected_end_date))
+        self.ui.start_value.setText(day_text(cycle.start_date, loc))
+        self.ui.end_value.setText(day_text(cycle.projected_end_date, loc))
         self.ui.capacity_value.setText(self._volume(cycle.capacity_l))
         self.ui.initial_value.setText(self._volume(cycle.initial_volume_l))
         self.ui.current_value.setText(self._volume(cycle.current_volume_l))
@@ -411,9 +412,9 @@ class CycleDetail(QWidget):
         )
         history = []
         if cycle.activated_at:
-            history.append(f"activated {_datetime(loc, cycle.activated_at)}")
+            history.append(f"activated {moment_text(cycle.activated_at, loc)}")
         if cycle.completed_at:
-            history.append(f"completed {_datetime(loc, cycle.completed_at)}")
+            history.append(f"completed {moment_text(cycle.completed_at, loc)}")
         self.ui.dates_value.setText("; ".join(history) or "not started")
         self.ui.notes_value.setText(cycle.notes or "—")
         self._show_progress(cycle, loc)
@@ -470,7 +471,7 @@ class CycleDetail(QWidget):
         table.setRowCount(len(cycle.inputs))
         for row, i in enumerate(cycle.inputs):
             cells = (
-                _datetime(loc, i.added_at) if i.added_at else "—",
+                moment_text(i.added_at, loc) if i.added_at else "—",
                 i.material_name,
                 i.kind.value,
                 f"{number(kg_to(i.mass_kg, units.mass), 1, loc)} {units.mass.value}",
@@ -497,7 +498,7 @@ class CycleDetail(QWidget):
         table.setRowCount(len(cycle.turnings))
         for row, t in enumerate(cycle.turnings):
             for col, text in enumerate(
-                (_datetime(loc, t.turned_at), t.operator or "", t.notes or "")
+                (moment_text(t.turned_at, loc), t.operator or "", t.notes or "")
             ):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, t.id)
@@ -743,7 +744,7 @@ class CycleDetail(QWidget):
             answer = QMessageBox.question(
                 self,
                 "Turning in the future?",
-                f"The turning time {_datetime(QLocale(), when)} is in the future. Log it anyway?",
+                f"The turning time {moment_text(when)} is in the future. Log it anyway?",
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel,
             )
@@ -793,16 +794,3 @@ def _setup_table(table: QTableWidget, columns: tuple[str, ...], stretch: int) ->
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-
-
-def _date(loc: QLocale, value: date | None) -> str:
-    if value is None:
-        return "—"
-    from PySide6.QtCore import QDate
-
-    return loc.toString(QDate(value.year, value.month, value.day), date_format(loc))
-
-
-def _datetime(loc: QLocale, value: datetime) -> str:
-    local = value.astimezone() if value.tzinfo else value
-    return loc.toString(to_qdatetime(local.replace(tzinfo=None)), datetime_format(loc))

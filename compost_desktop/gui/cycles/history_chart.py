@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
@@ -26,7 +27,7 @@ from pyqtgraph.graphicsItems.DateAxisItem import (
     makeMStepper,
     makeSStepper,
 )
-from PySide6.QtCore import QDateTime, QLocale, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QLocale, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QFont, QIcon, QPainter, QPen, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -45,7 +46,7 @@ from compost_desktop.domain.phases import Phase, PhaseSpan
 from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import explain
-from compost_desktop.gui.inputs import datetime_format
+from compost_desktop.gui.formats import moment_text
 from compost_desktop.gui.monitoring.plots import TITLES
 from compost_desktop.gui.palette import COLORS
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
@@ -1060,7 +1061,7 @@ def _duration(seconds: float) -> str:
 
 
 def _when(seconds: float) -> str:
-    return QLocale().toString(QDateTime.fromSecsSinceEpoch(int(seconds)), datetime_format())
+    return moment_text(datetime.fromtimestamp(seconds, UTC))
 
 
 def _tint(rgba: tuple[int, int, int, int]) -> str:

@@ -31,6 +31,7 @@ from compost_desktop.domain.units import TemperatureUnit, celsius_to, to_celsius
 from compost_desktop.domain.validation import ValidationError, reading_warnings
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import explain
+from compost_desktop.gui.formats import clock_text
 from compost_desktop.services.manual_readings import (
     MAX_MOISTURE_PCT,
     MAX_POSITION_LENGTH,
@@ -321,8 +322,7 @@ class ManualReadingDialog(QDialog):
         self.moisture.clear_value()
         self.notes.clear()
         self._touched = False
-        local = record.measured_at.astimezone()
-        self._hint = f"Saved '{record.position}' at {local:%H:%M}. Next spot?"
+        self._hint = f"Saved '{record.position}' at {clock_text(record.measured_at)}. Next spot?"
         self._refresh()
         self.position.setFocus()
 

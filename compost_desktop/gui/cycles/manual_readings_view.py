@@ -7,7 +7,6 @@ from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDateTime,
     QLocale,
     QModelIndex,
     QPersistentModelIndex,
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.cycles.manual_reading_dialog import ManualReadingDialog
-from compost_desktop.gui.inputs import datetime_format
+from compost_desktop.gui.formats import moment_text
 from compost_desktop.services.manual_readings import (
     ManualReadingRecord,
     delete_manual_reading,
@@ -99,8 +98,7 @@ class ManualReadingTableModel(QAbstractTableModel):
         loc = QLocale()
         match column:
             case ManualColumn.WHEN:
-                local = QDateTime.fromSecsSinceEpoch(int(record.measured_at.timestamp()))
-                return loc.toString(local, datetime_format(loc))
+                return moment_text(record.measured_at, loc)
             case ManualColumn.POSITION:
                 return record.position
             case ManualColumn.TEMPERATURE:

@@ -15,7 +15,6 @@ from typing import Any, ClassVar, NamedTuple
 
 from PySide6.QtCore import (
     QAbstractTableModel,
-    QDate,
     QLocale,
     QModelIndex,
     QObject,
@@ -31,7 +30,7 @@ from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.mix import Closeness, TargetBand, analyse
 from compost_desktop.domain.progress import time_progress, volume_progress
 from compost_desktop.domain.units import MassUnit, kg_to
-from compost_desktop.gui.inputs import date_format
+from compost_desktop.gui.formats import day_text
 from compost_desktop.services.records import CycleRecord
 
 Index = QModelIndex | QPersistentModelIndex
@@ -247,9 +246,9 @@ class CycleTableModel(QAbstractTableModel):
             case CycleColumn.NAME:
                 return row.name
             case CycleColumn.START:
-                return _date_text(loc, row.start)
+                return day_text(row.start, loc)
             case CycleColumn.END:
-                return _date_text(loc, row.end)
+                return day_text(row.end, loc)
             case CycleColumn.PROGRESS:
                 return "—" if row.progress is None else f"{number(row.progress * 100, 0, loc)} %"
             case CycleColumn.FILL:
@@ -303,12 +302,6 @@ class CycleTableModel(QAbstractTableModel):
 def number(value: float, decimals: int = 1, locale: QLocale | None = None) -> str:
     """A number in the system locale; ints from the database are fine too."""
     return (locale or QLocale()).toString(float(value), "f", decimals)
-
-
-def _date_text(locale: QLocale, value: date | None) -> str:
-    if value is None:
-        return "—"
-    return locale.toString(QDate(value.year, value.month, value.day), date_format(locale))
 
 
 class CycleFilterProxy(QSortFilterProxyModel):

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compost_desktop.gui.formats import clock_text
 from compost_desktop.gui.monitoring.hub import DeviceInfo, MonitoringHub
 from compost_desktop.monitoring.registry import ROLE_LABELS, ancestors
 
@@ -91,7 +92,7 @@ class DeviceTable(QTableWidget):
                 seen = "never"
             else:
                 age = (now - device.last_seen).total_seconds()
-                seen = f"{device.last_seen.astimezone():%H:%M:%S} ({describe_age(age)})"
+                seen = f"{clock_text(device.last_seen, seconds=True)} ({describe_age(age)})"
             entry = registry.entry(device.device_id)
             role = ""
             if entry is not None:

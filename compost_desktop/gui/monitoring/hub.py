@@ -36,6 +36,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.devices.keeper import keeper_for
+from compost_desktop.gui.formats import clock_text
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.alarms import AlarmEvent, AlarmLog, record_event
 from compost_desktop.monitoring.farm_config import FarmConfig, FarmConfigError
@@ -485,7 +486,7 @@ class MonitoringHub(QObject):
             return f"Not recording: broker {self._broker_label()} {self.link_state}", False
         rate = self._rate_per_minute()
         last = (
-            f", last written {self.last_written.astimezone():%H:%M:%S}"
+            f", last written {clock_text(self.last_written, seconds=True)}"
             if self.last_written is not None
             else ", nothing written yet"
         )

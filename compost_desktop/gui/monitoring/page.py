@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.formats import clock_text
 from compost_desktop.gui.monitoring.alarm_view import AlarmPanel
 from compost_desktop.gui.monitoring.devices import DeviceTable
 from compost_desktop.gui.monitoring.gauge import Gauge, scale_for
@@ -296,7 +297,7 @@ class MonitoringPage(QWidget):
 
     def on_link_changed(self, state: str, detail: str) -> None:
         """Connected / reconnecting / offline since HH:MM."""
-        since = self.hub.link_since.astimezone().strftime("%H:%M")
+        since = clock_text(self.hub.link_since)
         where = "the demo broker" if self.hub.source == "demo" else self.hub.broker_label()
         if self.hub.source == "none":
             text, color = "Not connected", "#7a1010"

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compost_desktop.gui.formats import moment_seconds_text
 from compost_desktop.monitoring.parsing import RECENT_REJECTS, RejectRecord
 
 COLUMNS = ("Time", "Topic", "Reason", "Payload (first 200 bytes)")
@@ -54,7 +55,7 @@ class RejectsDialog(QDialog):
             if record.detail:
                 reason = f"{reason} — {record.detail}"
             cells = (
-                f"{record.at.astimezone():%Y-%m-%d %H:%M:%S}",
+                moment_seconds_text(record.at),
                 record.topic,
                 reason,
                 payload_text(record.payload),

@@ -10,6 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from compost_desktop.domain.units import TemperatureUnit
+from compost_desktop.gui.formats import moment_text
 from compost_desktop.gui.monitoring.hub import MonitoringHub, Series
 from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.monitoring.alarms import MemoryAlarmLog
@@ -97,6 +98,9 @@ def test_alarm_is_listed_and_can_be_acknowledged(
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=2000)
     assert "node-1 is too hot: 72.0 °C" in panel.table.item(0, 2).text()
     assert panel.table.item(0, 3).text() == "active"
+    # Raised in the app's one date format (it was "%d %b %H:%M", with no year).
+    assert panel.table.item(0, 0).text() == moment_text(page.hub.alarms[0].event.at)
+    assert str(page.hub.alarms[0].event.at.astimezone().year) in panel.table.item(0, 0).text()
     assert panel.summary.text() == "1 active, 1 not acknowledged"
     assert alarm_log.rows[0]["kind"] == "too_hot"
 
