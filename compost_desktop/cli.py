@@ -291,8 +291,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "simulate":
         return _simulate(args)
     if args.command == "sync":
-        from compost_desktop.gui.sync_service import settings_server_url
         from compost_desktop.logs import setup
+        from compost_desktop.settings_store import settings_server_url
         from compost_desktop.sync import command
 
         setup(to_stderr=False)
@@ -451,9 +451,8 @@ def _report(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
-    from compost_desktop import APP_ID
-    from compost_desktop.gui import settings_store
-    from compost_desktop.gui.report import ReportDocument, local_now
+    from compost_desktop import APP_ID, settings_store
+    from compost_desktop.reports.document import ReportDocument, local_now
     from compost_desktop.services.report_data import gather_report
 
     if QGuiApplication.instance() is None:

@@ -298,8 +298,8 @@ def check_records(ctx: Context) -> str:
 
     from compost_desktop.db.engine import make_engine
     from compost_desktop.domain.pathogen import PRESETS
-    from compost_desktop.gui.report import ReportDocument, local_now
     from compost_desktop.records.export import export
+    from compost_desktop.reports.document import ReportDocument, local_now
     from compost_desktop.services.records import CycleDraft
     from compost_desktop.services.report_data import gather_report
     from compost_desktop.services.store import Store

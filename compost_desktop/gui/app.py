@@ -20,8 +20,7 @@ from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 
-from compost_desktop import APP_ID, APP_NAME, __version__
-from compost_desktop.gui import settings_store
+from compost_desktop import APP_ID, APP_NAME, __version__, settings_store
 from compost_desktop.gui.collector import MainThreadCollector
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.errors import ErrorReporter

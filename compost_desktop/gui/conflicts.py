@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.gui.context import CYCLES, MATERIALS, AppContext
-from compost_desktop.gui.report import ReportFormat
+from compost_desktop.presentation.formats import UnitFormat
 
 if TYPE_CHECKING:
     from compost_desktop.sync.engine import ConflictRecord, SyncEngine
@@ -167,7 +167,7 @@ class ConflictDialog(QDialog):
             return
         c = self.conflicts[row]
         mine, theirs = c.mine or {}, c.theirs or {}
-        shown = ReportFormat(units=self.ctx.settings.units)
+        shown = UnitFormat(units=self.ctx.settings.units)
         # Only what differs: the rest is the same on both sides and needs no choice.
         names = [
             k
@@ -219,7 +219,7 @@ def _order(name: str) -> tuple[int, str]:
     return (keys.index(name) if name in keys else len(keys), name)
 
 
-def _show(shown: ReportFormat, name: str, value: Any, missing: bool) -> str:
+def _show(shown: UnitFormat, name: str, value: Any, missing: bool) -> str:
     """A value as the user reads it elsewhere: their units, their date format, local time."""
     if missing:
         return "(deleted)"

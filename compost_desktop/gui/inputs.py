@@ -15,18 +15,12 @@ the application fixes both for every field, present and future:
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from PySide6.QtCore import (
-    QDate,
-    QDateTime,
     QEvent,
-    QLocale,
     QObject,
     QPoint,
     QRect,
     Qt,
-    QTime,
     Signal,
 )
 from PySide6.QtGui import QKeyEvent, QValidator
@@ -45,33 +39,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compost_desktop.presentation.formats import date_format, datetime_format
+
 _FORMATTED = "_compost_date_format"
 _WHEEL_WIDGETS = (QAbstractSpinBox, QComboBox, QAbstractSlider)
-
-
-def date_format(loc: QLocale | None = None) -> str:
-    """The app's date format: the locale's short date with the year in full."""
-    fmt = (loc or QLocale()).dateFormat(QLocale.FormatType.ShortFormat)
-    return fmt if "yyyy" in fmt else fmt.replace("yy", "yyyy")
-
-
-def datetime_format(loc: QLocale | None = None) -> str:
-    """The app's date-and-time format, with `date_format`'s date part."""
-    loc = loc or QLocale()
-    fmt = loc.dateTimeFormat(QLocale.FormatType.ShortFormat)
-    return fmt if "yyyy" in fmt else fmt.replace("yy", "yyyy")
-
-
-def to_qdatetime(value: datetime) -> QDateTime:
-    """The wall-clock time as written (local time spec, any tzinfo ignored, milliseconds).
-
-    What PySide's implicit datetime conversion builds, spelled out because its stubs have
-    no `QDateTime(datetime)` overload.
-    """
-    return QDateTime(
-        QDate(value.year, value.month, value.day),
-        QTime(value.hour, value.minute, value.second, value.microsecond // 1000),
-    )
 
 
 def refusal(box: QAbstractSpinBox, text: str) -> str:

@@ -57,7 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
-from compost_desktop.gui.formats import moment_text
+from compost_desktop.presentation.formats import moment_text
 
 if TYPE_CHECKING:
     from compost_desktop.records.backup import BackupInfo

@@ -33,9 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop import secrets
+from compost_desktop import secrets, settings_store
 from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
-from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.generated.ui_settings_page import Ui_SettingsPage
 from compost_desktop.monitoring import farm_config

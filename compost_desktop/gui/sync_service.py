@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, AppContext
-from compost_desktop.gui.formats import clock_text
+from compost_desktop.presentation.formats import clock_text
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -21,20 +21,6 @@ log = logging.getLogger(__name__)
 
 SYNC_INTERVAL_MS = 30_000
 AFTER_CHANGE_MS = 2_000
-
-
-def settings_server_url() -> str | None:
-    """The farm server in the app's Settings (password from the keyring), outside the GUI."""
-    from PySide6.QtCore import QCoreApplication
-
-    from compost_desktop import APP_ID, secrets
-    from compost_desktop.gui import settings_store
-
-    # The app's settings live under these names (as the report command reads them).
-    QCoreApplication.setOrganizationName(APP_ID)
-    QCoreApplication.setApplicationName(APP_ID)
-    db = settings_store.load().database
-    return db.effective_url(secrets.get_password(db.secret_key) if db.host.strip() else None)
 
 
 class SyncService(QObject):

@@ -15,7 +15,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
-from compost_desktop.gui import settings_store
+from compost_desktop import settings_store
 from compost_desktop.gui.app import (
     SingleInstance,
     build_window,
@@ -170,7 +170,7 @@ def test_the_first_page_loads_no_chart_or_report_library() -> None:
     probe = (
         "import sys\n"
         "import compost_desktop.gui.app, compost_desktop.gui.cycles.page\n"
-        "print(sorted(m for m in ('pyqtgraph', 'numpy', 'compost_desktop.gui.report', "
+        "print(sorted(m for m in ('pyqtgraph', 'numpy', 'compost_desktop.gui.report', 'compost_desktop.reports.document', "
         "'alembic') if m in sys.modules))\n"
     )
     out = subprocess.run(

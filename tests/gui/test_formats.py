@@ -7,7 +7,12 @@ from datetime import UTC, date, datetime
 import pytest
 from PySide6.QtCore import QLocale
 
-from compost_desktop.gui.formats import clock_text, day_text, moment_seconds_text, moment_text
+from compost_desktop.presentation.formats import (
+    clock_text,
+    day_text,
+    moment_seconds_text,
+    moment_text,
+)
 
 MOMENT = datetime(2026, 11, 24, 9, 5, 7, tzinfo=UTC)
 

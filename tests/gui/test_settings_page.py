@@ -8,11 +8,10 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from pytestqt.qtbot import QtBot
 
-from compost_desktop import secrets
+from compost_desktop import secrets, settings_store
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import resolve_url
 from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
-from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.settings_page import SettingsPage, _explain_failure
 from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
+from compost_desktop import settings_store
 from compost_desktop.domain.units import MassUnit, TemperatureUnit
-from compost_desktop.gui import settings_store
 from compost_desktop.settings import Settings
 
 

@@ -119,7 +119,7 @@ def test_conflict_dialog_keeps_mine(
 def test_conflict_values_read_in_the_users_units_and_date_format(qtbot: QtBot) -> None:
     from compost_desktop.domain.units import MassUnit, VolumeUnit
     from compost_desktop.gui.conflicts import _show
-    from compost_desktop.gui.report import ReportFormat
+    from compost_desktop.reports.document import ReportFormat
     from compost_desktop.settings import UnitSettings
 
     shown = ReportFormat(

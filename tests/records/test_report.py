@@ -240,7 +240,7 @@ def test_gather_a_planned_cycle_with_nothing_recorded(engine: Engine) -> None:
 def test_the_pdf_is_a4_with_numbered_pages_and_the_records_an_inspector_reads(
     qapp: object, sample: ReportData, tmp_path: Path
 ) -> None:
-    from compost_desktop.gui.report import ReportDocument, write_report_pdf
+    from compost_desktop.reports.document import ReportDocument, write_report_pdf
 
     out = tmp_path / "report.pdf"
     pages = write_report_pdf(sample, out)
@@ -274,7 +274,7 @@ def test_the_pdf_is_a4_with_numbered_pages_and_the_records_an_inspector_reads(
 
 
 def test_rendered_pages_show_what_the_pdf_holds(qapp: object, sample: ReportData) -> None:
-    from compost_desktop.gui.report import ReportDocument, render_report_pages
+    from compost_desktop.reports.document import ReportDocument, render_report_pages
 
     images = render_report_pages(sample, 40)
     assert len(images) == ReportDocument(sample).page_count
@@ -304,7 +304,7 @@ def test_sixty_inputs_run_over_pages_with_the_header_repeated_and_no_row_cut(
 ) -> None:
     from PySide6.QtGui import QTextTable
 
-    from compost_desktop.gui.report import CONTENT_H, ReportDocument
+    from compost_desktop.reports.document import CONTENT_H, ReportDocument
 
     url = resolve_url(sqlite_url)
     migrate.upgrade(url)

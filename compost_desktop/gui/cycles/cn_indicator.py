@@ -6,7 +6,6 @@ Pure maths from `domain.mix`; no I/O, so it can update on every keystroke.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from PySide6.QtCore import QLocale, QPointF, QRectF, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPolygonF
@@ -21,75 +20,18 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.domain.mix import (
-    ON_TARGET,
     Closeness,
     MixAnalysis,
     MixComponent,
-    MixStatus,
-    MoistureStatus,
-    Suggestion,
     TargetBand,
     analyse,
-    suggest,
 )
 from compost_desktop.domain.units import MassUnit, kg_to
-from compost_desktop.gui.cycles.models import CLOSENESS_COLOURS, number
+from compost_desktop.gui.cycles.models import number
+from compost_desktop.presentation.palette import CLOSENESS_COLOURS
+from compost_desktop.presentation.words import MOISTURE_TEXT
+from compost_desktop.services.proposal import Proposal, propose
 from compost_desktop.services.records import MaterialRecord
-
-MOISTURE_TEXT: dict[MoistureStatus, tuple[str, Closeness]] = {
-    MoistureStatus.TOO_DRY: ("too dry (below 40 %)", Closeness.FAR),
-    MoistureStatus.LOW: ("low (40–50 %)", Closeness.NEAR),
-    MoistureStatus.IDEAL: ("ideal (50–60 %)", Closeness.IN_BAND),
-    MoistureStatus.HIGH: ("high (60–65 %)", Closeness.NEAR),
-    MoistureStatus.TOO_WET: ("too wet (above 65 %)", Closeness.FAR),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    """A suggestion tied to the library material it names, so "Add this" can insert it."""
-
-    material: MaterialRecord | None
-    suggestion: Suggestion | None
-    message: str
-
-
-def propose(
-    mix: MixAnalysis,
-    library: Sequence[MaterialRecord],
-    chosen: MaterialRecord | None = None,
-    in_mix: frozenset[str] = frozenset(),
-) -> Proposal:
-    """`domain.mix.suggest` (the policy `mix` uses too), tied to the library row it names."""
-    goal = mix.band.target
-    suggestion = suggest(
-        mix,
-        [m.as_addition() for m in library],
-        chosen.as_addition() if chosen is not None else None,
-        in_mix,
-    )
-    if suggestion is None:
-        if abs(mix.cn_ratio - goal) < ON_TARGET:
-            return Proposal(None, None, f"On target ({goal:g}:1): nothing to add.")
-        if mix.status is MixStatus.OPTIMAL:
-            return Proposal(
-                None,
-                None,
-                f"In the band ({mix.band.low:g}–{mix.band.high:g}:1): nothing to add.",
-            )
-        raising = mix.cn_ratio < goal
-        word = "brown with a C:N above" if raising else "green with a C:N below"
-        return Proposal(
-            None, None, f"No {word} {goal:g}:1 in the library; add one to get a suggestion."
-        )
-    if suggestion.kg == 0:
-        return Proposal(None, None, f"On target ({goal:g}:1): nothing to add.")
-    material = (
-        chosen
-        if chosen is not None
-        else next((m for m in library if m.name == suggestion.material), None)
-    )
-    return Proposal(material if suggestion.reachable else None, suggestion, suggestion.reason or "")
 
 
 class CnScale(QWidget):

@@ -46,9 +46,9 @@ from sqlalchemy.exc import OperationalError
 
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
-from compost_desktop.gui.formats import day_text, moment_text
 from compost_desktop.gui.lifetime import keep_until_deleted
-from compost_desktop.gui.palette import MAX_CYCLES, PALETTE
+from compost_desktop.presentation.formats import day_text, moment_text
+from compost_desktop.presentation.palette import MAX_CYCLES, PALETTE
 from compost_desktop.services.compare import (
     THERMOPHILIC_TARGET_C,
     CycleChoice,

@@ -32,7 +32,7 @@ from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm, InputRowEditor
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.generated.ui_cycle_dialog import Ui_CycleDialog
-from compost_desktop.gui.inputs import date_format
+from compost_desktop.presentation.formats import date_format
 from compost_desktop.services.records import CycleDraft, CycleRecord, InputDraft, MaterialRecord
 from compost_desktop.services.store import Store
 

@@ -39,11 +39,11 @@ from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
 from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm
 from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
-from compost_desktop.gui.cycles.models import STATUS_COLOURS, number
+from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
-from compost_desktop.gui.formats import day_text, moment_text
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
-from compost_desktop.gui.inputs import to_qdatetime
+from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
+from compost_desktop.presentation.palette import STATUS_COLOURS
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,

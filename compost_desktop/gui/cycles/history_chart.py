@@ -46,10 +46,10 @@ from compost_desktop.domain.phases import Phase, PhaseSpan
 from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import explain
-from compost_desktop.gui.formats import moment_text
 from compost_desktop.gui.monitoring.plots import TITLES
-from compost_desktop.gui.palette import COLORS
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
+from compost_desktop.presentation.formats import moment_text
+from compost_desktop.presentation.palette import COLORS
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_data import Marker, Series
 

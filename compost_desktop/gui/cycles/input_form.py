@@ -36,7 +36,7 @@ from compost_desktop.domain.units import (
 )
 from compost_desktop.domain.validation import MAX_INPUT_KG, delivery_warnings
 from compost_desktop.gui.cycles.models import number
-from compost_desktop.gui.inputs import to_qdatetime
+from compost_desktop.presentation.formats import to_qdatetime
 from compost_desktop.services.records import InputDraft, MaterialRecord
 
 

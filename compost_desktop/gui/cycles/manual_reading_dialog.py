@@ -31,7 +31,7 @@ from compost_desktop.domain.units import TemperatureUnit, celsius_to, to_celsius
 from compost_desktop.domain.validation import ValidationError, reading_warnings
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import explain
-from compost_desktop.gui.formats import clock_text
+from compost_desktop.presentation.formats import clock_text
 from compost_desktop.services.manual_readings import (
     MAX_MOISTURE_PCT,
     MAX_POSITION_LENGTH,

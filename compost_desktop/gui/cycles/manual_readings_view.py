@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.cycles.manual_reading_dialog import ManualReadingDialog
-from compost_desktop.gui.formats import moment_text
+from compost_desktop.presentation.formats import moment_text
 from compost_desktop.services.manual_readings import (
     ManualReadingRecord,
     delete_manual_reading,

@@ -30,7 +30,8 @@ from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.mix import Closeness, TargetBand, analyse
 from compost_desktop.domain.progress import time_progress, volume_progress
 from compost_desktop.domain.units import MassUnit, kg_to
-from compost_desktop.gui.formats import day_text
+from compost_desktop.presentation.formats import day_text
+from compost_desktop.presentation.palette import CLOSENESS_COLOURS, STATUS_COLOURS
 from compost_desktop.services.records import CycleRecord
 
 Index = QModelIndex | QPersistentModelIndex
@@ -43,18 +44,6 @@ STATUS_RANK: dict[CycleStatus, int] = {
     CycleStatus.ARCHIVED: 3,
 }
 
-STATUS_COLOURS: dict[CycleStatus, str] = {
-    CycleStatus.ACTIVE: "#2e7d32",
-    CycleStatus.PLANNING: "#1565c0",
-    CycleStatus.COMPLETED: "#6d4c41",
-    CycleStatus.ARCHIVED: "#757575",
-}
-
-CLOSENESS_COLOURS: dict[Closeness, str] = {
-    Closeness.IN_BAND: "#2e7d32",
-    Closeness.NEAR: "#c77700",
-    Closeness.FAR: "#c62828",
-}
 
 # Custom roles: the raw value behind a cell, and the whole row for delegates and tests.
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -35,7 +35,7 @@ from compost_desktop.gui.cycles.models import (
     StatusBadgeDelegate,
     cycle_rows,
 )
-from compost_desktop.gui.palette import MAX_CYCLES
+from compost_desktop.presentation.palette import MAX_CYCLES
 
 FIRST_STEPS = (
     "<h2>No cycles yet</h2>"

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compost_desktop import settings_store
 from compost_desktop.domain.pathogen import (
     DISCLAIMER,
     PRESETS,
@@ -39,20 +40,15 @@ from compost_desktop.domain.pathogen import (
 )
 from compost_desktop.domain.units import celsius_to
 from compost_desktop.domain.validation import ValidationError
-from compost_desktop.gui import settings_store
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.rule_dialog import RuleDialog
-from compost_desktop.gui.inputs import datetime_format
+from compost_desktop.presentation.formats import datetime_format
+from compost_desktop.presentation.palette import PATHOGEN_COLOURS
 from compost_desktop.services.history import evaluate_series, load_series
 from compost_desktop.services.records import CycleRecord
 from compost_desktop.services.report_data import pathogen_headline
 
 NO_READINGS = "No temperature readings recorded for this cycle yet"
-STATUS_COLOURS = {
-    PathogenStatus.MET: "#2e7d32",
-    PathogenStatus.NOT_YET: "#b26a00",
-    PathogenStatus.FAILED: "#c62828",
-}
 _GREY = "#6b6b6b"
 
 
@@ -285,7 +281,7 @@ class PathogenPanel(QGroupBox):
             return
         if store is None:
             self._show_message(
-                "The database is not open yet.", STATUS_COLOURS[PathogenStatus.FAILED]
+                "The database is not open yet.", PATHOGEN_COLOURS[PathogenStatus.FAILED]
             )
             return
         self._request += 1
@@ -323,7 +319,7 @@ class PathogenPanel(QGroupBox):
             return
         self.result = None
         self._show_message(
-            f"Could not judge the readings: {exc}", STATUS_COLOURS[PathogenStatus.FAILED]
+            f"Could not judge the readings: {exc}", PATHOGEN_COLOURS[PathogenStatus.FAILED]
         )
 
     @Slot(object)
@@ -367,7 +363,7 @@ class PathogenPanel(QGroupBox):
         text = pathogen_headline(result, _when, temp_text=self._temp_text)
         self.status_label.setText(text)
         self.status_label.setStyleSheet(
-            f"color: {STATUS_COLOURS[result.status]}; font-weight: bold;"
+            f"color: {PATHOGEN_COLOURS[result.status]}; font-weight: bold;"
         )
         self.reasons_label.setText("\n".join(f"• {reason}" for reason in result.reasons))
         self.reasons_label.setVisible(bool(result.reasons))

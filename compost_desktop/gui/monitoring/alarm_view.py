@@ -31,9 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.gui.formats import clock_text, moment_text
 from compost_desktop.gui.main_window import StatusButton, StatusLabel
 from compost_desktop.gui.monitoring.hub import AlarmItem, MonitoringHub
+from compost_desktop.presentation.formats import clock_text, moment_text
 
 COLUMNS = ("Raised", "Device", "Alarm", "State")
 ACTIVE = QColor("#d64545")

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.gui.formats import clock_text
 from compost_desktop.gui.monitoring.hub import DeviceInfo, MonitoringHub
 from compost_desktop.monitoring.registry import ROLE_LABELS, ancestors
+from compost_desktop.presentation.formats import clock_text
 
 COLUMNS = ("Device", "Status", "Last seen", "Role")
 OK = QColor("#3fa34d")

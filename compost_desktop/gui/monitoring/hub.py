@@ -36,7 +36,6 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.devices.keeper import keeper_for
-from compost_desktop.gui.formats import clock_text
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.alarms import AlarmEvent, AlarmLog, record_event
 from compost_desktop.monitoring.farm_config import FarmConfig, FarmConfigError
@@ -49,6 +48,7 @@ from compost_desktop.monitoring.session import (
     RingSeries,
     items_from_entries,
 )
+from compost_desktop.presentation.formats import clock_text
 from compost_desktop.services.records import CycleRecord
 from compost_desktop.settings import MqttSettings
 

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import AppContext
-from compost_desktop.gui.formats import clock_text
 from compost_desktop.gui.monitoring.alarm_view import AlarmPanel
 from compost_desktop.gui.monitoring.devices import DeviceTable
 from compost_desktop.gui.monitoring.gauge import Gauge, scale_for
@@ -33,6 +32,7 @@ from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.plots import PlotPanel
 from compost_desktop.gui.monitoring.rejects import RejectsDialog
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
+from compost_desktop.presentation.formats import clock_text
 
 GAUGE_QUANTITIES: Final = (TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2)
 QUANTITY_NAMES: Final = {

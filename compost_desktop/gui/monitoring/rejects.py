@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.gui.formats import moment_seconds_text
 from compost_desktop.monitoring.parsing import RECENT_REJECTS, RejectRecord
+from compost_desktop.presentation.formats import moment_seconds_text
 
 COLUMNS = ("Time", "Topic", "Reason", "Payload (first 200 bytes)")
 REASON_TEXT = {

@@ -54,10 +54,12 @@ from compost_desktop.domain.units import (
 )
 from compost_desktop.domain.validation import ValidationError
 from compost_desktop.gui.context import AppContext
-from compost_desktop.gui.cycles.cn_indicator import MOISTURE_TEXT, CnScale
+from compost_desktop.gui.cycles.cn_indicator import CnScale
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
-from compost_desktop.gui.cycles.models import CLOSENESS_COLOURS, number
+from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.screen import fit_on_screen
+from compost_desktop.presentation.palette import CLOSENESS_COLOURS
+from compost_desktop.presentation.words import MOISTURE_TEXT
 from compost_desktop.services.records import MaterialRecord
 
 USES = (
@@ -528,7 +530,7 @@ class PlannerDialog(QDialog):
     def done(self, result: int) -> None:
         """Keep the site's units for next time (written on the worker thread)."""
         if self._farm_units_changed:
-            from compost_desktop.gui import settings_store
+            from compost_desktop import settings_store
 
             settings = self.ctx.settings
             settings.units.farm_units = format_farm_units(self._farm_units)

@@ -70,9 +70,8 @@ def test_the_report_writes_dates_as_the_screens_show_them(locale_name: str) -> N
 
     from PySide6.QtCore import QDate, QDateTime, QLocale
 
-    from compost_desktop.gui.formats import day_text
-    from compost_desktop.gui.inputs import datetime_format
-    from compost_desktop.gui.report import ReportFormat
+    from compost_desktop.presentation.formats import datetime_format, day_text
+    from compost_desktop.reports.document import ReportFormat
 
     loc = QLocale(locale_name)
     report = ReportFormat(loc)

@@ -185,7 +185,7 @@ def test_fahrenheit_reaches_the_report_headline_and_rule(
 ) -> None:
     from compost_desktop.domain.pathogen import PRESETS
     from compost_desktop.domain.units import TemperatureUnit
-    from compost_desktop.gui.report import ReportDocument
+    from compost_desktop.reports.document import ReportDocument
     from compost_desktop.services.report_data import gather_report
     from compost_desktop.settings import UnitSettings
 

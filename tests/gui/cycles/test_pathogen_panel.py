@@ -12,11 +12,8 @@ from compost_desktop.db.models import SensorReading
 from compost_desktop.domain.pathogen import DISCLAIMER, PRESETS, PathogenStatus
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.page import CyclesPage
-from compost_desktop.gui.cycles.pathogen_panel import (
-    NO_READINGS,
-    STATUS_COLOURS,
-    PathogenPanel,
-)
+from compost_desktop.gui.cycles.pathogen_panel import NO_READINGS, PathogenPanel
+from compost_desktop.presentation.palette import PATHOGEN_COLOURS
 from compost_desktop.services.store import Store
 from tests.gui.cycles.conftest import make_cycle
 
@@ -63,7 +60,7 @@ def test_three_days_at_56_on_two_probes_is_met_in_green(panel: PathogenPanel, st
     panel.show_cycle(store.cycle(cid))
     assert panel.result is not None and panel.result.status is PathogenStatus.MET
     assert panel.status_label.text().startswith("Met since ")
-    assert STATUS_COLOURS[PathogenStatus.MET] in panel.status_label.styleSheet()
+    assert PATHOGEN_COLOURS[PathogenStatus.MET] in panel.status_label.styleSheet()
     assert panel.reasons() and panel.reasons()[0].startswith("Met on ")
     assert panel.reasons_label.isVisible()
     assert panel.disclaimer_label.text() == DISCLAIMER
@@ -79,7 +76,7 @@ def test_a_cold_probe_is_not_yet_and_the_reason_names_it(
     assert panel.result is not None and panel.result.status is PathogenStatus.NOT_YET
     assert panel.status_label.text().startswith("Not yet")
     assert "3 d needed" in panel.status_label.text()
-    assert STATUS_COLOURS[PathogenStatus.NOT_YET] in panel.status_label.styleSheet()
+    assert PATHOGEN_COLOURS[PathogenStatus.NOT_YET] in panel.status_label.styleSheet()
     cold = [r for r in panel.reasons() if "probe-2" in r]
     assert cold and "38.5 °C" in cold[0]
     assert "probe-2" in panel.reasons_label.text()
@@ -106,7 +103,7 @@ def test_a_completed_cycle_that_never_met_it_failed_in_red(
     store.complete(cid)
     panel.show_cycle(store.cycle(cid))
     assert panel.status_label.text().startswith("Failed")
-    assert STATUS_COLOURS[PathogenStatus.FAILED] in panel.status_label.styleSheet()
+    assert PATHOGEN_COLOURS[PathogenStatus.FAILED] in panel.status_label.styleSheet()
 
 
 def test_choosing_another_rule_judges_again(panel: PathogenPanel, store: Store) -> None:
@@ -150,7 +147,7 @@ def test_a_farm_rule_is_defined_chosen_judged_and_remembered(
     """Two days at 50 °C is not EPA, but it is the farm's own QA rule."""
     from PySide6.QtWidgets import QDialog
 
-    from compost_desktop.gui import settings_store
+    from compost_desktop import settings_store
     from compost_desktop.gui.cycles.rule_dialog import RuleDialog
 
     def fill(dialog: RuleDialog) -> QDialog.DialogCode:

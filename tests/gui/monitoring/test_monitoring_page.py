@@ -10,12 +10,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from compost_desktop.domain.units import TemperatureUnit
-from compost_desktop.gui.formats import moment_text
 from compost_desktop.gui.monitoring.hub import MonitoringHub, Series
 from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.monitoring.alarms import MemoryAlarmLog
 from compost_desktop.monitoring.client import LinkState
 from compost_desktop.monitoring.parsing import DeviceStatus
+from compost_desktop.presentation.formats import moment_text
 from compost_desktop.settings import Settings, UnitSettings
 from tests.gui.monitoring.support import (
     T0,

@@ -75,7 +75,7 @@ def test_farm_units_typed_in_the_dialog_are_offered_and_bad_ones_explained(
     assert "name = size" in dialog.farm_units_error.text()
     assert dialog.rows[0].unit.findText("big bucket") >= 0  # the last good list stays
     dialog.reject()  # the site's units are kept for next time
-    from compost_desktop.gui import settings_store
+    from compost_desktop import settings_store
 
     assert settings_store.load().units.farm_units == "big bucket = 3 m³; bag = 25 kg"
 

@@ -77,3 +77,16 @@ def _coerce(raw: Any, like: Any) -> Any:
     if isinstance(like, float):
         return float(raw)
     return str(raw)
+
+
+def settings_server_url() -> str | None:
+    """The farm server in the app's Settings (password from the keyring), outside the GUI."""
+    from PySide6.QtCore import QCoreApplication
+
+    from compost_desktop import APP_ID, secrets
+
+    # The app's settings live under these names (as the report command reads them).
+    QCoreApplication.setOrganizationName(APP_ID)
+    QCoreApplication.setApplicationName(APP_ID)
+    db = load().database
+    return db.effective_url(secrets.get_password(db.secret_key) if db.host.strip() else None)
