@@ -7,7 +7,7 @@ SHELL := /bin/bash
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint ui bench dist system-deps-run system-deps-test clean
+.PHONY: run test lint ui bench dist screens screens-check system-deps-run system-deps-test clean
 
 run: system-deps-run $(STAMP)
 	$(BIN)/compost-desktop
@@ -32,6 +32,22 @@ dist: system-deps-run $(STAMP)
 bench: system-deps-test $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m benchmarks $(BENCH) \
 		2> >(grep -v --line-buffered 'does not support propagateSizeHints' >&2)
+
+# The README's pictures (docs/screenshots), and every screen and dialog on the two screens
+# issue 12 names, at 100 % and 150 %, into $(SCREENS_OUT)/<screen>-<scale>/ to look at.
+SCREENS_OUT ?= /tmp/compost-screens
+screens: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshot_planner.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshot_devices.py
+
+screens-check: $(STAMP)
+	for screen in 1366x768 1920x1080; do for scale in 1 1.5; do \
+		QT_SCALE_FACTOR=$$scale QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py \
+			$(SCREENS_OUT)/$$screen-$$scale --screen $$screen || exit 1; \
+		QT_SCALE_FACTOR=$$scale QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshot_planner.py \
+			$(SCREENS_OUT)/$$screen-$$scale/planner.png || exit 1; \
+	done; done
 
 system-deps-run:
 	@bash scripts/ensure-system-deps.sh run

@@ -3,9 +3,10 @@
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshots.py [OUT_DIR] [--size WxH]
 
 To check small screens and scaling, render elsewhere and look, e.g.
-    QT_SCALE_FACTOR=1.5 ... scripts/screenshots.py /tmp/shots-150 --size 1366x768
-(--size is the window in device-independent pixels; at 150 % a 1366×768 screen holds
-about 910×512 of them).
+    QT_SCALE_FACTOR=1.5 ... scripts/screenshots.py /tmp/shots-150 --screen 1366x768
+(--screen is the monitor in physical pixels: the window fills it less a 40 px taskbar, and
+dialogs fit themselves to it; --size sets the window in device-independent pixels instead).
+`make screens-check` renders every screen at 1366×768 and 1920×1080, 100 % and 150 %.
 
 Everything happens in a throwaway data folder (database, QSettings, no keyring), so running
 it never touches the user's own data. Regenerate after changing a screen, then look at the
@@ -27,12 +28,21 @@ WINDOW_SIZE = (1280, 800)
 
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="compost-screens-"))
+_SCALE = float(os.environ.get("QT_SCALE_FACTOR", "1") or 1)
+_PHYSICAL = (1920, 1080)
+if "--screen" in sys.argv:
+    _at = sys.argv.index("--screen")
+    _w, _h = sys.argv[_at + 1].lower().split("x")
+    _PHYSICAL = (int(_w), int(_h))
+    del sys.argv[_at : _at + 2]
+    WINDOW_SIZE = (round(_PHYSICAL[0] / _SCALE), round((_PHYSICAL[1] - 40) / _SCALE))
 if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
     # The offscreen screen is 800×600 unless told otherwise, and dialogs fit themselves to the
     # screen: render on a 1920×1080 one (a configfile in QT_QPA_PLATFORM overrides this).
     _SCREEN = _SCRATCH / "screen.json"
+    _width, _height = _PHYSICAL
     _SCREEN.write_text(
-        '{"screens": [{"name": "S", "x": 0, "y": 0, "width": 1920, "height": 1080,'
+        f'{{"screens": [{{"name": "S", "x": 0, "y": 0, "width": {_width}, "height": {_height},'
         ' "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}',
         encoding="utf-8",
     )
@@ -223,6 +233,56 @@ def settings_extras(window: QWidget) -> None:
     grab(window, "settings")
 
 
+def dialogs(window: QWidget, store: Store) -> None:
+    """Every dialog an operator meets in a day, each grabbed as it first opens."""
+    from compost_desktop.domain.lifecycle import CycleStatus
+    from compost_desktop.domain.pathogen import PRESETS
+    from compost_desktop.gui.cycles.detail import InputDialog, TurningDialog
+    from compost_desktop.gui.cycles.manual_reading_dialog import ManualReadingDialog
+    from compost_desktop.gui.cycles.page import CyclesPage
+    from compost_desktop.gui.cycles.rule_dialog import RuleDialog
+    from compost_desktop.gui.help import UserGuideDialog
+    from compost_desktop.gui.monitoring.rejects import RejectsDialog
+    from compost_desktop.gui.records_dialogs import ExportDialog
+    from compost_desktop.gui.report import ReportDialog
+    from compost_desktop.monitoring.parsing import RejectRecord
+
+    page = window.page("cycles")  # type: ignore[attr-defined]
+    assert isinstance(page, CyclesPage)
+    ctx = page.ctx
+    active = store.cycle(next(c.id for c in store.cycles() if c.status is CycleStatus.ACTIVE))
+    now = datetime.now(UTC)
+    rejects = [
+        RejectRecord(now, "farm/compost/node-4/data", "bad_json", "", b"{temp: 61.2"),
+        RejectRecord(
+            now - timedelta(minutes=3),
+            "tele/tasmota_5C1A/SENSOR",
+            "out_of_range",
+            "temperature 412.0 °C is outside -40…150 °C",
+            b'{"DS18B20":{"Temperature":412.0}}',
+        ),
+    ]
+    shown: list[tuple[str, QWidget]] = [
+        ("dialog-input", InputDialog(ctx, store.materials(), window)),
+        ("dialog-turning", TurningDialog(active.turnings[0], window)),
+        ("dialog-hand-reading", ManualReadingDialog(ctx, active.id, window)),
+        ("dialog-rule", RuleDialog(list(PRESETS), None, window)),
+        ("dialog-export", ExportDialog(window)),
+        ("dialog-rejects", RejectsDialog(rejects, window)),
+        ("dialog-user-guide", UserGuideDialog(window)),
+    ]
+    for name, dialog in shown:
+        dialog.show()
+        grab(dialog, name)
+        dialog.close()
+    report = ReportDialog(ctx, active.id, PRESETS["epa-pfrp-in-vessel"], window)
+    report.show()
+    report.start()
+    wait_for(lambda: report.document is not None)
+    grab(report, "dialog-report")
+    report.close()
+
+
 # --- history tab (issue 6) -------------------------------------------------------------------
 
 
@@ -261,7 +321,7 @@ def records_screens(store: Store) -> None:
     """The running cycle's report pages, and the comparison of three finished demo cycles."""
     from compost_desktop.domain.lifecycle import CycleStatus
     from compost_desktop.domain.pathogen import PRESETS
-    from compost_desktop.gui.report import ReportDocument, local_now
+    from compost_desktop.reports.document import ReportDocument, local_now
     from compost_desktop.services.report_data import gather_report
     from compost_desktop.settings import Settings
 
@@ -278,7 +338,9 @@ def records_screens(store: Store) -> None:
     except ImportError:
         print("tests.gui.cycles.compare_demo not available; comparison skipped")
     else:
-        print(f"wrote {render_compare(OUT_DIR)}")
+        print(
+            f"wrote {render_compare(OUT_DIR, (min(1100, WINDOW_SIZE[0]), min(700, WINDOW_SIZE[1])))}"
+        )
 
 
 def main(argv: list[str]) -> int:
@@ -332,6 +394,7 @@ def main(argv: list[str]) -> int:
             materials_extras(window)
 
     history_tab(window, store)
+    dialogs(window, store)
     records_screens(store)
 
     try:
@@ -339,7 +402,7 @@ def main(argv: list[str]) -> int:
     except ImportError:
         print("tests.gui.cycles.render_screens not available; cycle dialog/detail skipped")
     else:
-        render(OUT_DIR)
+        render(OUT_DIR, WINDOW_SIZE)
 
     window.close()
     store.engine.dispose()

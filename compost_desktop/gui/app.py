@@ -23,9 +23,10 @@ from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
 from compost_desktop import APP_ID, APP_NAME, __version__, settings_store
 from compost_desktop.gui.collector import MainThreadCollector
 from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.elided import ElidedButton
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.inputs import install_input_guard
-from compost_desktop.gui.main_window import MainWindow, StatusButton
+from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
 from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.gui.sync_service import SyncService
@@ -517,7 +518,7 @@ class SyncLink:
         self.window = window
         self.server_url = server_url
         self.service: SyncService | None = None
-        self.button = StatusButton("Embedded database — no server configured")
+        self.button = ElidedButton("Embedded database — no server configured")
         self.button.setToolTip("Configure the farm's server in Settings to sync with it")
         self.button.clicked.connect(self.on_clicked)
         window.statusBar().addWidget(self.button)

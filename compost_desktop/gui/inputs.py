@@ -10,7 +10,9 @@ the application fixes both for every field, present and future:
 * the wheel only changes the field that has the keyboard focus; otherwise it scrolls the
   page the field is on, as the user meant;
 * every date and date-time field shows the app's one date format (the locale's, with a
-  four-digit year), so a typed date is read in the user's locale.
+  four-digit year), so a typed date is read in the user's locale;
+* every dialog opens inside the screen: at 150 % on a 1366×768 screen the report preview
+  and the user guide opened taller than the screen, their buttons out of reach.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDateTimeEdit,
+    QDialog,
     QDoubleSpinBox,
     QMainWindow,
     QScrollBar,
@@ -39,6 +42,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.presentation.formats import date_format, datetime_format
 
 _FORMATTED = "_compost_date_format"
@@ -93,6 +97,8 @@ class InputGuard(QObject):
         if kind == QEvent.Type.KeyPress and isinstance(watched, QAbstractSpinBox):
             assert isinstance(event, QKeyEvent)
             return self._on_key(watched, event)
+        if kind == QEvent.Type.Show and isinstance(watched, QDialog) and watched.isWindow():
+            fit_on_screen(watched)
         if kind == QEvent.Type.FocusOut and watched is self._refusing:
             self._refusing = None
         if kind == QEvent.Type.Polish and isinstance(watched, _WHEEL_WIDGETS):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSettings, QSize, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import QSettings, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import (
     QAction,
     QBrush,
@@ -12,9 +12,6 @@ from PySide6.QtGui import (
     QColor,
     QDesktopServices,
     QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QResizeEvent,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -22,7 +19,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QMessageBox,
-    QPushButton,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -30,88 +26,7 @@ from PySide6.QtWidgets import (
 
 from compost_desktop import APP_NAME, __version__
 from compost_desktop.gui import view_state
-
-
-class StatusLabel(QLabel):
-    """Status bar text that gives way when the bar is short of room: elided as it is drawn,
-    whole in its tooltip and in text(). At 150 % on a 1366×768 screen the bar's messages
-    were cut off mid-word."""
-
-    def __init__(self, text: str = "") -> None:
-        super().__init__()
-        self.setText(text)
-
-    def setText(self, text: str) -> None:
-        super().setText(text)
-        self.setToolTip(text)
-
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        return QSize(min(hint.width(), 10 * self.fontMetrics().averageCharWidth()), hint.height())
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        room = self.contentsRect()
-        shown = self.fontMetrics().elidedText(
-            self.text(), Qt.TextElideMode.ElideRight, room.width()
-        )
-        if shown == self.text():
-            super().paintEvent(event)
-            return
-        painter = QPainter(self)
-        painter.drawText(room, int(self.alignment()), shown)
-
-
-class StatusButton(QPushButton):
-    """A flat status-bar button that gives way like `StatusLabel`: its text is shortened with
-    "…" to the room the bar leaves, and shown whole in its tooltip and in text()."""
-
-    def __init__(self, text: str = "") -> None:
-        super().__init__()
-        self.setFlat(True)
-        self._full = ""
-        self._hint = ""
-        self.setText(text)
-
-    def text(self) -> str:
-        return self._full
-
-    def setText(self, text: str) -> None:
-        self._full = text
-        self._elide()
-
-    def setToolTip(self, hint: str) -> None:
-        self._hint = hint
-        self._elide()
-
-    def shown_text(self) -> str:
-        return super().text()
-
-    def _padding(self) -> int:
-        shown = super().text()
-        return super().sizeHint().width() - self.fontMetrics().horizontalAdvance(shown)
-
-    def sizeHint(self) -> QSize:
-        hint = super().sizeHint()
-        # +2: elidedText wants a pixel or two more than horizontalAdvance reports.
-        width = self.fontMetrics().horizontalAdvance(self._full) + self._padding() + 2
-        return QSize(width, hint.height())
-
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        return QSize(10 * self.fontMetrics().averageCharWidth(), hint.height())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def _elide(self) -> None:
-        room = max(0, self.width() - self._padding()) if self.isVisible() else 1 << 20
-        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room)
-        if shown != super().text():
-            super().setText(shown)
-            self.updateGeometry()
-        whole = shown != self._full and self._full
-        super().setToolTip(f"{self._full}\n{self._hint}" if whole else self._hint)
+from compost_desktop.gui.elided import ElidedLabel
 
 
 class MainWindow(QMainWindow):
@@ -144,7 +59,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.navigation.currentRowChanged.connect(self.on_navigation_changed)
 
-        self.database_status = StatusLabel(f"{database_label} — opening…")
+        self.database_status = ElidedLabel(f"{database_label} — opening…")
         self.statusBar().addPermanentWidget(self.database_status)
         self._build_menus()
         self._restore_geometry()

@@ -16,11 +16,10 @@ from typing import Any, cast
 from zoneinfo import available_timezones
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShowEvent
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
-    QBoxLayout,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -37,6 +36,7 @@ from compost_desktop import secrets, settings_store
 from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.generated.ui_settings_page import Ui_SettingsPage
+from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.farm_config import FarmConfigError
 from compost_desktop.settings import DatabaseSettings, MqttSettings, Settings
@@ -260,6 +260,9 @@ class SettingsPage(QWidget):
 
         self._add_farm_wide_fields()
         self._add_security_fields()
+        self.columns = ColumnFitter(
+            self.ui.scrollArea, self.ui.columns, self.ui.leftColumn, self.ui.rightColumn
+        )
         self._connect_signals()
         save_action = QAction("Save settings", self)
         save_action.setShortcut(QKeySequence.StandardKey.Save)
@@ -270,38 +273,8 @@ class SettingsPage(QWidget):
         self.load_form(ctx.settings)
         ctx.settings_changed.connect(self.on_settings_changed)
 
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        """One column when two don't fit: at 150 % on a 1366×768 screen the right column
-        needed 350 px more than there was, and the page scrolled both ways."""
-        super().resizeEvent(event)
-        # Deferred: sizes are right only once the children are laid out and polished.
-        QTimer.singleShot(0, self._fit_columns)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        QTimer.singleShot(0, self._fit_columns)
-
-    def _fit_columns(self) -> None:
-        columns = self.ui.columns
-        margins = columns.contentsMargins()
-        needed = (
-            self.ui.leftColumn.minimumSize().width()
-            + self.ui.rightColumn.minimumSize().width()
-            + columns.spacing()
-            + margins.left()
-            + margins.right()
-        )
-        bar = self.ui.scrollArea.verticalScrollBar()
-        room = self.ui.scrollArea.width() - 2 * self.ui.scrollArea.frameWidth()
-        room -= bar.sizeHint().width() if bar is not None else 0
-        direction = (
-            QBoxLayout.Direction.LeftToRight if room >= needed else QBoxLayout.Direction.TopToBottom
-        )
-        if columns.direction() != direction:
-            columns.setDirection(direction)
-
     def is_single_column(self) -> bool:
-        return self.ui.columns.direction() == QBoxLayout.Direction.TopToBottom
+        return self.columns.is_single_column()
 
     def _add_farm_wide_fields(self) -> None:
         """Status/LWT topics and the clock time zone, and notes saying what is farm-wide."""

@@ -118,3 +118,21 @@ def test_dates_are_shown_in_the_locale_with_the_full_year(guard: InputGuard, qtb
     edit.lineEdit().selectAll()
     qtbot.keyClicks(edit, "24/11/2026 09:00")
     assert edit.dateTime() == QDateTime(2026, 11, 24, 9, 0, 0)
+
+
+@pytest.mark.qt_log_ignore("This plugin does not support")
+def test_a_dialog_taller_than_the_screen_opens_inside_it(qtbot: QtBot, guard: InputGuard) -> None:
+    """The report preview (560×700) and the user guide (720×640) opened past the bottom of a
+    1366×768 screen at 150 % (about 910×512), Close out of reach."""
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QDialog
+
+    screen = QGuiApplication.primaryScreen()
+    assert screen is not None
+    avail = screen.availableGeometry()
+    dialog = QDialog()
+    qtbot.addWidget(dialog)
+    dialog.resize(avail.width() + 300, avail.height() + 300)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert avail.contains(dialog.frameGeometry())

@@ -42,6 +42,7 @@ from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
+from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
 from compost_desktop.presentation.palette import STATUS_COLOURS
 from compost_desktop.services.records import (
@@ -228,6 +229,12 @@ class CycleDetail(QWidget):
         self._cycle_id: int | None = None
         self.ui = Ui_CycleDetail()
         self.ui.setupUi(self)
+        self.columns = ColumnFitter(
+            self.ui.overview_scroll,
+            self.ui.columns_layout,
+            self.ui.left_column,
+            self.ui.right_column,
+        )
         self.indicator = CnIndicator(self.ui.mix_box)
         self.ui.mix_layout.addWidget(self.indicator)
         self.pathogen = PathogenPanel(ctx, self)

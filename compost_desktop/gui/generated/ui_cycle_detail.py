@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (QApplication, QDateTimeEdit, QFormLayout, QFrame,
     QSizePolicy, QSpacerItem, QTabWidget, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget)
 
+from compost_desktop.gui.elided import ElidedLabel
+
 class Ui_CycleDetail(object):
     def setupUi(self, CycleDetail):
         if not CycleDetail.objectName():
@@ -36,7 +38,7 @@ class Ui_CycleDetail(object):
 
         self.header_layout.addWidget(self.back_button)
 
-        self.title_label = QLabel(CycleDetail)
+        self.title_label = ElidedLabel(CycleDetail)
         self.title_label.setObjectName(u"title_label")
         self.title_label.setStyleSheet(u"font-size: 15pt; font-weight: bold;")
 

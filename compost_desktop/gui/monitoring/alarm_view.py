@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.gui.main_window import StatusButton, StatusLabel
+from compost_desktop.gui.elided import ElidedButton, ElidedLabel
 from compost_desktop.gui.monitoring.hub import AlarmItem, MonitoringHub
 from compost_desktop.presentation.formats import clock_text, moment_text
 
@@ -182,10 +182,10 @@ class AlarmNotifier(QObject):
         self._dismissed = False
         self.banner = AlarmBanner()
         window.add_banner(self.banner)
-        self.status_button = StatusButton()
+        self.status_button = ElidedButton()
         self.status_button.setObjectName("alarmStatus")
         self.status_button.hide()
-        self.recording_label = StatusLabel()
+        self.recording_label = ElidedLabel()
         self.recording_label.setObjectName("recordingStatus")
         bar = window.statusBar()
         bar.addPermanentWidget(self.status_button)

@@ -76,8 +76,9 @@ def populate(store: Store, today: date) -> dict[str, int]:
     return made
 
 
-def render(out_dir: Path | str) -> list[Path]:
-    """Write cycles.png, cycle_dialog.png and cycle_detail.png into `out_dir`."""
+def render(out_dir: Path | str, window: tuple[int, int] = (1310, 830)) -> list[Path]:
+    """Write cycles.png, cycle_dialog.png and cycle_detail.png into `out_dir`, the page at
+    the size it has in a main window of `window` (less the navigation, menu and status bar)."""
     from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
     from compost_desktop.gui.cycles.page import CyclesPage
 
@@ -97,8 +98,9 @@ def render(out_dir: Path | str) -> list[Path]:
         ctx = AppContext(Settings(), ImmediateRunner(bus), bus)
         ctx.set_store(store, "SQLite screens.db")
 
+        width, height = min(1180, window[0] - 130), window[1] - 70
         page = CyclesPage(ctx)
-        page.resize(1180, 560)
+        page.resize(width, min(560, height))
         page.show()
         app.processEvents()
         written.append(_save(page, out / "cycles.png"))
@@ -121,7 +123,7 @@ def render(out_dir: Path | str) -> list[Path]:
         dialog.done(0)  # close() would ask before discarding the filled-in form
 
         page.open_cycle(made["running"])
-        page.resize(1180, 760)
+        page.resize(width, min(760, height))
         app.processEvents()
         written.append(_save(page, out / "cycle_detail.png"))
         page.close()

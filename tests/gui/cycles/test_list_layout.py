@@ -105,12 +105,12 @@ def test_the_window_fits_a_1366x768_screen_at_150_percent(
 def test_the_sync_button_gives_way_and_keeps_its_text_in_the_tooltip(
     qtbot: QtBot, big_font: object
 ) -> None:
-    from compost_desktop.gui.main_window import StatusButton
+    from compost_desktop.gui.elided import ElidedButton
 
     window = MainWindow("Database", "/tmp/log")
     qtbot.addWidget(window)
     text = "Sync: receiving 412,000 of 1,000,000 readings from the farm's server…"
-    button = StatusButton(text)
+    button = ElidedButton(text)
     button.setToolTip("Click to sync now (F5)")
     window.statusBar().addWidget(button)
     window.on_database_state("PostgreSQL compost@farm-server — ready", True)
@@ -122,3 +122,25 @@ def test_the_sync_button_gives_way_and_keeps_its_text_in_the_tooltip(
     assert button.geometry().right() <= window.width()
     assert button.text() == text
     assert button.toolTip() == f"{text}\nClick to sync now (F5)"
+
+
+def test_the_cycle_overview_fits_a_narrow_page(
+    qtbot: QtBot, ctx: AppContext, store: Store, big_font: object
+) -> None:
+    """At 150 % on 1366×768 the overview hid its inputs table off to the right, and a long
+    cycle name was cut off in the title with no way to read it."""
+    name = "Bay 4 – Woody overs and garden waste, autumn trial"
+    cycle = store.save_cycle(CycleDraft(name, date(2026, 10, 21)))
+    page = CyclesPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(760, 480)
+    page.show()
+    qtbot.waitExposed(page)
+    page.open_cycle(cycle.id)
+    detail = page.detail
+    qtbot.waitUntil(detail.columns.is_single_column)
+    sideways = detail.ui.overview_scroll.horizontalScrollBar()
+    qtbot.waitUntil(lambda: sideways.maximum() == 0)
+    title = detail.ui.title_label
+    assert title.text() == name == title.toolTip()
+    assert title.geometry().right() < detail.ui.report_button.geometry().left()
