@@ -14,9 +14,11 @@ class ElidedLabel(QLabel):
 
     def __init__(self, text: str | QWidget = "", parent: QWidget | None = None) -> None:
         if isinstance(text, QWidget):  # as Designer's generated code builds it: (parent)
-            text, parent = "", text
-        super().__init__(parent)
-        self.setText(text)
+            super().__init__(text)
+            self.setText("")
+        else:
+            super().__init__(parent)
+            self.setText(text)
 
     def setText(self, text: str) -> None:
         super().setText(text)
