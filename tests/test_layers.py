@@ -30,7 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "services": {"db", "domain", "monitoring", "settings", "paths"},
     "records": {"db", "domain", "services", "paths"},
     "sync": {"db", "domain", "services", "paths"},
-    "presentation": {"domain", "settings"},
+    "presentation": {"domain", "settings"},  # and SQLAlchemy's error types
     "settings_store": {"settings", "secrets"},
     "reports": {"domain", "presentation", "records", "services", "settings"},
     "mixcli": {"domain", "services", "db"},

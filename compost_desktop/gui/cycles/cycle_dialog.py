@@ -23,15 +23,15 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.exc import OperationalError
 
 from compost_desktop.domain.units import VolumeUnit, litres_to, to_litres
-from compost_desktop.domain.validation import ValidationError, capacity_warning, usual_delivery_kg
+from compost_desktop.domain.validation import capacity_warning, usual_delivery_kg
 from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm, InputRowEditor
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.generated.ui_cycle_dialog import Ui_CycleDialog
+from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import date_format
 from compost_desktop.services.records import CycleDraft, CycleRecord, InputDraft, MaterialRecord
 from compost_desktop.services.store import Store
@@ -44,18 +44,6 @@ class SaveOutcome:
     cycle_id: int | None
     saved_rows: int
     error: BaseException | None
-
-
-def explain(exc: BaseException) -> str:
-    """A failure in words a farm office user can act on."""
-    if isinstance(exc, ValidationError):
-        return str(exc)
-    if isinstance(exc, OperationalError):
-        return (
-            "The database could not be reached, so nothing more was saved. Your entries are "
-            "still here: check the connection (status bar) and press Save again."
-        )
-    return f"Not saved: {exc}. Your entries are still here; fix the problem and press Save again."
 
 
 def to_qdate(value: date) -> QDate:
@@ -294,7 +282,9 @@ class CycleDialog(QDialog):
 
     @Slot(object)
     def on_library_failed(self, exc: BaseException) -> None:
-        self.ui.error_label.setText(f"The materials library could not be loaded: {explain(exc)}")
+        self.ui.error_label.setText(
+            f"The materials library could not be loaded. {explain_load(exc)}"
+        )
 
     # --- live validation -----------------------------------------------------------
 
@@ -430,7 +420,7 @@ class CycleDialog(QDialog):
                 for widget in editor.widgets():
                     widget.setEnabled(False)
             if outcome.error is not None:
-                self._show_error(explain(outcome.error))
+                self._show_error(explain_save(outcome.error))
                 self._update_save_state()
                 return
             assert outcome.cycle_id is not None
@@ -439,7 +429,7 @@ class CycleDialog(QDialog):
 
         def failed(exc: BaseException) -> None:
             self._saving = False
-            self._show_error(explain(exc))
+            self._show_error(explain_save(exc))
             self._update_save_state()
 
         self.ctx.runner.submit(work, done, failed, changes=frozenset({CYCLES}))

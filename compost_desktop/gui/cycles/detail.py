@@ -36,13 +36,14 @@ from compost_desktop.domain.units import kg_to, litres_to
 from compost_desktop.domain.validation import usual_delivery_kg
 from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.cn_indicator import CnIndicator
-from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
+from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm
 from compost_desktop.gui.cycles.manual_readings_view import ManualReadingsView
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
 from compost_desktop.gui.screen import ColumnFitter
+from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
 from compost_desktop.presentation.palette import STATUS_COLOURS
 from compost_desktop.services.records import (
@@ -325,17 +326,23 @@ class CycleDetail(QWidget):
         on_done: Callable[[Any], None] | None = None,
         changes: frozenset[str] = frozenset({CYCLES}),
     ) -> None:
-        """Run store work on the database thread; failures land in the error line."""
+        """Run store work on the database thread; failures land in the error line, worded
+        for a load when the work changes nothing."""
+        failed = self.on_failed if changes else self.on_load_failed
         store = self.ctx.store
         if store is None:
-            self.on_failed(RuntimeError("the database is not open yet"))
+            failed(RuntimeError("the database is not open yet"))
             return
         self.ui.error_label.setText("")
-        self.ctx.runner.submit(lambda: work(store), on_done, self.on_failed, changes=changes)
+        self.ctx.runner.submit(lambda: work(store), on_done, failed, changes=changes)
 
     @Slot(object)
     def on_failed(self, exc: BaseException) -> None:
-        self.ui.error_label.setText(explain(exc))
+        self.ui.error_label.setText(explain_save(exc))
+
+    @Slot(object)
+    def on_load_failed(self, exc: BaseException) -> None:
+        self.ui.error_label.setText(f"The cycle could not be loaded. {explain_load(exc)}")
 
     @Slot(object)
     def on_changed(self, _result: object) -> None:
@@ -700,7 +707,7 @@ class CycleDetail(QWidget):
             self.ctx.runner.submit(
                 lambda: work(store),
                 done,
-                lambda exc: dialog.error_label.setText(explain(exc)),
+                lambda exc: dialog.error_label.setText(explain_save(exc)),
                 changes=frozenset({CYCLES}),
             )
 

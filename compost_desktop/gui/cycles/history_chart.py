@@ -45,9 +45,9 @@ from sqlalchemy.engine import Engine
 from compost_desktop.domain.phases import Phase, PhaseSpan
 from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
-from compost_desktop.gui.cycles.cycle_dialog import explain
 from compost_desktop.gui.monitoring.plots import TITLES
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
+from compost_desktop.presentation.failures import explain_load
 from compost_desktop.presentation.formats import moment_text
 from compost_desktop.presentation.palette import COLORS
 from compost_desktop.services import chart_data
@@ -574,7 +574,7 @@ class HistoryChart(QWidget):
         self.overview = None
         self._set_buttons_enabled(False)
         self.status_label.setText("")
-        self._show_message(f"Could not load the history: {explain(exc)}")
+        self._show_message(f"Could not load the history. {explain_load(exc)}")
 
     def on_window_loaded(self, token: int, snapshot: Snapshot) -> None:
         if token != self._window_token or snapshot.cycle_id != self.cycle_id:
@@ -596,7 +596,7 @@ class HistoryChart(QWidget):
 
     def on_window_failed(self, token: int, exc: BaseException) -> None:
         if token == self._window_token:
-            self.status_label.setText(f"Could not read the zoomed range: {explain(exc)}")
+            self.status_label.setText(f"Could not read the zoomed range. {explain_load(exc)}")
 
     # --- slots ---------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.units import TemperatureUnit, celsius_to, to_celsius
 from compost_desktop.domain.validation import ValidationError, reading_warnings
 from compost_desktop.gui.context import READINGS, AppContext
-from compost_desktop.gui.cycles.cycle_dialog import explain
+from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import clock_text
 from compost_desktop.services.manual_readings import (
     MAX_MOISTURE_PCT,
@@ -195,7 +195,7 @@ class ManualReadingDialog(QDialog):
 
     @Slot(object)
     def on_load_failed(self, exc: BaseException) -> None:
-        self._block(f"The cycle could not be loaded. {explain(exc)}")
+        self._block(f"The cycle could not be loaded. {explain_load(exc)}")
 
     def _block(self, text: str) -> None:
         self._blocked = text
@@ -345,7 +345,7 @@ class ManualReadingDialog(QDialog):
     def on_save_failed(self, exc: BaseException) -> None:
         self._saving = False
         self._refresh()
-        self._show(explain(exc), _RED)  # the entries stay, to fix and save again
+        self._show(explain_save(exc), _RED)  # the entries stay, to fix and save again
 
 
 def _this_minute() -> QDateTime:

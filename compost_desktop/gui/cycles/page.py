@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.gui.context import CYCLES, MATERIALS, SETTINGS, AppContext
-from compost_desktop.gui.cycles.cycle_dialog import CycleDialog, explain
+from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.detail import CycleDetail
 from compost_desktop.gui.cycles.models import (
     BarDelegate,
@@ -35,6 +35,7 @@ from compost_desktop.gui.cycles.models import (
     StatusBadgeDelegate,
     cycle_rows,
 )
+from compost_desktop.presentation.failures import explain_load
 from compost_desktop.presentation.palette import MAX_CYCLES
 
 FIRST_STEPS = (
@@ -304,7 +305,7 @@ class CyclesPage(QWidget):
     @Slot(object)
     def on_load_failed(self, exc: BaseException) -> None:
         self._loading = False
-        self.error_label.setText(f"Cycles could not be loaded: {explain(exc)}")
+        self.error_label.setText(f"Cycles could not be loaded. {explain_load(exc)}")
 
     @Slot(frozenset)
     def on_data_changed(self, kinds: frozenset[str]) -> None:
