@@ -186,7 +186,9 @@ class InputDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Input")
-        self.resize(640, 180)
+        # Wide enough for the material: at 640 px the fixed columns left it about 40 px, so
+        # the chosen material could not be read (a small screen still gets it fitted).
+        self.resize(900, 200)
         self.form = InputForm(self)
         self.form.set_units(ctx.settings.units.mass, ctx.settings.units.volume)
         self.form.set_library(library)

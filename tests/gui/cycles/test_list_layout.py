@@ -144,3 +144,18 @@ def test_the_cycle_overview_fits_a_narrow_page(
     title = detail.ui.title_label
     assert title.text() == name == title.toolTip()
     assert title.geometry().right() < detail.ui.report_button.geometry().left()
+
+
+def test_the_input_dialog_shows_the_material_it_is_for(
+    qtbot: QtBot, ctx: AppContext, store: Store
+) -> None:
+    """The Input dialog's fixed columns left the material field about 40 px: "K…"."""
+    from compost_desktop.gui.cycles.detail import InputDialog
+
+    dialog = InputDialog(ctx, store.materials())
+    qtbot.addWidget(dialog)
+    dialog.row.material.setCurrentText("Horse manure with straw bedding")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    combo = dialog.row.material
+    assert combo.width() >= combo.fontMetrics().horizontalAdvance("Horse manure with straw")
