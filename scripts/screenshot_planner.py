@@ -15,17 +15,24 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
 _SCRATCH = Path(tempfile.mkdtemp(prefix="compost-planner-"))
+SCREEN = (1366, 768)
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    # Offscreen's own screen is 800×600: render on the 1366×768 one the dialog must fit.
+    _config = _SCRATCH / "screen.json"
+    _config.write_text(
+        f'{{"screens": [{{"name": "S", "x": 0, "y": 0, "width": {SCREEN[0]},'
+        f' "height": {SCREEN[1]}, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}}]}}',
+        encoding="utf-8",
+    )
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={_config}"
 os.environ["COMPOST_DATA_DIR"] = str(_SCRATCH / "data")
 os.environ.pop("COMPOST_DATABASE_URL", None)
 sys.path.insert(0, str(ROOT))
 
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-
-SCREEN = (1366, 768)
 
 
 def main(argv: list[str]) -> int:

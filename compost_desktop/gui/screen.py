@@ -50,7 +50,11 @@ class ColumnFitter(QObject):
     """
 
     def __init__(
-        self, area: QScrollArea, columns: QBoxLayout, left: QLayout, right: QLayout
+        self,
+        area: QScrollArea,
+        columns: QBoxLayout,
+        left: QLayout | QWidget,
+        right: QLayout | QWidget,
     ) -> None:
         super().__init__(area)
         self.area = area
@@ -68,8 +72,8 @@ class ColumnFitter(QObject):
     def fit(self) -> None:
         margins = self.columns.contentsMargins()
         needed = (
-            self.left.minimumSize().width()
-            + self.right.minimumSize().width()
+            _minimum_width(self.left)
+            + _minimum_width(self.right)
             + self.columns.spacing()
             + margins.left()
             + margins.right()
@@ -85,3 +89,9 @@ class ColumnFitter(QObject):
 
     def is_single_column(self) -> bool:
         return self.columns.direction() == QBoxLayout.Direction.TopToBottom
+
+
+def _minimum_width(item: QLayout | QWidget) -> int:
+    if isinstance(item, QLayout):
+        return item.minimumSize().width()
+    return max(item.minimumSizeHint().width(), item.minimumWidth())

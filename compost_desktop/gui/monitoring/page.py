@@ -10,7 +10,7 @@ import html
 from typing import Final
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +46,7 @@ QUANTITY_NAMES: Final = {
 }
 GAUGE_REFRESH_MS: Final = 250
 STATUS_REFRESH_MS: Final = 1000
+NARROW_PX: Final = 1000  # below this page width, gauges and history become tabs
 DEMO_STYLE: Final = "background:#fff4c2; color:#5c4a00; padding:6px; border-radius:4px;"
 ERROR_STYLE: Final = "background:#fde2e2; color:#7a1010; padding:6px; border-radius:4px;"
 
@@ -198,8 +201,19 @@ class MonitoringPage(QWidget):
         bottom.addWidget(self.alarms)
         bottom.setStretchFactor(0, 1)
         bottom.setStretchFactor(1, 2)
+        # On a narrow page (a 1366×768 screen at 150 %) the gauges and the history share the
+        # width badly: the gauges scrolled sideways beside a plot too thin to read. There
+        # they become two tabs, each with the whole width.
+        self.top_split = top
+        self.top_tabs = QTabWidget()
+        self.top_tabs.setDocumentMode(True)
+        self.top_stack = QStackedWidget()
+        self.top_stack.addWidget(top)
+        self.top_stack.addWidget(self.top_tabs)
+        self._gauge_scroll = gauge_scroll
+        self._wide_sizes = [640, 480]
         body = QSplitter(Qt.Orientation.Vertical)
-        body.addWidget(top)
+        body.addWidget(self.top_stack)
         body.addWidget(bottom)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 1)
@@ -231,6 +245,30 @@ class MonitoringPage(QWidget):
         """Start monitoring now (the app calls this so recording runs all day)."""
         self.hub.start()
         self.on_source_changed(self.hub.source)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._arrange(tabbed=event.size().width() < NARROW_PX)
+
+    def is_tabbed(self) -> bool:
+        return self.top_stack.currentWidget() is self.top_tabs
+
+    def _arrange(self, tabbed: bool) -> None:
+        """Gauges and history side by side in the splitter, or as two tabs."""
+        if tabbed == self.is_tabbed():
+            return
+        if tabbed:
+            self._wide_sizes = self.top_split.sizes()
+            self.top_tabs.addTab(self._gauge_scroll, "Gauges")
+            self.top_tabs.addTab(self.plots, "History")
+            self.top_stack.setCurrentWidget(self.top_tabs)
+        else:
+            self.top_split.insertWidget(0, self._gauge_scroll)
+            self.top_split.insertWidget(1, self.plots)
+            for widget in (self._gauge_scroll, self.plots):
+                widget.show()  # the tab not on top was hidden by the tab widget
+            self.top_split.setSizes(self._wide_sizes)
+            self.top_stack.setCurrentWidget(self.top_split)
 
     def showEvent(self, event: QShowEvent) -> None:
         """Start on first show, so building the window alone opens no connection."""

@@ -57,7 +57,7 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.cn_indicator import CnScale
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.models import number
-from compost_desktop.gui.screen import fit_on_screen
+from compost_desktop.gui.screen import ColumnFitter, fit_on_screen
 from compost_desktop.presentation.palette import CLOSENESS_COLOURS
 from compost_desktop.presentation.words import MOISTURE_TEXT
 from compost_desktop.services.records import MaterialRecord
@@ -232,9 +232,13 @@ class PlannerDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         # Narrow enough that the whole row fits a 1366×768 screen at 150 % scaling.
-        for col, width in ((1, 128), (2, 84), (3, 92), (4, 78), (5, 26)):
+        fixed = ((1, 128), (2, 84), (3, 92), (4, 78), (5, 26))
+        for col, width in fixed:
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(col, width)
+        # Room to read the material ("Food wa" at 150 %): where that leaves too little for
+        # the targets beside it, the dialog puts them below instead (ColumnFitter).
+        self.table.setMinimumWidth(sum(w for _c, w in fixed) + 150 + 2 * self.table.frameWidth())
         self.add_button = QPushButton("Add feedstock", feed_box)
         self.farm_units = QLineEdit(format_farm_units(self._farm_units), feed_box)
         self.farm_units.setToolTip(
@@ -330,6 +334,7 @@ class PlannerDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.buttons)
+        self.columns = ColumnFitter(scroll, top, feed_box, side_panel)
 
         self.add_button.clicked.connect(self.on_add_clicked)
         self.farm_units.textChanged.connect(self.on_farm_units_changed)

@@ -227,3 +227,21 @@ def test_building_the_page_opens_no_connection(qtbot: QtBot) -> None:
     qtbot.wait(60)
     assert not page.hub.started and page.hub.source == "none"
     assert page.banner.isHidden()
+
+
+def test_a_narrow_page_shows_gauges_and_history_as_tabs(
+    qtbot: QtBot, page: MonitoringPage, client: FakeClient
+) -> None:
+    """At 150 % on 1366×768 the gauges scrolled sideways beside a plot too thin to read."""
+    client.push(*(reading(55.0, quantity=q) for q in ("temperature", "moisture", "o2")))
+    qtbot.waitUntil(lambda: len(page.gauge_grid.gauges) == 3, timeout=2000)
+    assert not page.is_tabbed()
+    page.resize(760, 480)
+    qtbot.waitUntil(page.is_tabbed)
+    sideways = page._gauge_scroll.horizontalScrollBar()
+    qtbot.waitUntil(lambda: sideways.maximum() == 0)
+    page.top_tabs.setCurrentIndex(1)
+    assert page.plots.isVisible()
+    page.resize(1300, 800)
+    qtbot.waitUntil(lambda: not page.is_tabbed())
+    assert page.plots.isVisible() and page.gauge_grid.isVisible()

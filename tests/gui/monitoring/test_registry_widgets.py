@@ -184,6 +184,7 @@ def test_plots_reload_the_window_from_the_database_at_start(
     hub = MonitoringHub(sqlite_ctx, client=client, demo_enabled=False, clock=clock, record=False)
     page = MonitoringPage(sqlite_ctx, hub=hub)
     qtbot.addWidget(page)
+    page.resize(1200, 800)  # wide: the history beside the gauges, not on a hidden tab
     page.show()
 
     qtbot.waitUntil(lambda: ("node-1", "temperature") in page.plots.backfill, timeout=5000)
