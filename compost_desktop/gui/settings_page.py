@@ -16,7 +16,7 @@ from typing import Any, cast
 from zoneinfo import available_timezones
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -170,30 +170,6 @@ def _first_line(text: str) -> str:
     return lines[0] if lines else "no details"
 
 
-class _Relay(QObject):
-    """Carries a worker's result to the GUI thread (a QObject living there, queued signal)."""
-
-    finished = Signal(object, object)  # result, exception
-
-
-class BackgroundCall(QRunnable):
-    """Runs one function on the global thread pool; the callback runs on the GUI thread."""
-
-    def __init__(self, fn: Callable[[], Any], on_finished: Callable[[Any, Any], None]) -> None:
-        super().__init__()
-        self.fn = fn
-        self.relay = _Relay()
-        self.relay.finished.connect(on_finished, Qt.ConnectionType.QueuedConnection)
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:
-            self.relay.finished.emit(None, exc)
-        else:
-            self.relay.finished.emit(result, None)
-
-
 # --- the page ----------------------------------------------------------------------------
 
 _MASS = [("kilograms (kg)", MassUnit.KG), ("pounds (lb)", MassUnit.LB)]
@@ -239,7 +215,6 @@ class SettingsPage(QWidget):
         self._loading = False
         self._saving = False
         self._test_serial = 0
-        self._jobs: set[BackgroundCall] = set()
         self._temp_unit = TemperatureUnit.CELSIUS
 
         for combo, items in (
@@ -856,15 +831,14 @@ class SettingsPage(QWidget):
     # --- helpers -------------------------------------------------------------------------------
 
     def _start(self, fn: Callable[[], Any], on_finished: Callable[[Any, Any], None]) -> None:
-        job = BackgroundCall(fn, lambda result, exc: self._finish(job, on_finished, result, exc))
-        job.setAutoDelete(False)  # kept alive by self._jobs until its answer arrived
-        self._jobs.add(job)
-        QThreadPool.globalInstance().start(job)
+        """Keyring, time zone files and test connections wait on the world: the io runner."""
+        self.ctx.io.submit(
+            fn,
+            lambda result: self._finish(on_finished, result, None),
+            lambda exc: self._finish(on_finished, None, exc),
+        )
 
-    def _finish(
-        self, job: BackgroundCall, on_finished: Callable[[Any, Any], None], result: Any, exc: Any
-    ) -> None:
-        self._jobs.discard(job)
+    def _finish(self, on_finished: Callable[[Any, Any], None], result: Any, exc: Any) -> None:
         if not shiboken6.isValid(self.ui.statusLabel):
             return  # the page was closed while the work ran: nobody is left to tell
         on_finished(result, exc)

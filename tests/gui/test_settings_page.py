@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from compost_desktop.db.engine import resolve_url
 from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.settings_page import SettingsPage, _explain_failure
-from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
+from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner, IoRunner
 from compost_desktop.settings import Settings
 
 WAIT_MS = 15_000
@@ -35,9 +36,13 @@ def keyring_dict(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def ctx() -> AppContext:
+def ctx() -> Iterator[AppContext]:
+    """The store inline, but network and keyring on the app's real io threads: what the
+    page promises is that waiting on those never blocks the window."""
     bus = ChangeBus()
-    return AppContext(Settings(), ImmediateRunner(bus), bus)
+    io = IoRunner(bus)
+    yield AppContext(Settings(), ImmediateRunner(bus), bus, io=io)
+    io.shutdown()
 
 
 @pytest.fixture
