@@ -29,7 +29,6 @@ class SyncService(QObject):
     state_changed = Signal(str, str)  # text for the status bar, level: ok/busy/offline/conflict
     progressed = Signal(str, int, int)
     synced = Signal(object)  # SyncReport
-    _finished = Signal(object, object, int)
 
     def __init__(self, ctx: AppContext, local: Engine, server_url: str) -> None:
         super().__init__()
@@ -50,7 +49,6 @@ class SyncService(QObject):
         self._soon.setSingleShot(True)
         self._soon.setInterval(AFTER_CHANGE_MS)
         self._soon.timeout.connect(self.sync_now)
-        self._finished.connect(self.on_round_finished)
         ctx.bus.changed.connect(self.on_data_changed)
 
     def start(self) -> None:
@@ -79,21 +77,23 @@ class SyncService(QObject):
         self.running = True
         self.cancel.clear()
         self.state_changed.emit("Syncing…", "busy")
-        threading.Thread(target=self._round, name="sync", daemon=True).start()
+        # On the app's io threads: a round waits on the server. Quit cancels it (stop) and
+        # then waits for it to notice, between two batches, so no batch is cut in half.
+        self.ctx.io.submit(self._round, self._on_round_done)
 
     @Slot(frozenset)
     def on_data_changed(self, changes: frozenset[str]) -> None:
         if changes & {CYCLES, MATERIALS} and not self.paused:
             self._soon.start()
 
-    def _round(self) -> None:
+    def _round(self) -> tuple[SyncReport | None, BaseException | None, int]:
         try:
             engine = self._engine()
             report = engine.sync(
                 progress=lambda stage, done, total: self.progressed.emit(stage, done, total),
                 cancel=self.cancel,
             )
-            self._finished.emit(report, None, report.waiting)
+            return report, None, report.waiting
         except Exception as exc:  # reported in the status bar; the next round retries
             from compost_desktop.sync.engine import waiting_changes
 
@@ -101,7 +101,10 @@ class SyncService(QObject):
                 waiting = waiting_changes(self.local)
             except Exception:
                 waiting = -1
-            self._finished.emit(None, exc, waiting)
+            return None, exc, waiting
+
+    def _on_round_done(self, outcome: tuple[SyncReport | None, BaseException | None, int]) -> None:
+        self.on_round_finished(*outcome)
 
     def _engine(self) -> SyncEngine:
         if self.engine is None:

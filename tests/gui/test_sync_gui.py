@@ -17,7 +17,7 @@ from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.gui.conflicts import ConflictDialog
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.sync_service import SyncService
-from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
+from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner, IoRunner
 from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
 from compost_desktop.settings import Settings
@@ -37,11 +37,14 @@ def local(tmp_path: Path) -> Iterator[sa.Engine]:
 
 
 @pytest.fixture
-def ctx(local: sa.Engine) -> AppContext:
+def ctx(local: sa.Engine) -> Iterator[AppContext]:
+    """The store inline; sync rounds on a real io thread, as in the app."""
     bus = ChangeBus()
-    context = AppContext(Settings(), ImmediateRunner(bus), bus)
+    io = IoRunner(bus)
+    context = AppContext(Settings(), ImmediateRunner(bus), bus, io=io)
     context.set_store(Store(local), "test")
-    return context
+    yield context
+    io.shutdown()
 
 
 @pytest.mark.log_allowed("^Sync failed: Cannot reach")
