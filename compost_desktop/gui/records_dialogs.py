@@ -1,6 +1,6 @@
 """File menu work on records: export to CSV or Excel, back up and restore the database.
 
-Threads. Exports and backups run on a thread of their own (`BackgroundJob`), not on the
+Threads. Exports and backups run on the app's io runner (`BackgroundJob`), not on the
 database runner: a year of readings takes minutes, and every screen's loads and saves queue
 on that single runner. They read through their own connection (a WAL snapshot on SQLite,
 MVCC on PostgreSQL), so the screens and the recorder keep writing meanwhile. A restore is
@@ -57,6 +57,7 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
+from compost_desktop.gui.tasks import Runner
 from compost_desktop.presentation.formats import moment_text
 
 if TYPE_CHECKING:
@@ -357,32 +358,25 @@ class ExportDialog(QDialog):
 
 
 class BackgroundJob(QObject):
-    """Runs one long task on its own thread; progress and the outcome come back as signals."""
+    """One long task on the io runner, with a cancel flag; progress and the outcome come
+    back as signals. At quit the runner waits for it, after `cancel` asked it to stop."""
 
     progressed = Signal(int, int)
     succeeded = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, work: Work, name: str, parent: QObject | None = None) -> None:
+    def __init__(self, work: Work, runner: Runner, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.work = work
+        self.runner = runner
         self.cancel = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def start(self) -> None:
-        self._thread.start()
-
-    def wait(self, timeout: float) -> None:
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        try:
-            result = self.work(self.progressed.emit, self.cancel)
-        except BaseException as exc:
-            self.failed.emit(exc)
-        else:
-            self.succeeded.emit(result)
+        self.runner.submit(
+            lambda: self.work(self.progressed.emit, self.cancel),
+            self.succeeded.emit,
+            self.failed.emit,
+        )
 
 
 def restore_confirmation(
@@ -505,10 +499,10 @@ class RecordsController(QObject):
 
     @Slot()
     def on_about_to_quit(self) -> None:
-        """A running export or backup stops and cleans up rather than leave a part file."""
+        """A running export or backup stops and cleans up rather than leave a part file
+        (the io runner's shutdown then waits for it)."""
         if self.job is not None:
             self.job.cancel.set()
-            self.job.wait(10.0)
 
     # -- export --
 
@@ -745,7 +739,7 @@ class RecordsController(QObject):
         on_failed: Callable[[BaseException], None],
         unit: str | None,
     ) -> None:
-        job = BackgroundJob(work, "records-job", self)
+        job = BackgroundJob(work, self.ctx.io, self)
         self.job = job
         progress = self._show_progress(title, unit, cancellable=unit is not None)
         job.progressed.connect(lambda done, total: _show(progress, done, total, unit))

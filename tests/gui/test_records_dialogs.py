@@ -30,7 +30,7 @@ from compost_desktop.gui.records_dialogs import (
     RecordsController,
     default_export_name,
 )
-from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
+from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner, IoRunner
 from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.monitoring.recording import ReadingWriter
 from compost_desktop.records import export as export_module
@@ -67,9 +67,11 @@ def store(tmp_path: Path, migrated_template: Path) -> Iterator[Store]:
 def ctx(store: Store) -> Iterator[AppContext]:
     bus = ChangeBus()
     runner = DatabaseRunner(bus)  # the real database thread: restore disposes the pool there
-    context = AppContext(Settings(), runner, bus)
+    io = IoRunner(bus)  # exports and backups, as in the app
+    context = AppContext(Settings(), runner, bus, io=io)
     context.set_store(store, "This PC (SQLite)")
     yield context
+    io.shutdown()
     runner.shutdown()
 
 
