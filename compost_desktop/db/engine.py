@@ -79,12 +79,25 @@ def describe(url: URL) -> str:
     return f"PostgreSQL {url.database} on {url.host or 'localhost'}:{url.port or 5432}"
 
 
-def make_engine(url: URL | str, **kwargs: Any) -> Engine:
+def make_engine(
+    url: URL | str, *, read_only: bool = False, foreign_keys: bool = True, **kwargs: Any
+) -> Engine:
+    """The one engine factory: every connection the app, the commands and the recorder make.
+
+    `read_only` (SQLite): transactions begin deferred and the connection refuses writes, so
+    a long read (an export of a million readings) is a WAL snapshot that never takes the
+    write lock the screens, the recorder and sync wait on. `foreign_keys=False` (SQLite) is
+    for copying a database table by table, parents first (backup and restore).
+    """
     url = resolve_url(url) if isinstance(url, str) else url
     if url.get_backend_name() == "sqlite":
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+
+        def on_connect(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_on_connect(dbapi_connection, foreign_keys=foreign_keys, read_only=read_only)
+
+        event.listen(engine, "connect", on_connect)
+        event.listen(engine, "begin", _sqlite_begin_deferred if read_only else _sqlite_on_begin)
         return engine
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", 5)
@@ -105,13 +118,16 @@ def make_engine(url: URL | str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, *, foreign_keys: bool, read_only: bool) -> None:
     # We issue BEGIN ourselves (below): pysqlite's own handling breaks SAVEPOINT and DDL.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-    cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode across app crashes
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+    if read_only:
+        cursor.execute("PRAGMA query_only=ON")
+    else:
+        cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode across app crashes
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.close()
 
@@ -120,6 +136,10 @@ def _sqlite_on_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front: several threads (screens, recorder, sync)
     # then wait their turn instead of failing when a read turns into a write.
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_begin_deferred(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")  # a read-only snapshot: no write lock, ever
 
 
 def _postgres_on_connect(dbapi_connection: Any, _record: Any) -> None:

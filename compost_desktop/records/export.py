@@ -28,9 +28,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, create_engine, event, func, select
+from sqlalchemy import ColumnElement, Engine, case, func, select
 from sqlalchemy.engine import Connection
 
+from compost_desktop.db.engine import make_engine
 from compost_desktop.db.models import Cycle, Input, Material, SensorReading
 from compost_desktop.records.files import replaced_when_done
 
@@ -244,17 +245,7 @@ def _reading(engine: Engine) -> Iterator[Connection]:
         with engine.connect() as conn:
             yield conn
         return
-    reader = create_engine(engine.url)
-
-    @event.listens_for(reader, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        dbapi_connection.execute("PRAGMA busy_timeout=15000")
-
-    @event.listens_for(reader, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
-
+    reader = make_engine(engine.url, read_only=True)
     try:
         with reader.connect() as conn:
             yield conn
