@@ -11,7 +11,7 @@ waits on I/O. Tests swap in `ImmediateRunner` so nothing waits (Picard's fake th
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -21,6 +21,27 @@ log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
 Failed = Callable[[BaseException], None]
+# What a task changed: known up front, or read off its result (a new cycle's id).
+ChangesOf = frozenset[str] | Callable[[Any], frozenset[str]]
+
+
+class Changes(frozenset[str]):
+    """What an operation changed: kinds (`CYCLES`, `MATERIALS`, …) and, where the operation
+    knows them, the cycles it touched, so a list can refresh those rows instead of
+    reloading ten thousand (Anki's OpChanges). Screens that only ask "did cycles change?"
+    use it as the plain set of kinds it is."""
+
+    cycle_ids: frozenset[int] | None
+
+    def __new__(cls, kinds: Iterable[str], cycle_ids: Iterable[int] | None = None) -> Changes:
+        made = super().__new__(cls, kinds)
+        made.cycle_ids = None if cycle_ids is None else frozenset(cycle_ids)
+        return made
+
+
+def cycle_ids_of(changes: frozenset[str]) -> frozenset[int] | None:
+    """The cycles a change names, or None when it may be any of them."""
+    return changes.cycle_ids if isinstance(changes, Changes) else None
 
 
 class Runner(Protocol):
@@ -29,7 +50,7 @@ class Runner(Protocol):
         fn: Callable[[], Any],
         on_done: Done | None = None,
         on_error: Failed | None = None,
-        changes: frozenset[str] = frozenset(),
+        changes: ChangesOf = frozenset(),
     ) -> None: ...
 
     def shutdown(self) -> None: ...
@@ -60,7 +81,7 @@ class ThreadRunner(QObject):
         fn: Callable[[], Any],
         on_done: Done | None = None,
         on_error: Failed | None = None,
-        changes: frozenset[str] = frozenset(),
+        changes: ChangesOf = frozenset(),
     ) -> None:
         def work() -> None:
             try:
@@ -79,7 +100,7 @@ class ThreadRunner(QObject):
 
     @Slot(object, object, object, object)
     def _on_finished(
-        self, callback: Any, result: Any, error: BaseException | None, changes: frozenset[str]
+        self, callback: Any, result: Any, error: BaseException | None, changes: ChangesOf
     ) -> None:
         _deliver(self.bus, callback, result, error, changes)
 
@@ -119,7 +140,7 @@ class ImmediateRunner:
         fn: Callable[[], Any],
         on_done: Done | None = None,
         on_error: Failed | None = None,
-        changes: frozenset[str] = frozenset(),
+        changes: ChangesOf = frozenset(),
     ) -> None:
         try:
             result = fn()
@@ -137,7 +158,7 @@ def _deliver(
     callback: Any,
     result: Any,
     error: BaseException | None,
-    changes: frozenset[str],
+    changes: ChangesOf,
 ) -> None:
     if error is not None:
         if callback is None:
@@ -147,5 +168,7 @@ def _deliver(
         return
     if callback is not None:
         callback(result)
+    if callable(changes):
+        changes = changes(result)
     if changes:
         bus.changed.emit(changes)

@@ -6,7 +6,7 @@ worker threads never share a session and Qt models never hold ORM objects.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
@@ -221,8 +221,14 @@ class Store:
         """All cycles with their inputs, for lists that show a C:N per row."""
         return self._load_cycles()
 
-    def _load_cycles(self, cycle_id: int | None = None) -> list[CycleRecord]:
-        """Cycles (all, or one) with their inputs, and turnings when it is one.
+    def cycles_by_id(self, cycle_ids: Collection[int]) -> list[CycleRecord]:
+        """Some cycles with their inputs: the rows a change touched, to refresh in a list."""
+        return self._load_cycles(cycle_ids=cycle_ids) if cycle_ids else []
+
+    def _load_cycles(
+        self, cycle_id: int | None = None, cycle_ids: Collection[int] | None = None
+    ) -> list[CycleRecord]:
+        """Cycles (all, some or one) with their inputs, and turnings when it is one.
 
         Two plain queries rather than ORM loading: 10,000 cycles with 30,000 inputs load
         several times faster, and the list is what a user waits for at start.
@@ -233,6 +239,9 @@ class Store:
         if cycle_id is not None:
             cycles_q = cycles_q.where(Cycle.__table__.c.id == cycle_id)
             inputs_where.append(i.batch_id == cycle_id)
+        elif cycle_ids is not None:
+            cycles_q = cycles_q.where(Cycle.__table__.c.id.in_(list(cycle_ids)))
+            inputs_where.append(i.batch_id.in_(list(cycle_ids)))
         with self.engine.connect() as conn:
             cycle_rows = conn.execute(cycles_q).mappings().all()
             turnings = (

@@ -31,6 +31,7 @@ from compost_desktop.gui.cycles.cn_indicator import CnIndicator
 from compost_desktop.gui.cycles.input_form import DeliveryContext, InputForm, InputRowEditor
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.generated.ui_cycle_dialog import Ui_CycleDialog
+from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import date_format
 from compost_desktop.services.records import CycleDraft, CycleRecord, InputDraft, MaterialRecord
@@ -432,7 +433,15 @@ class CycleDialog(QDialog):
             self._show_error(explain_save(exc))
             self._update_save_state()
 
-        self.ctx.runner.submit(work, done, failed, changes=frozenset({CYCLES}))
+        self.ctx.runner.submit(
+            work,
+            done,
+            failed,
+            # The list refreshes the one row; a save that stored nothing changes nothing.
+            changes=lambda outcome: Changes(
+                {CYCLES}, [] if outcome.cycle_id is None else [outcome.cycle_id]
+            ),
+        )
 
     def _show_error(self, text: str) -> None:
         self.ui.error_label.setProperty("from_rows", False)

@@ -43,6 +43,7 @@ from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.cycles.pathogen_panel import PathogenPanel
 from compost_desktop.gui.generated.ui_cycle_detail import Ui_CycleDetail
 from compost_desktop.gui.screen import ColumnFitter
+from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
 from compost_desktop.presentation.palette import STATUS_COLOURS
@@ -320,16 +321,29 @@ class CycleDetail(QWidget):
         self.add_reading_button.clicked.connect(self.hand_readings.on_add_clicked)
         self._update_actions()
 
+    @property
+    def cycle_id(self) -> int | None:
+        """The cycle shown, if any."""
+        return self._cycle_id
+
+    def _this_cycle_changed(self) -> frozenset[str]:
+        if self._cycle_id is None:
+            return frozenset({CYCLES})
+        return Changes({CYCLES}, {self._cycle_id})
+
     # --- plumbing --------------------------------------------------------------------
 
     def run(
         self,
         work: Callable[[Store], Any],
         on_done: Callable[[Any], None] | None = None,
-        changes: frozenset[str] = frozenset({CYCLES}),
+        changes: frozenset[str] | None = None,
     ) -> None:
         """Run store work on the database thread; failures land in the error line, worded
-        for a load when the work changes nothing."""
+        for a load when the work changes nothing. By default the work changes this cycle
+        only, so the list refreshes its row alone."""
+        if changes is None:
+            changes = self._this_cycle_changed()
         failed = self.on_failed if changes else self.on_load_failed
         store = self.ctx.store
         if store is None:
@@ -581,7 +595,7 @@ class CycleDetail(QWidget):
             lambda: self._store().activate(cycle_id),
             self.on_changed,
             self.on_activate_failed,
-            changes=frozenset({CYCLES}),
+            changes=Changes({CYCLES}, {cycle_id}),
         )
 
     @Slot(object)
@@ -601,7 +615,12 @@ class CycleDetail(QWidget):
         if answer == QMessageBox.StandardButton.Yes:
             cycle_id = self._cycle_id
             assert cycle_id is not None
-            self.run(lambda s: s.activate(cycle_id, switch=True), self.on_changed)
+            # Another cycle is completed too (whichever is active by then): the whole list.
+            self.run(
+                lambda s: s.activate(cycle_id, switch=True),
+                self.on_changed,
+                frozenset({CYCLES}),
+            )
 
     @Slot()
     def on_report_clicked(self) -> None:
@@ -710,7 +729,7 @@ class CycleDetail(QWidget):
                 lambda: work(store),
                 done,
                 lambda exc: dialog.error_label.setText(explain_save(exc)),
-                changes=frozenset({CYCLES}),
+                changes=self._this_cycle_changed(),
             )
 
         dialog.buttons.accepted.connect(save)

@@ -166,6 +166,23 @@ class CycleTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
+    def update_rows(self, rows: Sequence[CycleRow]) -> None:
+        """Replace the rows with these ids and add the new ones: a change to a few cycles
+        repaints those rows instead of resetting a 10,000-row list."""
+        where = {r.id: i for i, r in enumerate(self._rows)}
+        new = [r for r in rows if r.id not in where]
+        last = len(CycleColumn) - 1
+        for row in rows:
+            at = where.get(row.id)
+            if at is not None:
+                self._rows[at] = row
+                self.dataChanged.emit(self.index(at, 0), self.index(at, last))
+        if new:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._rows.extend(new)
+            self.endInsertRows()
+
     def set_mass_unit(self, unit: MassUnit) -> None:
         self._mass_unit = unit
         self.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, len(CycleColumn) - 1)

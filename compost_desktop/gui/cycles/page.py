@@ -35,6 +35,7 @@ from compost_desktop.gui.cycles.models import (
     StatusBadgeDelegate,
     cycle_rows,
 )
+from compost_desktop.gui.tasks import cycle_ids_of
 from compost_desktop.presentation.failures import explain_load
 from compost_desktop.presentation.palette import MAX_CYCLES
 
@@ -309,10 +310,40 @@ class CyclesPage(QWidget):
 
     @Slot(frozenset)
     def on_data_changed(self, kinds: frozenset[str]) -> None:
-        if kinds & {CYCLES, MATERIALS, SETTINGS}:
+        if not kinds & {CYCLES, MATERIALS, SETTINGS}:
+            return
+        ids = cycle_ids_of(kinds)
+        if ids is not None and kinds <= {CYCLES} and self._loaded_once and not self._loading:
+            self.refresh_rows(ids)
+        else:
             self.reload()
-            if self.stack.currentWidget() is self.detail:
-                self.detail.reload()
+        shown = self.detail.cycle_id
+        if self.stack.currentWidget() is self.detail and (ids is None or shown in ids):
+            self.detail.reload()
+
+    def refresh_rows(self, cycle_ids: frozenset[int]) -> None:
+        """Reload only the rows of these cycles (an edit, an activation, a delivery)."""
+        store = self.ctx.store
+        if store is None or not cycle_ids:
+            return
+        band = self.ctx.settings.band
+        today = date.today()
+        self.ctx.runner.submit(
+            lambda: cycle_rows(store.cycles_by_id(cycle_ids), band, today),
+            self.on_rows_refreshed,
+            self.on_load_failed,
+        )
+
+    @Slot(object)
+    def on_rows_refreshed(self, rows: list[CycleRow]) -> None:
+        if self._loading:
+            return  # a whole reload is on its way and will bring these too
+        current = self.selected_cycle_id()
+        self.model.update_rows(rows)
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
+        if current is not None:
+            self.select_cycle(current)
 
     @Slot()
     def on_settings_changed(self) -> None:
