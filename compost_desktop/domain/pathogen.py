@@ -345,42 +345,35 @@ class _Run:
     ended_by: _Break | None = None
 
 
-def evaluate(
-    rule: PathogenRule,
-    readings: Iterable[tuple[str, datetime, float]],
-    turnings: Iterable[datetime],
-    now: datetime,
-    max_gap: timedelta = DEFAULT_MAX_GAP,
+@dataclass(slots=True)
+class _Swept:
+    """What one sweep over the reading times found, for judging and explaining."""
+
+    runs: list[_Run]
+    open_run: _Run | None  # the run still going at the last reading time
+    last_at: datetime | None  # the last reading time judged
+    gap_breaks: list[_Break]  # gaps with the pile qualifying on both sides
+    temp_ever_ok: bool
+    warmest_cold: tuple[float, str] | None
+    longest_temp_only: timedelta
+    low_moisture: tuple[float, datetime] | None
+    missing_moisture_at: datetime | None
+
+
+def _sweep(
+    points: Sequence[tuple[str, datetime, float]],
+    m_points: Sequence[tuple[str, datetime, float]],
+    now_utc: datetime,
     *,
-    moisture: Iterable[tuple[str, datetime, float]] = (),
-    moisture_max_gap: timedelta = DEFAULT_MOISTURE_MAX_GAP,
-    cycle_finished: bool = False,
-) -> PathogenResult:
-    """Judge a cycle's readings against a rule: one sort, then one sweep over reading times.
-
-    Result datetimes are given in ``now``'s time zone; ``now`` and every input time must be
-    time-zone aware. FAILED means ``cycle_finished`` and never met; NOT_YET means still running.
-    """
-    _require_aware(now, "now")
-    if rule.reading_interval is ReadingInterval.DAILY:
-        return _evaluate_daily(
-            rule, readings, turnings, now, moisture=moisture, cycle_finished=cycle_finished
-        )
-    _check_timedelta(max_gap, "max_gap", "The longest gap between readings")
-    _check_timedelta(
-        moisture_max_gap, "moisture_max_gap", "The longest gap between moisture samples"
-    )
-    tz = now.tzinfo
-    assert tz is not None
-    now_utc = now.astimezone(UTC)
-    threshold = float(rule.min_temp_c)
-    need_moisture = rule.min_moisture_pct is not None
-    min_moisture = 0.0 if rule.min_moisture_pct is None else float(rule.min_moisture_pct)
-
-    points = _sorted_utc(readings, now_utc, "reading")
-    m_points = _sorted_utc(moisture, now_utc, "moisture sample") if need_moisture else []
-    turn_times = sorted(_utc_turnings(turnings, now_utc))
-
+    threshold: float,
+    max_gap: timedelta,
+    min_moisture: float | None,
+    moisture_max_gap: timedelta,
+) -> _Swept:
+    """One pass over the sorted reading times: the runs at temperature (and moisture), and
+    what broke each. All state is local: this loop runs once per reading time."""
+    need_moisture = min_moisture is not None
+    min_moisture = 0.0 if min_moisture is None else min_moisture
     runs: list[_Run] = []
     gap_breaks: list[_Break] = []  # gaps with the pile qualifying on both sides
     temp_ever_ok = False
@@ -510,14 +503,24 @@ def evaluate(
             if until < next_expiry:
                 next_expiry = until
     longest_temp_only = max(longest_temp_only, temp_run_end - temp_run_start)
+    return _Swept(
+        runs,
+        run,
+        prev,
+        gap_breaks,
+        temp_ever_ok,
+        warmest_cold,
+        longest_temp_only,
+        low_moisture,
+        missing_moisture_at,
+    )
 
-    silent = prev is not None and now_utc - prev > max_gap
-    in_run_now = run is not None and not cycle_finished and not silent
 
-    # Which run met the rule, if any (runs are in time order, so the first is the earliest).
+def _first_met(
+    runs: Sequence[_Run], turn_times: Sequence[datetime], rule: PathogenRule
+) -> tuple[_Run | None, datetime | None]:
+    """The earliest run that met the rule, and when (runs are in time order)."""
     interval = rule.min_turning_interval
-    met_run: _Run | None = None
-    met_at: datetime | None = None
     for candidate in runs:
         if candidate.end - candidate.start < rule.duration:
             continue
@@ -527,8 +530,59 @@ def evaluate(
         done = candidate.start + rule.duration
         if rule.min_turnings:
             done = max(done, picks[rule.min_turnings - 1])
-        met_run, met_at = candidate, done
-        break
+        return candidate, done
+    return None, None
+
+
+def evaluate(
+    rule: PathogenRule,
+    readings: Iterable[tuple[str, datetime, float]],
+    turnings: Iterable[datetime],
+    now: datetime,
+    max_gap: timedelta = DEFAULT_MAX_GAP,
+    *,
+    moisture: Iterable[tuple[str, datetime, float]] = (),
+    moisture_max_gap: timedelta = DEFAULT_MOISTURE_MAX_GAP,
+    cycle_finished: bool = False,
+) -> PathogenResult:
+    """Judge a cycle's readings against a rule: one sort, then one sweep over reading times.
+
+    Result datetimes are given in ``now``'s time zone; ``now`` and every input time must be
+    time-zone aware. FAILED means ``cycle_finished`` and never met; NOT_YET means still running.
+    """
+    _require_aware(now, "now")
+    if rule.reading_interval is ReadingInterval.DAILY:
+        return _evaluate_daily(
+            rule, readings, turnings, now, moisture=moisture, cycle_finished=cycle_finished
+        )
+    _check_timedelta(max_gap, "max_gap", "The longest gap between readings")
+    _check_timedelta(
+        moisture_max_gap, "moisture_max_gap", "The longest gap between moisture samples"
+    )
+    tz = now.tzinfo
+    assert tz is not None
+    now_utc = now.astimezone(UTC)
+    points = _sorted_utc(readings, now_utc, "reading")
+    need_moisture = rule.min_moisture_pct is not None
+    m_points = _sorted_utc(moisture, now_utc, "moisture sample") if need_moisture else []
+    turn_times = sorted(_utc_turnings(turnings, now_utc))
+
+    swept = _sweep(
+        points,
+        m_points,
+        now_utc,
+        threshold=float(rule.min_temp_c),
+        max_gap=max_gap,
+        min_moisture=None if rule.min_moisture_pct is None else float(rule.min_moisture_pct),
+        moisture_max_gap=moisture_max_gap,
+    )
+    runs, run, prev = swept.runs, swept.open_run, swept.last_at
+
+    silent = prev is not None and now_utc - prev > max_gap
+    in_run_now = run is not None and not cycle_finished and not silent
+
+    interval = rule.min_turning_interval
+    met_run, met_at = _first_met(runs, turn_times, rule)
 
     longest = max(runs, key=_run_length, default=None)
     current = run if in_run_now else None
@@ -563,14 +617,14 @@ def evaluate(
         best=best,
         best_turnings=best_turnings,
         logged_in_best=0 if best is None else len(_spaced(turn_times, best.start, best.end, None)),
-        gap_breaks=gap_breaks,
+        gap_breaks=swept.gap_breaks,
         silent_since=prev if silent and not cycle_finished else None,
         now=now_utc,
-        temp_ever_ok=temp_ever_ok,
-        warmest_cold=warmest_cold,
-        longest_temp_only=longest_temp_only,
-        low_moisture=low_moisture,
-        missing_moisture_at=missing_moisture_at,
+        temp_ever_ok=swept.temp_ever_ok,
+        warmest_cold=swept.warmest_cold,
+        longest_temp_only=swept.longest_temp_only,
+        low_moisture=swept.low_moisture,
+        missing_moisture_at=swept.missing_moisture_at,
         absent_probes=_absent_probes(best, points, max_gap),
     )
     too_sparse = _too_sparse(points, max_gap) if met_run is None else None
