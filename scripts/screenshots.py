@@ -357,6 +357,10 @@ def main(argv: list[str]) -> int:
     from compost_desktop.gui.app import build_window, create_app
 
     app = create_app([sys.argv[0]])
+    # The pictures in one locale, as a user's PC has one (the build machine's is "C").
+    from PySide6.QtCore import QLocale
+
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedKingdom))
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(_SCRATCH))
 
