@@ -29,6 +29,9 @@ from compost_desktop.gui import view_state
 from compost_desktop.gui.elided import ElidedLabel
 
 
+DEFAULT_SIZE = (1100, 720)  # app.py then fits it inside the screen
+
+
 class MainWindow(QMainWindow):
     page_built = Signal(str)
 
@@ -212,14 +215,21 @@ class MainWindow(QMainWindow):
         )
 
     def _restore_geometry(self) -> None:
-        geometry = QSettings().value("main_window/geometry")
+        settings = QSettings()
+        geometry = settings.value("main_window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1100, 720)
+        # A size saved at another display scaling does not carry over: closed at 150 % on a
+        # 1366×768 screen and opened at 100 %, the window came back at its 640×400 minimum.
+        saved_scale = settings.value("main_window/scale")
+        if geometry is None or (
+            saved_scale is not None and abs(float(saved_scale) - self.devicePixelRatioF()) > 0.01
+        ):
+            self.resize(*DEFAULT_SIZE)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         QSettings().setValue("main_window/geometry", self.saveGeometry())
+        QSettings().setValue("main_window/scale", self.devicePixelRatioF())
         for key in self._pages:
             if self.is_built(key):
                 view_state.save(self.page(key), key)

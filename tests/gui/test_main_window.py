@@ -131,3 +131,19 @@ def test_work_submitted_after_shutdown_is_dropped_quietly() -> None:
     ran: list[int] = []
     runner.submit(lambda: ran.append(1))
     assert ran == []
+
+
+def test_a_size_saved_at_another_scaling_is_not_restored(qtbot: QtBot) -> None:
+    """Closed at 150 % and opened at 100 %, the window came back at its 640×400 minimum."""
+    from PySide6.QtCore import QSettings
+
+    first = MainWindow("x", "/tmp/log")
+    qtbot.addWidget(first)
+    first.resize(650, 410)
+    first.show()
+    first.close()
+    QSettings().setValue("main_window/scale", first.devicePixelRatioF() * 1.5)  # as at 150 %
+    second = MainWindow("x", "/tmp/log")
+    qtbot.addWidget(second)
+    assert (second.width(), second.height()) == (1100, 720)
+    QTimer.singleShot(0, second.close)

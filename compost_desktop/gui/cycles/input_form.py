@@ -36,7 +36,7 @@ from compost_desktop.domain.units import (
 )
 from compost_desktop.domain.validation import MAX_INPUT_KG, delivery_warnings
 from compost_desktop.gui.cycles.models import number
-from compost_desktop.presentation.formats import to_qdatetime
+from compost_desktop.presentation.formats import moment_text, to_qdatetime
 from compost_desktop.services.records import InputDraft, MaterialRecord
 
 
@@ -339,7 +339,11 @@ class InputForm(QWidget):
         for col, width in ((1, 100), (2, 56), (3, 90), (4, 80), (5, 70), (7, 30)):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
             self.table.setColumnWidth(col, width)
-        header.setSectionResizeMode(6, QHeaderView.ResizeMode.ResizeToContents)
+        # The delivery time as the app writes it, plus the field's arrow: sized to its cells'
+        # editors, not to the header ("4 12 20…" at 150 %: ResizeToContents ignores editors).
+        longest = moment_text(datetime(2026, 12, 28, 23, 58))
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Fixed)
+        self.table.setColumnWidth(6, self.table.fontMetrics().horizontalAdvance(longest) + 48)
         self.delivery_context: Callable[[], DeliveryContext] = DeliveryContext
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

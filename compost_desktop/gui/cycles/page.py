@@ -381,8 +381,9 @@ class CyclesPage(QWidget):
         empty = total == 0 and self._loaded_once
         self.empty_hint.setVisible(empty)
         self.table.setVisible(not empty)
+        noun = "cycle" if total == 1 else "cycles"
         self.count_label.setText(
-            f"{total} cycles" if shown == total else f"{shown} of {total} cycles shown"
+            f"{total} {noun}" if shown == total else f"{shown} of {total} {noun} shown"
         )
 
     # --- navigation ------------------------------------------------------------------

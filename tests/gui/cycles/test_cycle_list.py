@@ -237,3 +237,11 @@ def test_ctrl_n_opens_the_new_cycle_dialog_and_saving_shows_the_new_cycle(
     assert page.model.rowCount() == 4
     assert page.stack.currentWidget() is page.detail
     assert page.detail.ui.title_label.text() == "Fresh bay"
+
+
+def test_one_cycle_is_counted_in_the_singular(qtbot: QtBot, ctx: AppContext, store: Store) -> None:
+    """Seen in the real window after the first cycle was made: "1 cycles"."""
+    make_cycle(store, "Bay 1")
+    page = CyclesPage(ctx)
+    qtbot.addWidget(page)
+    assert page.count_label.text() == "1 cycle"

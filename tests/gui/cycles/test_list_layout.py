@@ -159,3 +159,21 @@ def test_the_input_dialog_shows_the_material_it_is_for(
     qtbot.waitExposed(dialog)
     combo = dialog.row.material
     assert combo.width() >= combo.fontMetrics().horizontalAdvance("Horse manure with straw")
+
+
+def test_the_delivery_time_fits_its_column_in_the_cycle_form(
+    qtbot: QtBot, ctx: AppContext, big_font: object
+) -> None:
+    """At 150 % the Delivered column was as wide as its header: "4 12 20…"."""
+    from compost_desktop.gui.app import create_app
+    from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
+
+    create_app([])  # the app's input guard, which gives date fields the app's format
+    dialog = CycleDialog(ctx)
+    qtbot.addWidget(dialog)
+    dialog.resize(850, 480)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    when = dialog.input_form.rows[0].when
+    text = when.lineEdit().text() if when.lineEdit() is not None else when.text()
+    assert when.width() >= when.fontMetrics().horizontalAdvance(text) + 20
