@@ -28,7 +28,6 @@ from compost_desktop import APP_NAME, __version__
 from compost_desktop.gui import view_state
 from compost_desktop.gui.elided import ElidedLabel
 
-
 DEFAULT_SIZE = (1100, 720)  # app.py then fits it inside the screen
 
 
