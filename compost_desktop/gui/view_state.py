@@ -35,10 +35,12 @@ def save(root: QWidget, prefix: str) -> None:
     settings.endGroup()
 
 
-def restore(root: QWidget, prefix: str) -> None:
+def restore(root: QWidget, prefix: str, part: QWidget | None = None) -> None:
+    """Restore `root`'s splitters and headers, or only those in `part` of it (a part built
+    later than its page, such as the cycle detail)."""
     settings = QSettings()
     settings.beginGroup(f"{GROUP}/{prefix}")
-    for widget in _stateful(root):
+    for widget in _stateful(part if part is not None else root):
         state = settings.value(_key(widget, root))
         if state is not None:
             widget.restoreState(state)

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, insert, or_, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
@@ -500,11 +499,17 @@ def _rows(readings: list[Reading], windows: CycleWindows) -> list[dict[str, Any]
 
 def _insert_ignoring_duplicates(engine: Engine) -> Any:
     table: Any = SensorReading.__table__
+    # The dialects on use: PostgreSQL's is a twenty-fifth of a second of every app start
+    # on an embedded database, where it is never needed.
     if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         stmt: Any = postgresql.insert(table).on_conflict_do_nothing(
             constraint="uq_sensor_reading_identity"
         )
     elif engine.dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         stmt = sqlite.insert(table).on_conflict_do_nothing()
     else:
         raise ValueError(f"Unsupported database {engine.dialect.name}")

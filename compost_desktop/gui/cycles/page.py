@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
@@ -24,8 +25,6 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.gui.context import CYCLES, MATERIALS, SETTINGS, AppContext
-from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
-from compost_desktop.gui.cycles.detail import CycleDetail
 from compost_desktop.gui.cycles.models import (
     BarDelegate,
     CycleColumn,
@@ -36,6 +35,9 @@ from compost_desktop.gui.cycles.models import (
     cycle_rows,
 )
 from compost_desktop.gui.tasks import cycle_ids_of
+
+if TYPE_CHECKING:
+    from compost_desktop.gui.cycles.detail import CycleDetail
 from compost_desktop.presentation.failures import explain_load
 from compost_desktop.presentation.palette import MAX_CYCLES
 
@@ -91,16 +93,28 @@ class CyclesPage(QWidget):
 
         self.list_page = QWidget(self.stack)
         self._build_list(self.list_page)
-        self.detail = CycleDetail(ctx, self.stack)
         self.stack.addWidget(self.list_page)
-        self.stack.addWidget(self.detail)
-
-        self.detail.back_requested.connect(self.on_back_requested)
+        # Built when a cycle is first opened: its modules and widgets were a tenth of a
+        # second of every start, before the list could show (bench_startup).
+        self._detail: CycleDetail | None = None
         ctx.store_ready.connect(self.reload)
         ctx.bus.changed.connect(self.on_data_changed)
         ctx.settings_changed.connect(self.on_settings_changed)
         if ctx.store is not None:
             self.reload()
+
+    @property
+    def detail(self) -> CycleDetail:
+        """The one cycle view, built on first use."""
+        if self._detail is None:
+            from compost_desktop.gui import view_state
+            from compost_desktop.gui.cycles.detail import CycleDetail
+
+            self._detail = CycleDetail(self.ctx, self.stack)
+            self.stack.addWidget(self._detail)
+            self._detail.back_requested.connect(self.on_back_requested)
+            view_state.restore(self, "cycles", part=self._detail)
+        return self._detail
 
     def _build_list(self, page: QWidget) -> None:
         self.search = QLineEdit(page)
@@ -317,9 +331,10 @@ class CyclesPage(QWidget):
             self.refresh_rows(ids)
         else:
             self.reload()
-        shown = self.detail.cycle_id
-        if self.stack.currentWidget() is self.detail and (ids is None or shown in ids):
-            self.detail.reload()
+        detail = self._detail
+        shown = detail is not None and self.stack.currentWidget() is detail
+        if detail is not None and shown and (ids is None or detail.cycle_id in ids):
+            detail.reload()
 
     def refresh_rows(self, cycle_ids: frozenset[int]) -> None:
         """Reload only the rows of these cycles (an edit, an activation, a delivery)."""
@@ -473,6 +488,8 @@ class CyclesPage(QWidget):
 
     @Slot()
     def on_new_clicked(self) -> None:
+        from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
+
         dialog = CycleDialog(self.ctx, parent=self)
         dialog.cycle_saved.connect(self.on_cycle_created)
         dialog.setModal(True)
