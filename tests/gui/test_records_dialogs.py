@@ -147,16 +147,22 @@ def cycle_names(store: Store) -> list[str]:
 def test_export_dialog_names_the_file_and_checks_the_range(qtbot: QtBot) -> None:
     dialog = ExportDialog(today=date(2026, 11, 22))
     qtbot.addWidget(dialog)
+
+    def suggested() -> Path:
+        path = dialog.path()
+        assert path is not None
+        return path
+
     dialog.kind_buttons["readings"].setChecked(True)
     dialog.format_buttons["xlsx"].setChecked(True)
     dialog.all_time.setChecked(True)
-    assert dialog.path() is not None and dialog.path().name == "readings-2026-11-22.xlsx"
+    assert suggested().name == "readings-2026-11-22.xlsx"
     assert not dialog.start_edit.isEnabled()  # "all time" is the default
 
     dialog.format_buttons["csv"].setChecked(True)
-    assert dialog.path().name == "readings-2026-11-22.csv"
+    assert suggested().name == "readings-2026-11-22.csv"
     dialog.kind_buttons["cycles"].setChecked(True)
-    assert dialog.path().name == "cycles-2026-11-22.csv"
+    assert suggested().name == "cycles-2026-11-22.csv"
 
     dialog.all_time.setChecked(False)
     dialog.start_edit.setDate(QDate(2026, 6, 30))
@@ -166,7 +172,7 @@ def test_export_dialog_names_the_file_and_checks_the_range(qtbot: QtBot) -> None
     dialog.end_edit.setDate(QDate(2026, 7, 31))
     assert dialog.export_button.isEnabled() and dialog.error_label.text() == ""
 
-    folder = dialog.path().parent
+    folder = suggested().parent
     dialog.path_edit.setText("june.csv")  # a bare name goes where the suggested one was
     dialog.path_edit.textEdited.emit("june.csv")
     assert dialog.path() == folder / "june.csv"
