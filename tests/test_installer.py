@@ -72,7 +72,7 @@ def _explain(proc: subprocess.CompletedProcess[str]) -> str:
 @pytest.fixture(scope="module")
 def dist(mqtt_broker: MosquittoServer) -> Dist:
     try:
-        import PyInstaller  # noqa: F401
+        import PyInstaller  # type: ignore[import-untyped]  # noqa: F401  # no py.typed, no stubs
     except ImportError:
         pytest.fail(f"PyInstaller is missing: {sys.executable} -m pip install -e '.[dist]'")
     started = time.monotonic()

@@ -90,9 +90,12 @@ def test_a_stopped_server_is_logged_within_seconds_not_after_a_minute(
                 os.kill(pid, signal.SIGSTOP)
             started = time.monotonic()
             with caplog.at_level(logging.WARNING, logger="compost_desktop.db.engine"):
-                worker = threading.Thread(
-                    target=lambda: (conn.execute(text("SELECT 1")), done.set()), daemon=True
-                )
+
+                def query() -> None:
+                    conn.execute(text("SELECT 1"))
+                    done.set()
+
+                worker = threading.Thread(target=query, daemon=True)
                 worker.start()
                 deadline = time.monotonic() + 15
                 while not any("has not answered" in r.getMessage() for r in caplog.records):

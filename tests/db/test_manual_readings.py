@@ -203,10 +203,13 @@ def test_a_hand_reading_can_be_deleted_until_it_has_gone_to_the_server(store: St
     assert rows(store.engine) == []
     if store.engine.dialect.name == "sqlite":
         with store.engine.connect() as conn:
-            gone = conn.execute(
+            tombstones = conn.execute(
                 sa.text("SELECT device_id, quantity, base_seq FROM reading_delete_outbox")
             ).all()
-        assert sorted(gone) == [("hand:South", "moisture", 7), ("hand:South", "temperature", 7)]
+        assert sorted(tombstones) == [
+            ("hand:South", "moisture", 7),
+            ("hand:South", "temperature", 7),
+        ]
 
 
 def test_the_pathogen_tracker_counts_hand_readings(store: Store) -> None:

@@ -16,9 +16,10 @@ from compost_desktop.db.rollup import SLOT_SECONDS, reading_rollup
 from compost_desktop.services import chart_data
 from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from tests.support.tables import table_of
 
 T0 = datetime(2026, 4, 2, tzinfo=UTC)  # on a slot edge
-READINGS = SensorReading.__table__
+READINGS = table_of(SensorReading)
 
 
 def new_cycle(store: Store, name: str = "Bay 1") -> int:
@@ -27,7 +28,7 @@ def new_cycle(store: Store, name: str = "Bay 1") -> int:
 
 def rows_for(cycle_id: int | None, seed: int, count: int = 400) -> list[dict[str, object]]:
     rng = random.Random(seed)
-    out = []
+    out: list[dict[str, object]] = []
     for i in range(count):
         at = T0 + timedelta(seconds=rng.randrange(0, 2 * 86400))
         out.append(

@@ -75,7 +75,7 @@ def _rollup_matches_readings(engine: Engine) -> None:
         kept = dict(
             conn.execute(sa.select(r.batch_id, sa.func.sum(r.n)).group_by(r.batch_id)).all()
         )
-        actual = dict(
+        actual: dict[int, int] = dict(
             conn.execute(
                 sa.text(
                     "SELECT batch_id, count(*) FROM sensor_reading WHERE batch_id IS NOT NULL "
@@ -160,7 +160,7 @@ def test_readings_of_a_cycle_activated_by_plain_sql_belong_to_it(engine: Engine)
     writer.add([_reading("node-1", now + timedelta(seconds=s)) for s in range(1, 121)])
     writer.flush()
     with engine.connect() as conn:
-        counts = dict(
+        counts: dict[int, int] = dict(
             conn.execute(
                 sa.text("SELECT coalesce(batch_id, 0), count(*) FROM sensor_reading GROUP BY 1")
             ).all()
@@ -206,11 +206,10 @@ def test_activation_arriving_later_claims_readings_stored_without_a_cycle(engine
         sa.column("source"),
         sa.column("batch_id"),
     )
-    fmt = (
-        (lambda t: t.strftime("%Y-%m-%d %H:%M:%S.%f"))
-        if engine.dialect.name == "sqlite"
-        else (lambda t: t)
-    )
+
+    def fmt(t: datetime) -> str | datetime:
+        return t.strftime("%Y-%m-%d %H:%M:%S.%f") if engine.dialect.name == "sqlite" else t
+
     rows = [
         {
             "device_id": "probe",

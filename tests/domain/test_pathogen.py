@@ -597,7 +597,7 @@ def test_warmer_readings_never_shorten_the_longest_run(
 def test_a_million_points_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     """90 days × 8 probes × 1-minute readings, probes a few seconds apart (no shared times)."""
     offsets = [timedelta(seconds=7 * k) for k in range(8)]
-    readings = []
+    readings: list[tuple[str, datetime, float]] = []
     for minute in range(90 * 24 * 60):
         at = T0 + minute * MINUTE
         temp = 40.0 + 25.0 * math.sin(minute / 20_000) + (minute % 7) * 0.3

@@ -407,7 +407,8 @@ def random_feasible_recipe(
     for i in free:
         if i in (a, b):
             continue
-        top = fs[i].max_kg if fs[i].max_kg is not None else 60_000
+        max_kg = fs[i].max_kg
+        top = max_kg if max_kg is not None else 60_000
         q[i] = rng.uniform(0, top) * rng.choice([0.0, 1.0, rng.random()])
 
     def coefs(i: int) -> tuple[float, float]:
@@ -483,12 +484,13 @@ def test_eight_feedstocks_every_role_combination_small_grid() -> None:
             continue
         fs = []
         for f, role in zip(base, roles, strict=True):
-            kw: dict[str, object] = {
+            by_role: dict[str, dict[str, object]] = {
                 "fixed": {"fixed_kg": 5_000.0},
                 "stock": {"max_kg": 3_000.0},
                 "max": {"max_kg": 20_000.0, "maximize": True},
                 "free": {},
-            }[role]
+            }
+            kw = by_role[role]
             fs.append(with_(f, **kw))
         request = PlanRequest(tuple(fs), target_cn=28, capacity_l=150_000)
         p = plan(request)

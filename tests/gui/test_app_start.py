@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QMainWindow, QMenu
 from pytestqt.qtbot import QtBot
 
 from compost_desktop import settings_store
@@ -20,10 +20,10 @@ from compost_desktop.gui.app import (
     SingleInstance,
     build_window,
     connect_help,
-    fit_on_screen,
     use_settings_location,
 )
 from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
 from compost_desktop.settings import Settings
 
@@ -77,7 +77,9 @@ def test_f1_opens_the_user_guide(qtbot: QtBot) -> None:
     qtbot.waitExposed(window)
     action = window.user_guide_action  # type: ignore[attr-defined]
     assert action.shortcut() == QKeySequence(Qt.Key.Key_F1)
-    assert action in window.menuBar().actions()[-1].menu().actions()  # Help menu
+    help_menu = window.menuBar().actions()[-1].menu()
+    assert isinstance(help_menu, QMenu)
+    assert action in help_menu.actions()
     action.trigger()
     guide = window.user_guide  # type: ignore[attr-defined]
     assert guide.isVisible()

@@ -26,6 +26,7 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.gui.app import DatabaseConnector, build_window
 from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner, IoRunner
 from compost_desktop.services.manual_readings import ManualReadingDraft, add_manual_reading
 from compost_desktop.services.records import CycleDraft, InputDraft
@@ -161,7 +162,9 @@ def test_the_gui_thread_never_waits_on_io(
         settings_page: Any = window.page("settings")
         # Broker changes saved and applied: the hub stops its client, restarts on the new one
         # (another user, the demo, back to the farm's broker).
-        hub = window.page("monitoring").hub  # type: ignore[attr-defined]
+        monitoring_page = window.page("monitoring")
+        assert isinstance(monitoring_page, MonitoringPage)
+        hub = monitoring_page.hub
         for host, user, source in (
             (mqtt_broker.host, "farm-office", "live"),
             ("", "", "demo"),
@@ -170,7 +173,11 @@ def test_the_gui_thread_never_waits_on_io(
             settings_page.ui.mqttHostEdit.setText(host)
             settings_page.ui.mqttUserEdit.setText(user)
             settings_page.on_save_clicked()
-            qtbot.waitUntil(lambda s=source: hub.source == s, timeout=10_000)
+
+            def switched(s: str = source) -> bool:
+                return hub.source == s
+
+            qtbot.waitUntil(switched, timeout=10_000)
             qtbot.wait(300)
         qtbot.waitUntil(lambda: hub.link_state == "connected", timeout=10_000)
         watch.active = False

@@ -30,8 +30,11 @@ def guard(qapp: QApplication) -> InputGuard:
     return found
 
 
+Form = tuple[QWidget, QDoubleSpinBox, QComboBox, QDateTimeEdit, QLineEdit]
+
+
 @pytest.fixture
-def form(qtbot: QtBot) -> tuple[QWidget, QDoubleSpinBox, QComboBox, QDateTimeEdit, QLineEdit]:
+def form(qtbot: QtBot) -> Form:
     w = QWidget()
     box = QDoubleSpinBox(w)
     box.setRange(0, 99.9)
@@ -66,7 +69,7 @@ def wheel(widget: QWidget) -> None:
     QApplication.sendEvent(widget, event)
 
 
-def test_wheel_changes_nothing_in_an_unfocused_field(guard: InputGuard, form: tuple) -> None:
+def test_wheel_changes_nothing_in_an_unfocused_field(guard: InputGuard, form: Form) -> None:
     _w, box, combo, when, other = form
     # A real wheel event gives a WheelFocus field the focus before any filter sees it.
     for field in (box, combo, when):
@@ -94,7 +97,7 @@ def test_wheel_changes_nothing_in_an_unfocused_field(guard: InputGuard, form: tu
     ],
 )
 def test_typed_text_the_field_cannot_take_is_refused_with_a_message(
-    qtbot: QtBot, guard: InputGuard, form: tuple, typed: str, shown: str, message: str
+    qtbot: QtBot, guard: InputGuard, form: Form, typed: str, shown: str, message: str
 ) -> None:
     _w, box, *_ = form
     box.setFocus()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
 
 import pytest
 from PySide6.QtCore import QTimer
@@ -19,7 +20,7 @@ from compost_desktop.settings import Settings
 
 
 @pytest.fixture
-def threaded_ctx() -> AppContext:
+def threaded_ctx() -> Iterator[AppContext]:
     bus = ChangeBus()
     runner = DatabaseRunner(bus)
     yield AppContext(Settings(), runner, bus)
@@ -64,12 +65,17 @@ def test_uncaught_error_is_logged_and_shown(
 ) -> None:
     reporter = ErrorReporter("/tmp/compost.log")
     shown: list[str] = []
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
+
+    def exec_(box: QMessageBox) -> int:
+        shown.append(box.text())
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", exec_)
     with caplog.at_level(logging.ERROR):
         try:
             raise ValueError("boom")
         except ValueError:
-            reporter.excepthook(*sys.exc_info())  # type: ignore[arg-type]
+            reporter.excepthook(*sys.exc_info())
     qtbot.waitUntil(lambda: bool(shown))
     assert "ValueError: boom" in shown[0]
     assert "Your saved data is safe" in shown[0]
@@ -113,6 +119,7 @@ def test_splitters_and_column_widths_are_restored(qtbot: QtBot) -> None:
     qtbot.addWidget(first)
     first.add_page("p", "Page", page)
     table = first.page("p").findChild(QTableWidget)
+    assert table is not None
     table.horizontalHeader().resizeSection(1, 321)
     first.show()
     first.close()
@@ -121,6 +128,7 @@ def test_splitters_and_column_widths_are_restored(qtbot: QtBot) -> None:
     qtbot.addWidget(second)
     second.add_page("p", "Page", page)
     restored = second.page("p").findChild(QTableWidget)
+    assert restored is not None
     assert restored.horizontalHeader().sectionSize(1) == 321
 
 

@@ -62,7 +62,12 @@ def test_file_mode_asks_the_passphrase_until_right_three_times_at_most() -> None
 
     secrets.lock()
     tries: list[str] = []
-    unlock_at_start(s, lambda _t, _l: tries.append("x") or "wrong")
+
+    def wrong(_title: str, _label: str) -> str:
+        tries.append("x")
+        return "wrong"
+
+    unlock_at_start(s, wrong)
     assert len(tries) == 3 and not secrets.is_unlocked()
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import load_workbook  # type: ignore[import-untyped]  # no py.typed, no stubs
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
@@ -35,7 +35,7 @@ from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.monitoring.recording import ReadingWriter
 from compost_desktop.records import export as export_module
 from compost_desktop.records.backup import backup, inspect_backup
-from compost_desktop.records.export import READING_COLUMNS
+from compost_desktop.records.export import READING_COLUMNS, Progress
 from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
 from compost_desktop.settings import DatabaseSettings, Settings
@@ -149,16 +149,22 @@ def cycle_names(store: Store) -> list[str]:
 def test_export_dialog_names_the_file_and_checks_the_range(qtbot: QtBot) -> None:
     dialog = ExportDialog(today=date(2026, 11, 22))
     qtbot.addWidget(dialog)
+
+    def suggested() -> Path:
+        path = dialog.path()
+        assert path is not None
+        return path
+
     dialog.kind_buttons["readings"].setChecked(True)
     dialog.format_buttons["xlsx"].setChecked(True)
     dialog.all_time.setChecked(True)
-    assert dialog.path() is not None and dialog.path().name == "readings-2026-11-22.xlsx"
+    assert suggested().name == "readings-2026-11-22.xlsx"
     assert not dialog.start_edit.isEnabled()  # "all time" is the default
 
     dialog.format_buttons["csv"].setChecked(True)
-    assert dialog.path().name == "readings-2026-11-22.csv"
+    assert suggested().name == "readings-2026-11-22.csv"
     dialog.kind_buttons["cycles"].setChecked(True)
-    assert dialog.path().name == "cycles-2026-11-22.csv"
+    assert suggested().name == "cycles-2026-11-22.csv"
 
     dialog.all_time.setChecked(False)
     dialog.start_edit.setDate(QDate(2026, 6, 30))
@@ -168,7 +174,7 @@ def test_export_dialog_names_the_file_and_checks_the_range(qtbot: QtBot) -> None
     dialog.end_edit.setDate(QDate(2026, 7, 31))
     assert dialog.export_button.isEnabled() and dialog.error_label.text() == ""
 
-    folder = dialog.path().parent
+    folder = suggested().parent
     dialog.path_edit.setText("june.csv")  # a bare name goes where the suggested one was
     dialog.path_edit.textEdited.emit("june.csv")
     assert dialog.path() == folder / "june.csv"
@@ -226,9 +232,22 @@ def test_cancelled_export_writes_nothing(
 ) -> None:
     real_export = export_module.export
 
-    def held_until_cancelled(*args: Any, cancel: threading.Event, **kwargs: Any) -> int:
+    # export's own signature: with `*args` beside a keyword-only `cancel`, the forwarded call
+    # could (as far as a type checker knows) be given `cancel` twice.
+    def held_until_cancelled(
+        engine: Engine,
+        kind: str,
+        out_path: Path,
+        start: date | None = None,
+        end: date | None = None,
+        cycle_id: int | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        fmt: str | None = None,
+    ) -> int:
+        assert cancel is not None  # the controller always lets the user cancel an export
         assert cancel.wait(WAIT_MS / 1000)  # still running when the user cancels
-        return real_export(*args, cancel=cancel, **kwargs)
+        return real_export(engine, kind, out_path, start, end, cycle_id, progress, cancel, fmt)
 
     monkeypatch.setattr(export_module, "export", held_until_cancelled)
     controller = make_controller(qtbot, ctx, dialogs)

@@ -57,7 +57,12 @@ def test_tls_settings_and_an_encrypted_password_file(
     ui.mqttTlsCheck.setChecked(True)
     page.passwordStoreCombo.setCurrentIndex(page.passwordStoreCombo.findData("file"))
     asked: list[bool] = []
-    page.ask_passphrase = lambda: asked.append(True) or "correct horse"  # type: ignore[method-assign]
+
+    def ask_passphrase() -> str:
+        asked.append(True)
+        return "correct horse"
+
+    page.ask_passphrase = ask_passphrase  # type: ignore[method-assign]
     assert ui.saveButton.isEnabled()
     with qtbot.waitSignal(page.settings_saved, timeout=WAIT_MS):
         ui.saveButton.click()

@@ -22,6 +22,7 @@ from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
 from compost_desktop.settings import Settings
 from compost_desktop.sync.engine import SyncEngine
+from tests.support.qt import item_at
 from tests.support.servers import PostgresServer
 
 pytestmark = pytest.mark.postgres
@@ -99,14 +100,14 @@ def test_conflict_dialog_keeps_mine(
     assert dialog.list.count() == 1
     assert "Bay 5" in dialog.list.item(0).text()
     rows = {
-        dialog.fields.item(i, 0).text(): (
-            dialog.fields.item(i, 1).text(),
-            dialog.fields.item(i, 2).text(),
+        item_at(dialog.fields, i, 0).text(): (
+            item_at(dialog.fields, i, 1).text(),
+            item_at(dialog.fields, i, 2).text(),
         )
         for i in range(dialog.fields.rowCount())
     }
     assert rows == {"Notes": ("mine", "theirs")}  # only what differs
-    assert dialog.fields.item(0, 0).checkState() == Qt.CheckState.Checked
+    assert item_at(dialog.fields, 0, 0).checkState() == Qt.CheckState.Checked
     dialog.show()
     with qtbot.waitSignal(dialog.resolved):
         dialog.keep_mine.click()

@@ -20,12 +20,16 @@ from compost_desktop.settings import AlarmSettings
 T0 = datetime(2026, 6, 11, 8, 0, tzinfo=UTC)
 
 
-def reading(value: float, quantity: str = "temperature", device: str = "node-1", s: int = 0):
+def reading(
+    value: float, quantity: str = "temperature", device: str = "node-1", s: int = 0
+) -> Reading:
     at = T0 + timedelta(seconds=s)
     return Reading(device, quantity, value, at, at, "compost/sensor/data")
 
 
-def feed(engine: AlarmEngine, values: list[float], quantity: str = "temperature", *, active=True):
+def feed(
+    engine: AlarmEngine, values: list[float], quantity: str = "temperature", *, active: bool = True
+) -> list[tuple[AlarmKind, bool]]:
     """All events of a series of readings, as (kind, raised) pairs."""
     out: list[tuple[AlarmKind, bool]] = []
     for i, v in enumerate(values):

@@ -20,11 +20,12 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.monitoring.client import (
     BrokerConfig,
+    Delivery,
     LinkEvent,
     LinkState,
     SensorClient,
 )
-from compost_desktop.monitoring.parsing import DeviceStatus, Reading
+from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
 from compost_desktop.monitoring.recording import AlarmLog, ReadingWriter
 from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
@@ -33,6 +34,8 @@ from tests.support.servers import MosquittoServer, PostgresServer
 pytestmark = pytest.mark.mqtt
 
 T0 = datetime(2026, 6, 11, tzinfo=UTC)
+# What the client hands over besides its link events.
+Received = Reading | DeviceStatus | LastKnown | Delivery
 
 
 class Publisher:
@@ -74,8 +77,8 @@ def _wait(condition: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.02)
 
 
-def _collect(client: SensorClient, count: int, timeout: float = 10) -> list[Reading | DeviceStatus]:
-    got: list[Reading | DeviceStatus] = []
+def _collect(client: SensorClient, count: int, timeout: float = 10) -> list[Received]:
+    got: list[Received] = []
 
     def enough() -> bool:
         got.extend(i for i in client.drain() if not isinstance(i, LinkEvent))
@@ -87,9 +90,9 @@ def _collect(client: SensorClient, count: int, timeout: float = 10) -> list[Read
 
 def _collect_until(
     client: SensorClient, wanted: Callable[[Reading], bool], timeout: float = 20
-) -> list[Reading | DeviceStatus]:
+) -> list[Received]:
     """Everything drained until a reading matching `wanted` has arrived."""
-    got: list[Reading | DeviceStatus] = []
+    got: list[Received] = []
 
     def arrived() -> bool:
         got.extend(i for i in client.drain() if not isinstance(i, LinkEvent))
@@ -354,7 +357,7 @@ def test_headless_recorder_records_every_qos1_reading_once_and_stops_cleanly(
 def test_simulate_command_publishes_farm_json(mqtt_broker: MosquittoServer) -> None:
     received: list[bytes] = []
     sub = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="sim-watch")
-    sub.on_message = lambda _c, _u, m: received.append(m.payload)
+    sub.on_message = lambda _c, _u, m: received.append(bytes(m.payload))
     sub.connect(mqtt_broker.host, mqtt_broker.port)
     sub.subscribe("compost/sensor/data", qos=1)
     sub.loop_start()

@@ -15,6 +15,7 @@ from compost_desktop.monitoring.parsing import (
     MAX_PAYLOAD_BYTES,
     DeviceStatus,
     MessageParser,
+    ParsedMessage,
     Reading,
     RejectReason,
     TopicPatterns,
@@ -35,7 +36,7 @@ def farm(**fields: object) -> bytes:
     return json.dumps(fields).encode()
 
 
-def readings(items: list[Reading | DeviceStatus]) -> dict[tuple[str, str], float]:
+def readings(items: list[ParsedMessage]) -> dict[tuple[str, str], float]:
     assert all(isinstance(item, Reading) for item in items)
     return {(r.device_id, r.quantity): r.value for r in items if isinstance(r, Reading)}
 
@@ -645,7 +646,7 @@ TOPICS = [
 ]
 
 
-def _check_output(parser: MessageParser, items: list[Reading | DeviceStatus]) -> None:
+def _check_output(parser: MessageParser, items: list[ParsedMessage]) -> None:
     assert parser.rejected_by_reason["internal_error"] == 0
     assert_counters_consistent(parser)
     for item in items:
@@ -662,7 +663,8 @@ def test_a_number_wrapped_in_separator_characters_is_rejected_not_an_error() -> 
     parser = MessageParser()
     for payload in (b"\x1c0", b"0\x1f", b" 55.5\x1d"):
         assert parser.parse("node/sensor/temperature/state", payload, RECEIVED) == []
-    assert parser.parse("node/sensor/temperature/state", b" 55.5\t", RECEIVED)[0].value == 55.5
+    first = parser.parse("node/sensor/temperature/state", b" 55.5\t", RECEIVED)[0]
+    assert isinstance(first, Reading) and first.value == 55.5
     assert parser.rejected_by_reason["internal_error"] == 0
 
 

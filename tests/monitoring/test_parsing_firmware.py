@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -37,7 +37,7 @@ RECEIVED = datetime(2026, 6, 11, 4, 0, 30, tzinfo=UTC)
 UTC8 = ZoneInfo("Asia/Shanghai")
 
 
-def values(items: list[object]) -> dict[tuple[str, str], float]:
+def values(items: Sequence[object]) -> dict[tuple[str, str], float]:
     return {(r.device_id, r.quantity): r.value for r in items if isinstance(r, Reading)}
 
 

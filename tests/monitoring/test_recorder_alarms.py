@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -54,7 +55,8 @@ class Watcher:
         self.client.loop_stop()
 
 
-def _rows(engine: sa.Engine, sql: str) -> list[tuple[object, ...]]:
+def _rows(engine: sa.Engine, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of raw SQL: their column types are whatever the database returns."""
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
 

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -55,7 +56,8 @@ def _wait(condition: Callable[[], bool], timeout: float) -> None:
         time.sleep(0.02)
 
 
-def _rows(engine: sa.Engine, sql: str) -> list[sa.Row[tuple[object, ...]]]:
+def _rows(engine: sa.Engine, sql: str) -> list[sa.Row[*tuple[Any, ...]]]:
+    """The rows of raw SQL: their column types are whatever the database returns."""
     with engine.connect() as conn:
         return list(conn.execute(sa.text(sql)).all())
 
@@ -129,7 +131,7 @@ def test_refused_readings_are_quarantined_and_the_rest_stored(pg_url: str) -> No
     assert writer.last_error is None
     assert writer.written == 500
     assert writer.quarantined == 4
-    reasons = dict(
+    reasons: dict[str, str] = dict(
         _rows(
             engine,
             "SELECT substr(device_id, 1, 12) || '/' || substr(quantity, 1, 3), reason "
@@ -369,7 +371,7 @@ def test_two_recorders_on_one_broker_store_each_reading_once(
             p.send_signal(signal.SIGTERM)
         errors = [p.communicate(timeout=60)[1] for p in procs]
         assert [p.returncode for p in procs] == [0, 0], errors
-        per_device = dict(
+        per_device: dict[str, int] = dict(
             _rows(engine, "SELECT device_id, count(*) FROM sensor_reading GROUP BY device_id")
         )
         assert per_device["esp-1"] == 50
@@ -532,7 +534,11 @@ def test_a_retained_value_without_device_time_is_not_recorded_again_at_each_conn
             config = BrokerConfig(mqtt_broker.host, mqtt_broker.port, client_id=f"retained-{skip}")
             client = SensorClient(config, skip_retained_untimed=skip)
             client.start()
-            _wait(lambda c=client: c.state is LinkState.CONNECTED, 10)
+
+            def connected(c: SensorClient = client) -> bool:
+                return c.state is LinkState.CONNECTED
+
+            _wait(connected, 10)
             time.sleep(0.5)
             pub.publish(state, "56.0", qos=1).wait_for_publish(5)  # a live, new state
             deadline = time.monotonic() + 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +22,9 @@ from compost_desktop.settings import AlarmSettings
 T0 = datetime(2026, 6, 11, 8, 0, tzinfo=UTC)
 
 
-def reading(value: float, device: str = "node-1", s: float = 0, quantity: str = "temperature"):
+def reading(
+    value: float, device: str = "node-1", s: float = 0, quantity: str = "temperature"
+) -> Reading:
     at = T0 + timedelta(seconds=s)
     return Reading(device, quantity, value, at, at, "compost/sensor/data")
 
@@ -142,7 +145,8 @@ def test_the_phase_is_recomputed_at_most_every_refresh_interval(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = [1000.0]
-    monkeypatch.setattr(session_module.time, "monotonic", lambda: clock[0])
+    # The session reads the time module's clock (session_module.time is this same module).
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     session = MonitoringSession(AlarmSettings())
     session.apply([reading(60.0, s=i * 600) for i in range(3)])
     assert session.phase() is Phase.THERMOPHILIC

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from datetime import date
@@ -22,8 +23,9 @@ from compost_desktop.records.backup import (
 from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
 from tests.records.test_export import make_db, populate
+from tests.support.tables import table_of
 
-TABLES = [Material.__table__, Cycle.__table__, Input.__table__, SensorReading.__table__]
+TABLES = [table_of(Material), table_of(Cycle), table_of(Input), table_of(SensorReading)]
 
 
 def snapshot(engine: Engine, skip_sync_seq: bool = False) -> dict[str, list[tuple[Any, ...]]]:
@@ -51,7 +53,7 @@ def test_backup_then_restore_round_trips(any_url: str, tmp_path: Path) -> None:
     store = Store(engine)
     store.save_cycle(CycleDraft(name="After backup", start_date=date(2026, 8, 1)))
     with engine.begin() as conn:
-        conn.execute(SensorReading.__table__.delete().where(SensorReading.__table__.c.id == 1))
+        conn.execute(table_of(SensorReading).delete().where(table_of(SensorReading).c.id == 1))
     assert snapshot(engine, skip_sync_seq=postgres) != before
     engine.dispose()
 
@@ -91,9 +93,9 @@ def test_restore_refuses_a_newer_backup(any_url: str, tmp_path: Path) -> None:
     engine = make_db(any_url)
     populate(engine)
     file = backup(any_url, tmp_path / "farm.backup")
-    Store(engine).save_cycle(
-        CycleDraft(name="Kept", start_date=Store(engine).cycles()[0].start_date)
-    )
+    start = Store(engine).cycles()[0].start_date
+    assert start is not None
+    Store(engine).save_cycle(CycleDraft(name="Kept", start_date=start))
     before = snapshot(engine)
     _stamp(file, "9999_future")
     with pytest.raises(NewerBackupError, match="newer Compost Desktop"):
@@ -124,7 +126,9 @@ def test_failure_midway_leaves_the_target_as_it_was(
     populate(engine)
     file = backup(any_url, tmp_path / "farm.backup")
     store = Store(engine)
-    store.save_cycle(CycleDraft(name="Newer work", start_date=store.cycles()[0].start_date))
+    start = store.cycles()[0].start_date
+    assert start is not None
+    store.save_cycle(CycleDraft(name="Newer work", start_date=start))
     before = snapshot(engine)
     files_before = sorted(p.name for p in tmp_path.iterdir())
 
@@ -144,7 +148,8 @@ def test_failure_midway_leaves_the_target_as_it_was(
         def failing_replace(*_args: Any) -> None:
             raise RuntimeError("power cut")
 
-        monkeypatch.setattr(backup_module.os, "replace", failing_replace)
+        # backup_module.os is this same os module: the patch is what restore() calls.
+        monkeypatch.setattr(os, "replace", failing_replace)
 
     with pytest.raises(RuntimeError, match="power cut"):
         restore(file, any_url)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
+from openpyxl import load_workbook  # type: ignore[import-untyped]  # no py.typed, no stubs
 from sqlalchemy import Engine, insert
 
 from compost_desktop import cli

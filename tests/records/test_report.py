@@ -8,9 +8,10 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import sqlalchemy as sa
@@ -26,6 +27,10 @@ from compost_desktop.services.history import CycleNotFound
 from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.report_data import ReportData, gather_report
 from compost_desktop.services.store import Store
+from tests.support.tables import table_of
+
+if TYPE_CHECKING:  # the GUI is imported only by the tests that drive it
+    from compost_desktop.gui.tasks import Done, Failed
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
@@ -102,7 +107,7 @@ def build_cycle(engine: Engine, *, step_minutes: int = 30, days: int = 30, name:
         rows.append(("moist-1", "moisture", at, round(58.0 - d * 0.3, 1), "mqtt"))
     with engine.begin() as conn:
         conn.execute(
-            sa.insert(SensorReading.__table__),
+            sa.insert(table_of(SensorReading)),
             [
                 {
                     "batch_id": cycle_id,
@@ -117,7 +122,7 @@ def build_cycle(engine: Engine, *, step_minutes: int = 30, days: int = 30, name:
             ],
         )
         conn.execute(
-            sa.insert(AlarmRecord.__table__),
+            sa.insert(table_of(AlarmRecord)),
             [
                 {
                     "uuid": "7d0b5d7e-0000-4000-8000-000000000001",
@@ -532,7 +537,11 @@ def test_closing_while_gathering_drops_the_late_result(qapp: object, ctx: object
         """The database thread, still busy when the user closes the window."""
 
         def submit(
-            self, fn: object, on_done: object = None, on_error: object = None, **_: object
+            self,
+            fn: Callable[[], Any],
+            on_done: Done | None = None,
+            on_error: Failed | None = None,
+            changes: frozenset[str] = frozenset(),
         ) -> None:
             held.append((fn, on_done, on_error))
 

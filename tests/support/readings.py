@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from compost_desktop.db.models import SensorReading
+from tests.support.tables import table_of
 
 
 def insert_readings(
@@ -21,7 +22,7 @@ def insert_readings(
     """(device, measured_at, value) rows of one quantity, received when measured."""
     with engine.begin() as conn:
         conn.execute(
-            sa.insert(SensorReading.__table__),
+            sa.insert(table_of(SensorReading)),
             [
                 {
                     "batch_id": cycle_id,

@@ -202,12 +202,12 @@ def test_the_cycle_report_is_the_same_on_both_pcs_and_the_server(
         b.dispose()
         server.dispose()
     assert on_server["readings"] == expected + 2  # North's temperature and moisture
-    for pc in (on_a, on_b):
+    for facts in (on_a, on_b):
         # Bucket mean times are sums of epoch seconds in each database's own float
         # arithmetic: equal to well under a millisecond, not bit for bit.
-        times, means = pc.pop("lowest")
+        times, means = facts.pop("lowest")
         assert means == on_server["lowest"][1]
         assert times == pytest.approx(on_server["lowest"][0], abs=0.01)
-        assert pc == {k: v for k, v in on_server.items() if k != "lowest"}
+        assert facts == {k: v for k, v in on_server.items() if k != "lowest"}
     assert "hand:North" in {d[0] for d in on_server["devices"]}
     assert not {"hand:South", "hand:Toe"} & {d[0] for d in on_server["devices"]}

@@ -90,9 +90,9 @@ def _hand_spots(engine: sa.Engine) -> list[tuple[int, datetime, str]]:
             (int(batch), at, position_of(device))
             for batch, at, device in conn.execute(
                 sa.select(
-                    sa.column("batch_id"),
+                    sa.column("batch_id", sa.Integer()),
                     sa.column("measured_at", sa.DateTime()),
-                    sa.column("device_id"),
+                    sa.column("device_id", sa.String()),
                 )
                 .select_from(sa.table("sensor_reading"))
                 .where(sa.text("source = 'manual' AND quantity = 'temperature'"))
@@ -259,8 +259,8 @@ def test_random_edits_crashes_and_cuts_keep_every_invariant(tmp_path: Path, pg_u
     )
     for pc in pcs:
         assert pc.sync.waiting() == 0
-        local = {u: (notes, status.value) for u, (_, notes, status) in _cycles_by_uuid(pc).items()}
-        assert local == server_cycles, f"{pc.name} did not converge"
+        here = {u: (notes, status.value) for u, (_, notes, status) in _cycles_by_uuid(pc).items()}
+        assert here == server_cycles, f"{pc.name} did not converge"
         assert _input_markers(pc.engine) == server_inputs
         assert _hand_readings(pc.engine) == server_hand, f"{pc.name}'s readings differ"
         kept = {(c.mine or {}).get("notes") for c in pc.sync.conflicts()}

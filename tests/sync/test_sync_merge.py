@@ -45,9 +45,13 @@ def test_untouched_defaults_adopt_the_servers_identity_without_a_conflict(
     report = a.sync.sync()
     assert report.conflicts == 0 and a.sync.conflicts() == []
     with a.engine.connect() as conn:
-        local = dict(conn.execute(sa.text("SELECT name, uuid FROM compost_materials")).all())
+        local: dict[str, str] = dict(
+            conn.execute(sa.text("SELECT name, uuid FROM compost_materials")).all()
+        )
     with server.connect() as conn:
-        remote = dict(conn.execute(sa.text("SELECT name, uuid FROM compost_materials")).all())
+        remote: dict[str, str] = dict(
+            conn.execute(sa.text("SELECT name, uuid FROM compost_materials")).all()
+        )
     assert local == remote
     assert a.sync.waiting() == 0
 
@@ -117,7 +121,9 @@ def test_a_cycle_made_offline_reaches_the_server_with_its_inputs_and_one_conflic
     assert "active" in conflict.reason and conflict.mine is not None
     assert conflict.mine["status"] == "active"
     with server.connect() as conn:
-        statuses = dict(conn.execute(sa.text("SELECT name, status FROM compost_batch")).all())
+        statuses: dict[str, str] = dict(
+            conn.execute(sa.text("SELECT name, status FROM compost_batch")).all()
+        )
         kgs = sorted(
             float(v)
             for (v,) in conn.execute(

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+from tests.support.tables import table_of
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import sqlalchemy as sa
@@ -126,7 +128,7 @@ def populate(store: Store, today: date | None = None) -> list[int]:
                     }
                 )
         with store.engine.begin() as conn:
-            conn.execute(sa.insert(SensorReading.__table__), rows)
+            conn.execute(sa.insert(table_of(SensorReading)), rows)
         ids.append(cycle.id)
     return ids
 

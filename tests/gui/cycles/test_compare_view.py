@@ -16,11 +16,12 @@ from pytestqt.qtbot import QtBot
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.context import CYCLES, AppContext
-from compost_desktop.gui.cycles.compare_view import MAX_CYCLES, CompareColumn, CompareDialog
+from compost_desktop.gui.cycles.compare_view import CompareColumn, CompareDialog
 from compost_desktop.gui.cycles.models import CycleColumn
 from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.lifetime import kept_count
 from compost_desktop.presentation.formats import date_format
+from compost_desktop.presentation.palette import MAX_CYCLES
 from compost_desktop.services.store import Store
 from tests.db.test_compare import add, run_cycle
 from tests.gui.cycles.conftest import make_cycle

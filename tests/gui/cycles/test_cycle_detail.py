@@ -15,6 +15,7 @@ from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.services.records import InputDraft
 from compost_desktop.services.store import Store
 from tests.gui.cycles.conftest import make_cycle, material_id
+from tests.support.qt import item_at
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -81,12 +82,15 @@ def test_actions_follow_the_lifecycle(
     cid = make_cycle(store, "Bay 1")
     page.open_cycle(cid)
     ui = page.detail.ui
-    enabled = lambda: (  # noqa: E731
-        ui.activate_button.isEnabled(),
-        ui.complete_button.isEnabled(),
-        ui.archive_button.isEnabled(),
-        ui.edit_button.isEnabled(),
-    )
+
+    def enabled() -> tuple[bool, bool, bool, bool]:
+        return (
+            ui.activate_button.isEnabled(),
+            ui.complete_button.isEnabled(),
+            ui.archive_button.isEnabled(),
+            ui.edit_button.isEnabled(),
+        )
+
     assert enabled() == (True, False, True, True)
     qtbot.mouseClick(ui.activate_button, Qt.MouseButton.LeftButton)
     assert enabled() == (False, True, False, True)
@@ -167,7 +171,7 @@ def test_edit_input_and_add_turning(qtbot: QtBot, page: CyclesPage, store: Store
     qtbot.mouseClick(detail.ui.add_turning_button, Qt.MouseButton.LeftButton)
     (turning,) = store.cycle(cid).turnings
     assert (turning.operator, turning.notes) == ("Ana", "turned with loader")
-    assert detail.ui.turnings_table.item(0, 1).text() == "Ana"
+    assert item_at(detail.ui.turnings_table, 0, 1).text() == "Ana"
 
 
 def test_progress_reports_fill_and_shrinkage_separately(page: CyclesPage, store: Store) -> None:
@@ -212,9 +216,9 @@ def test_hand_readings_tab_lists_the_cycle_and_locks_with_the_archive(
 
     answer(monkeypatch, QMessageBox.StandardButton.Yes)
     now = datetime.now(UTC)
-    dates = {"start": (now - timedelta(days=2)).date(), "end": (now + timedelta(days=60)).date()}
-    cid = make_cycle(store, "Bay 1", **dates)
-    other = make_cycle(store, "Bay 2", **dates)
+    start, end = (now - timedelta(days=2)).date(), (now + timedelta(days=60)).date()
+    cid = make_cycle(store, "Bay 1", start=start, end=end)
+    other = make_cycle(store, "Bay 2", start=start, end=end)
     add_manual_reading(store.engine, ManualReadingDraft(cid, now, "North", 58.0))
     add_manual_reading(store.engine, ManualReadingDraft(other, now, "South", 40.0))
     page.open_cycle(cid)

@@ -25,8 +25,10 @@ def type_amount(qtbot: QtBot, box: QDoubleSpinBox, text: str) -> None:
 
 
 def fill_row(qtbot: QtBot, row: InputRowEditor, material: str, amount: str) -> None:
-    row.material.lineEdit().clear()
-    qtbot.keyClicks(row.material.lineEdit(), material)
+    edit = row.material.lineEdit()
+    assert edit is not None  # the material box is editable
+    edit.clear()
+    qtbot.keyClicks(edit, material)
     type_amount(qtbot, row.amount, amount)
 
 

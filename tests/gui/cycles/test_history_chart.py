@@ -38,7 +38,9 @@ DELIVERED_AT = T0 - timedelta(hours=2)
 HAND_AT = T0 + timedelta(days=2, hours=5)
 
 
-def probe_rows(device: str, offset: float, hours: int = len(PROFILE)) -> list[tuple]:
+def probe_rows(
+    device: str, offset: float, hours: int = len(PROFILE)
+) -> list[tuple[str, datetime, float]]:
     per_hour = int(timedelta(hours=1) / STEP)
     return [
         (device, T0 + i * STEP, PROFILE[i // per_hour] + offset) for i in range(hours * per_hour)
@@ -75,7 +77,8 @@ def chart(qtbot: QtBot, ctx: AppContext) -> HistoryChart:
 
 
 def finite(values: np.ndarray) -> np.ndarray:
-    return values[np.isfinite(values)]
+    kept: np.ndarray = values[np.isfinite(values)]  # numpy types boolean indexing as Any
+    return kept
 
 
 def test_probes_lowest_moisture_hand_reading_phases_and_markers(

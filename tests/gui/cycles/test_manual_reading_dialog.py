@@ -42,8 +42,10 @@ def type_into(qtbot: QtBot, box: QDoubleSpinBox, text: str) -> None:
 def fill(
     qtbot: QtBot, dialog: ManualReadingDialog, position: str, temp: str = "", moist: str = ""
 ) -> None:
-    dialog.position.lineEdit().selectAll()
-    qtbot.keyClicks(dialog.position.lineEdit(), position)
+    edit = dialog.position.lineEdit()
+    assert edit is not None  # the position box is editable
+    edit.selectAll()
+    qtbot.keyClicks(edit, position)
     if temp:
         type_into(qtbot, dialog.temperature, temp)
     if moist:

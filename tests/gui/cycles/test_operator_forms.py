@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from PySide6.QtCore import QDateTime, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -13,6 +13,7 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles import input_form
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.page import CyclesPage
+from compost_desktop.presentation.formats import to_qdatetime
 from compost_desktop.services.store import Store
 from tests.gui.cycles.conftest import make_cycle
 from tests.gui.cycles.test_cycle_dialog import fill_row
@@ -35,7 +36,7 @@ def test_a_delivery_typed_in_days_later_keeps_its_date(
     row = dialog.input_form.rows[0]
     fill_row(qtbot, row, "Straw", "400")
     slip = datetime.now().replace(second=0, microsecond=0) - timedelta(days=3)
-    row.when.setDateTime(QDateTime(slip))
+    row.when.setDateTime(to_qdatetime(slip))  # what QDateTime(slip) builds
     with qtbot.waitSignal(dialog.cycle_saved) as saved:
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     (delivery,) = store.cycle(saved.args[0]).inputs
@@ -89,7 +90,7 @@ def test_escape_on_a_changed_form_asks_first(
 
     def question(_parent: object, title: str, *_a: object) -> QMessageBox.StandardButton:
         asked.append(title)
-        return getattr(QMessageBox.StandardButton, answer)
+        return QMessageBox.StandardButton[answer]
 
     monkeypatch.setattr(QMessageBox, "question", question)
     qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing typed: closes without a question

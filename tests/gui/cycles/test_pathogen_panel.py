@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -165,7 +166,8 @@ def test_a_farm_rule_is_defined_chosen_judged_and_remembered(
 
     panel.new_rule_action.trigger()
     assert panel.rule.name == "Farm QA – 50 °C for 2 days"
-    assert panel.result is not None and panel.result.status is PathogenStatus.MET
+    result = panel.result  # a new one: the rule changed
+    assert result is not None and result.status is PathogenStatus.MET
     assert panel.edit_rule_action.isEnabled() and panel.delete_rule_action.isEnabled()
     # Stored: a new panel (another day, another window) offers and selects it again.
     again = PathogenPanel(ctx, clock=lambda: NOW)
@@ -174,7 +176,7 @@ def test_a_farm_rule_is_defined_chosen_judged_and_remembered(
 
 
 def test_rules_are_shared_as_a_file_and_a_bad_file_is_refused(
-    panel: PathogenPanel, tmp_path, monkeypatch: pytest.MonkeyPatch
+    panel: PathogenPanel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from datetime import timedelta as td
 
@@ -188,19 +190,19 @@ def test_rules_are_shared_as_a_file_and_a_bad_file_is_refused(
     shared = tmp_path / "rules.json"
     rule = PathogenRule("permit-7", "County permit 7", 57.0, td(days=4), min_turnings=2)
     shared.write_text(rules_to_json([rule, PRESETS["uk-pas-100"]]), encoding="utf-8")
-    panel.choose_open_file = lambda _parent: str(shared)
+    panel.choose_open_file = lambda parent: str(shared)
     panel.on_import_rules()
     assert panel.rule == rule
     assert "Imported 1 rule(s)" in messages[-1] and "Skipped the built-in" in messages[-1]
 
     out = tmp_path / "out.json"
-    panel.choose_save_file = lambda _parent: str(out)
+    panel.choose_save_file = lambda parent: str(out)
     panel.export_rules_action.trigger()
     assert "County permit 7" in out.read_text(encoding="utf-8")
 
     bad = tmp_path / "bad.json"
     bad.write_text('[{"key": "x", "name": "Too hot", "min_temp_c": 120, "duration_s": 60}]')
-    panel.choose_open_file = lambda _parent: str(bad)
+    panel.choose_open_file = lambda parent: str(bad)
     panel.on_import_rules()
     assert "Rule 1: The minimum temperature must be above 0 and below 100" in messages[-1]
     assert panel.custom_rules() == [rule]

@@ -52,7 +52,9 @@ def test_a_chosen_time_is_kept_and_enter_in_the_notes_adds(
     qtbot.keyClicks(detail.ui.turning_notes, "loader")
     qtbot.keyClick(detail.ui.turning_notes, Qt.Key.Key_Return)
     (turning,) = store.cycle(cid).turnings
-    expected = earlier.toPython().astimezone()
+    moment = earlier.toPython()
+    assert isinstance(moment, datetime)
+    expected = moment.astimezone()
     assert abs(turning.turned_at - expected) < timedelta(seconds=1)
     assert turning.notes == "loader"
     assert detail.ui.turning_notes.text() == ""

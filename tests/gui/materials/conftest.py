@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -16,7 +17,7 @@ from compost_desktop.settings import Settings
 
 
 @pytest.fixture
-def store(sqlite_url: str) -> Store:
+def store(sqlite_url: str) -> Iterator[Store]:
     migrate.upgrade(resolve_url(sqlite_url))
     store = Store(make_engine(sqlite_url))
     yield store

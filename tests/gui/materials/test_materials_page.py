@@ -32,7 +32,9 @@ def page(qtbot: QtBot, ctx: AppContext) -> MaterialsPage:
 
 
 def cell(page: MaterialsPage, row: int, column: MaterialColumn) -> str:
-    return page.proxy.index(row, column).data()
+    text = page.proxy.index(row, column).data()
+    assert isinstance(text, str), text
+    return text
 
 
 def column_texts(page: MaterialsPage, column: MaterialColumn) -> list[str]:
@@ -42,8 +44,9 @@ def column_texts(page: MaterialsPage, column: MaterialColumn) -> list[str]:
 def focus_row(qtbot: QtBot, page: MaterialsPage, name: str) -> None:
     """Select a material the way a user does: search, then the table has the row."""
     page.search.setText(name)
-    assert page.selected_material() is not None
-    assert page.selected_material().name == name
+    selected = page.selected_material()
+    assert selected is not None
+    assert selected.name == name
     page.table.setFocus()
     qtbot.waitUntil(page.table.hasFocus)
 
@@ -118,8 +121,9 @@ def test_editing_cn_saves_it_and_the_planning_cycle_follows_once_reapplied(
     qtbot.waitUntil(lambda: "were applied to Spring windrow" in page.banner.text())
     after = store.mix_of(spring_cycle.id)
     assert after is not None and after.cn_ratio > before.cn_ratio + 3
-    assert page.selected_material() is not None
-    assert page.selected_material().cn_ratio == 80  # the table reloaded and kept the row
+    selected = page.selected_material()
+    assert selected is not None
+    assert selected.cn_ratio == 80  # the table reloaded and kept the row
 
 
 def test_moisture_of_120_disables_save_and_says_why(
@@ -252,8 +256,9 @@ def test_deleting_a_material_in_use_names_the_cycle_and_keeps_it(
     assert page.banner.isVisible()
     assert "used by Spring windrow" in page.banner.text()
     assert "kept" in page.banner.text()
-    assert store.find_material("Kitchen scraps") is not None
-    assert page.model.row_of(store.find_material("Kitchen scraps").id) is not None
+    kitchen = store.find_material("Kitchen scraps")
+    assert kitchen is not None
+    assert page.model.row_of(kitchen.id) is not None
 
 
 def test_deleting_an_unused_material_removes_it_after_confirmation(

@@ -36,6 +36,7 @@ def test_typing_a_count_in_the_stock_cell_stores_it_and_deliveries_draw_it_down(
     qtbot: QtBot, page: MaterialsPage, store: Store, spring_cycle: CycleRecord
 ) -> None:
     straw0 = store.find_material("Straw")
+    assert straw0 is not None
     index = stock_index(page, "Straw")
     assert index.data() == ""  # not counted yet
     page.table.doubleClicked.emit(index)  # a double-click edits in place, not the dialog

@@ -17,6 +17,7 @@ from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.monitoring.alarms import MemoryAlarmLog
 from tests.gui.monitoring.support import FakeClient, make_ctx, reading
+from tests.support.qt import item_at
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -94,7 +95,7 @@ def test_long_alarm_text_is_elided_with_the_whole_text_in_a_tooltip(
     qtbot.waitUntil(lambda: button.shown_text() == button.text())
     page = window.page("monitoring")
     assert isinstance(page, MonitoringPage)
-    cell = page.alarms.table.item(0, 2)
+    cell = item_at(page.alarms.table, 0, 2)
     assert cell.toolTip().startswith(cell.text())
 
 

@@ -14,13 +14,16 @@ from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.settings import Settings
 from tests.gui.monitoring.support import make_ctx
+from tests.support.servers import MosquittoServer
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
 @pytest.mark.log_allowed("^Rejected MQTT message")
 @pytest.mark.mqtt
-def test_readings_published_to_the_farm_broker_reach_the_gauges(qtbot: QtBot, mqtt_broker) -> None:
+def test_readings_published_to_the_farm_broker_reach_the_gauges(
+    qtbot: QtBot, mqtt_broker: MosquittoServer
+) -> None:
     settings = Settings()
     settings.mqtt = replace(settings.mqtt, host=mqtt_broker.host, port=mqtt_broker.port)
     ctx = make_ctx(settings)

@@ -26,6 +26,7 @@ from tests.gui.monitoring.support import (
     make_ctx,
     reading,
 )
+from tests.support.qt import item_at
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -96,22 +97,22 @@ def test_alarm_is_listed_and_can_be_acknowledged(
     client.push(reading(72.0))
     panel = page.alarms
     qtbot.waitUntil(lambda: panel.table.rowCount() == 1, timeout=2000)
-    assert "node-1 is too hot: 72.0 °C" in panel.table.item(0, 2).text()
-    assert panel.table.item(0, 3).text() == "active"
+    assert "node-1 is too hot: 72.0 °C" in item_at(panel.table, 0, 2).text()
+    assert item_at(panel.table, 0, 3).text() == "active"
     # Raised in the app's one date format (it was "%d %b %H:%M", with no year).
-    assert panel.table.item(0, 0).text() == moment_text(page.hub.alarms[0].event.at)
-    assert str(page.hub.alarms[0].event.at.astimezone().year) in panel.table.item(0, 0).text()
+    assert item_at(panel.table, 0, 0).text() == moment_text(page.hub.alarms[0].event.at)
+    assert str(page.hub.alarms[0].event.at.astimezone().year) in item_at(panel.table, 0, 0).text()
     assert panel.summary.text() == "1 active, 1 not acknowledged"
     assert alarm_log.rows[0]["kind"] == "too_hot"
 
     panel.table.selectRow(0)
     panel.acknowledge_button.click()
-    assert panel.table.item(0, 3).text().startswith("active · seen by ")
+    assert item_at(panel.table, 0, 3).text().startswith("active · seen by ")
     assert alarm_log.rows[0]["acknowledged_by"]
     assert not panel.acknowledge_button.isEnabled()
 
     client.push(reading(60.0, seconds=1))
-    qtbot.waitUntil(lambda: panel.table.item(0, 3).text().startswith("cleared"), timeout=2000)
+    qtbot.waitUntil(lambda: item_at(panel.table, 0, 3).text().startswith("cleared"), timeout=2000)
     assert alarm_log.rows[0]["cleared_at"] is not None
     assert panel.summary.text() == "0 active, 0 not acknowledged"
 
@@ -122,19 +123,19 @@ def test_silent_and_stale_devices_are_marked(
     client.push(reading(50.0), reading(51.0, device="node-2", seconds=5))
     qtbot.waitUntil(lambda: page.devices.rowCount() == 2, timeout=2000)
     page.on_status_refresh_due()
-    assert page.devices.item(0, 1).text() == "online"
+    assert item_at(page.devices, 0, 1).text() == "online"
     clock.now = T0 + timedelta(seconds=302)  # stale after 300 s by default
     page.on_status_refresh_due()
-    assert page.devices.item(0, 1).text().startswith("stale")
-    assert page.devices.item(1, 1).text() == "online"
+    assert item_at(page.devices, 0, 1).text().startswith("stale")
+    assert item_at(page.devices, 1, 1).text() == "online"
     assert page.gauge_grid.gauges[("node-1", "temperature")].stale
     assert not page.gauge_grid.gauges[("node-2", "temperature")].stale
 
     clock.now = T0 + timedelta(seconds=601)  # silent alarm after 600 s
     page.hub.on_housekeeping_due()
-    assert "node-1 has sent nothing for 10 min" in page.alarms.table.item(0, 2).text()
+    assert "node-1 has sent nothing for 10 min" in item_at(page.alarms.table, 0, 2).text()
     client.push(DeviceStatus("node-2", False, {}, T0))
-    qtbot.waitUntil(lambda: page.devices.item(1, 1).text() == "offline (said so)", timeout=2000)
+    qtbot.waitUntil(lambda: item_at(page.devices, 1, 1).text() == "offline (said so)", timeout=2000)
 
 
 def test_temperatures_follow_the_unit_setting(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -25,6 +26,7 @@ from compost_desktop.monitoring.recording import AlarmLog
 from compost_desktop.services.store import Store
 from compost_desktop.settings import Settings
 from tests.gui.monitoring.support import T0, Clock, FakeClient, make_ctx, reading
+from tests.support.qt import item_at
 from tests.support.servers import MosquittoServer
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -39,7 +41,8 @@ def engine(tmp_path: Path) -> Iterator[sa.Engine]:
     made.dispose()
 
 
-def _rows(engine: sa.Engine, sql: str) -> list[tuple[object, ...]]:
+def _rows(engine: sa.Engine, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of raw SQL: their column types are whatever the database returns."""
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
 
@@ -136,13 +139,15 @@ def test_an_alarm_raised_before_a_restart_is_listed_after_it(
     qtbot.addWidget(page)
     ctx.set_store(Store(engine), "test")
     assert page.alarms.table.rowCount() == 1
-    assert "node-1 is too hot: 81.0 °C" in page.alarms.table.item(0, 2).text()
-    assert page.alarms.table.item(0, 3).text() == "active"
+    assert "node-1 is too hot: 81.0 °C" in item_at(page.alarms.table, 0, 2).text()
+    assert item_at(page.alarms.table, 0, 3).text() == "active"
     assert page.alarms.summary.text() == "1 active, 1 not acknowledged"
     hub.start()
     again.push(reading(75.0, seconds=300))  # still hot: not raised a second time
     again.push(reading(60.0, seconds=360))  # cleared, in the database too
-    qtbot.waitUntil(lambda: page.alarms.table.item(0, 3).text().startswith("cleared"), timeout=2000)
+    qtbot.waitUntil(
+        lambda: item_at(page.alarms.table, 0, 3).text().startswith("cleared"), timeout=2000
+    )
     assert page.alarms.table.rowCount() == 1
     assert _rows(engine, "SELECT count(*), count(cleared_at) FROM alarm_event") == [(1, 1)]
     page.alarms.acknowledge_button.click()

@@ -20,10 +20,11 @@ from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.gui.monitoring.rejects import RejectsDialog
 from compost_desktop.monitoring.alarms import MemoryAlarmLog
-from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown
+from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
 from compost_desktop.monitoring.registry import DeviceRegistry, Role
 from compost_desktop.services.store import Store
 from tests.gui.monitoring.support import T0, Clock, FakeClient, FakeStore, make_ctx, reading
+from tests.support.qt import item_at
 from tests.support.readings import insert_readings
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -31,9 +32,9 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 class Sink:
     def __init__(self) -> None:
-        self.readings: list[object] = []
+        self.readings: list[Reading] = []
 
-    def add(self, readings: list[object]) -> None:
+    def add(self, readings: list[Reading]) -> None:
         self.readings.extend(readings)
 
 
@@ -107,11 +108,11 @@ def test_a_node_offline_marks_its_probes_and_online_is_not_red_stale(
     clock.now = T0 + timedelta(minutes=10)
     page.on_status_refresh_due()
     probe = _row(page, "pile-a/DS18B20-01AB")
-    assert page.devices.item(probe, 1).text() == "online, no recent reading"
+    assert item_at(page.devices, probe, 1).text() == "online, no recent reading"
 
     client.push(DeviceStatus("pile-a", False, {"status": "Offline"}, T0))
     qtbot.waitUntil(
-        lambda: page.devices.item(probe, 1).text() == "offline (its node said so)", timeout=2000
+        lambda: item_at(page.devices, probe, 1).text() == "offline (its node said so)", timeout=2000
     )
 
 
@@ -122,7 +123,7 @@ def test_a_retained_value_is_shown_but_never_recorded(
     qtbot.waitUntil(lambda: page.devices.rowCount() == 1, timeout=2000)
     page.on_status_refresh_due()
 
-    assert page.devices.item(0, 1).text().startswith("last known value only")
+    assert item_at(page.devices, 0, 1).text().startswith("last known value only")
     assert page.gauge_grid.gauges[("dead-node", "temperature")].stale
     assert sink.readings == []
     assert ("dead-node", "temperature") not in page.hub.series
@@ -141,9 +142,9 @@ def test_the_rejected_count_opens_the_list(
     dialog = page.rejects_dialog
     assert isinstance(dialog, RejectsDialog)
     assert dialog.table.rowCount() == 1
-    assert dialog.table.item(0, 1).text() == "compost/sensor/data"
-    assert "value is not a number" in dialog.table.item(0, 2).text()
-    assert '"temperature": "hot"' in dialog.table.item(0, 3).text()
+    assert item_at(dialog.table, 0, 1).text() == "compost/sensor/data"
+    assert "value is not a number" in item_at(dialog.table, 0, 2).text()
+    assert '"temperature": "hot"' in item_at(dialog.table, 0, 3).text()
     dialog.close()
 
 
