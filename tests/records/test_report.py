@@ -30,7 +30,7 @@ from compost_desktop.services.store import Store
 from tests.support.tables import table_of
 
 if TYPE_CHECKING:  # the GUI is imported only by the tests that drive it
-    from compost_desktop.gui.tasks import Done, Failed
+    from compost_desktop.gui.tasks import ChangesOf, Done, Failed
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 NOW = datetime(2026, 4, 10, 12, 0, tzinfo=UTC)
@@ -541,7 +541,7 @@ def test_closing_while_gathering_drops_the_late_result(qapp: object, ctx: object
             fn: Callable[[], Any],
             on_done: Done | None = None,
             on_error: Failed | None = None,
-            changes: frozenset[str] = frozenset(),
+            changes: ChangesOf = frozenset(),
         ) -> None:
             held.append((fn, on_done, on_error))
 

@@ -20,6 +20,7 @@ from compost_desktop.gui.cycles.compare_view import CompareColumn, CompareDialog
 from compost_desktop.gui.cycles.models import CycleColumn
 from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.lifetime import kept_count
+from compost_desktop.gui.tasks import ChangesOf
 from compost_desktop.presentation.formats import date_format
 from compost_desktop.presentation.palette import MAX_CYCLES
 from compost_desktop.services.store import Store
@@ -170,7 +171,7 @@ class DeferredRunner:
         fn: Callable[[], Any],
         on_done: Any = None,
         on_error: Any = None,
-        changes: frozenset[str] = frozenset(),
+        changes: ChangesOf = frozenset(),
     ) -> None:
         self.queue.append((fn, on_done, on_error))
 

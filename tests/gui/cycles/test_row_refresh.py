@@ -3,6 +3,8 @@ return what changed). With 10,000 cycles a full reload costs over half a second.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pytest
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QMessageBox
@@ -13,6 +15,7 @@ from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.tasks import Changes
+from compost_desktop.services.records import CycleRecord
 from compost_desktop.services.store import Store
 from tests.gui.cycles.conftest import make_cycle
 
@@ -24,8 +27,17 @@ def counted(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Which loads the page asked the store for."""
     calls: list[str] = []
     whole, some = store.cycles, store.cycles_by_id
-    monkeypatch.setattr(store, "cycles", lambda: calls.append("all") or whole())
-    monkeypatch.setattr(store, "cycles_by_id", lambda ids: calls.append("some") or some(ids))
+
+    def all_cycles() -> list[CycleRecord]:
+        calls.append("all")
+        return whole()
+
+    def some_cycles(ids: Collection[int]) -> list[CycleRecord]:
+        calls.append("some")
+        return some(ids)
+
+    monkeypatch.setattr(store, "cycles", all_cycles)
+    monkeypatch.setattr(store, "cycles_by_id", some_cycles)
     return calls
 
 
