@@ -207,7 +207,10 @@ def open_database(url_text: str | None, syncing: bool = True) -> OpenedDatabase:
             recovered = f"{health.move_aside(path)} ({problem})"
     status = migrate.ensure_current(url)
     log.info("Database ready: %s", status.summary())
-    return OpenedDatabase(Store(make_engine(url)), describe(url), recovered)
+    # Screens read a file store through read-only snapshots (see Store); a server has MVCC.
+    file_store = url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
+    reader = make_engine(url, read_only=True) if file_store else None
+    return OpenedDatabase(Store(make_engine(url), reader), describe(url), recovered)
 
 
 def server_url_from(settings: Settings) -> str | None:

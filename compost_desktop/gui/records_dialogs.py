@@ -689,10 +689,10 @@ class RecordsController(QObject):
             if writer is not None:
                 writer.stop()
             try:
-                engine.dispose()  # no pooled connection may keep the old file open
+                store.dispose()  # no pooled connection (writer or reader) may keep the old file
                 restore(info.path, engine.url)
             finally:
-                engine.dispose()
+                store.dispose()
                 if writer is not None:
                     writer.invalidate_cycles()
                     writer.start()

@@ -146,7 +146,7 @@ class ReportDialog(QDialog):
         if store is None:
             self._show_error("The database is not open yet; try again in a moment.")
             return
-        engine, cycle_id, rule, now = store.engine, self.cycle_id, self.rule, self.clock()
+        engine, cycle_id, rule, now = store.reader, self.cycle_id, self.rule, self.clock()
         band = self.ctx.settings.band
 
         def work() -> ReportData:

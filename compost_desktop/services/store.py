@@ -71,14 +71,34 @@ def _now() -> datetime:
 
 
 class Store:
-    def __init__(self, engine: Engine) -> None:
+    """The local store's reads and writes for screens and commands.
+
+    `reader` (an engine from `make_engine(url, read_only=True)`) serves the lists and
+    views: on SQLite its transactions begin deferred, a WAL snapshot, so a screen's load
+    never waits for the write lock the recorder, sync and the screens' saves take.
+    """
+
+    def __init__(self, engine: Engine, reader: Engine | None = None) -> None:
         self.engine = engine
+        self.reader = reader if reader is not None else engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(self.reader, expire_on_commit=False)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        with self._read_sessions() as session:
+            yield session
+
+    def dispose(self) -> None:
+        """Close every pooled connection (before a restore swaps the file)."""
+        self.engine.dispose()
+        if self.reader is not self.engine:
+            self.reader.dispose()
 
     def ping(self) -> bool:
         """True when the database answers; screens use it for the reachability status."""
@@ -92,7 +112,7 @@ class Store:
     # --- materials -------------------------------------------------------------------
 
     def materials(self) -> list[MaterialRecord]:
-        with self._session() as s:
+        with self._read() as s:
             drawn = _drawn(s)
             return [
                 _material(m, drawn.get(m.id, 0.0))
@@ -100,7 +120,7 @@ class Store:
             ]
 
     def material(self, material_id: int) -> MaterialRecord:
-        with self._session() as s:
+        with self._read() as s:
             drawn = _drawn(s, material_id).get(material_id, 0.0)
             return _material(_get(s, Material, material_id), drawn)
 
@@ -242,7 +262,7 @@ class Store:
         elif cycle_ids is not None:
             cycles_q = cycles_q.where(Cycle.__table__.c.id.in_(list(cycle_ids)))
             inputs_where.append(i.batch_id.in_(list(cycle_ids)))
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             cycle_rows = conn.execute(cycles_q).mappings().all()
             turnings = (
                 conn.execute(
@@ -297,7 +317,7 @@ class Store:
         return found[0]
 
     def active_cycle(self) -> CycleRecord | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             active = conn.execute(
                 select(Cycle.id).where(Cycle.status == CycleStatus.ACTIVE.value)
             ).scalar()

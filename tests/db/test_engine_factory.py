@@ -24,3 +24,27 @@ def test_a_read_only_connection_reads_beside_a_writer_and_cannot_write(sqlite_ur
     finally:
         reader.dispose()
         writer.dispose()
+
+
+def test_the_stores_lists_read_while_another_writer_holds_the_lock(sqlite_url: str) -> None:
+    """A sync batch or the recorder holding the write lock used to hold every screen's load
+    for up to the 15 s busy timeout: the store's reads now go through a snapshot."""
+    from datetime import date
+
+    from compost_desktop.services.records import CycleDraft
+    from compost_desktop.services.store import Store
+
+    url = resolve_url(sqlite_url)
+    migrate.upgrade(url)
+    store = Store(make_engine(url), make_engine(url, read_only=True))
+    store.save_cycle(CycleDraft("Bay 1", date(2026, 5, 1)))
+    other = make_engine(url, connect_args={"timeout": 0.1})
+    try:
+        with other.begin() as held:  # BEGIN IMMEDIATE: the write lock, as sync takes it
+            held.execute(sa.text("UPDATE compost_batch SET notes = 'busy'"))
+            assert [c.name for c in store.cycles()] == ["Bay 1"]
+            assert store.active_cycle() is None
+            assert store.materials()
+    finally:
+        other.dispose()
+        store.dispose()

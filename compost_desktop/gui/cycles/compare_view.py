@@ -523,7 +523,7 @@ class CompareDialog(QDialog):
             self._show_error("No database is open yet.")
             return
         self._request += 1
-        token, ids, engine = self._request, list(self.cycle_ids), store.engine
+        token, ids, engine = self._request, list(self.cycle_ids), store.reader
         self.loading = True
         self.status_label.setText("Loading…")
         self.reload_button.setEnabled(False)

@@ -484,7 +484,7 @@ class HistoryChart(QWidget):
             self._show_message("The database is not open yet.")
             return
         self._history_token += 1
-        token, engine, buckets = self._history_token, store.engine, self._buckets(1.0)
+        token, engine, buckets = self._history_token, store.reader, self._buckets(1.0)
         self.status_label.setText(LOADING)
         self.ctx.runner.submit(
             lambda: load_overview(engine, cycle_id, buckets),
@@ -695,7 +695,7 @@ class HistoryChart(QWidget):
         buckets = max(MIN_BUCKETS, min(MAX_BUCKETS * 2, round((end - start) / wanted)))
         self._window_token += 1
         self.window_requests += 1
-        token, engine, cycle_id = self._window_token, self.ctx.store.engine, self.cycle_id
+        token, engine, cycle_id = self._window_token, self.ctx.store.reader, self.cycle_id
         self.status_label.setText(LOADING)
         self.ctx.runner.submit(
             lambda: load_snapshot(engine, cycle_id, start, end, buckets),

@@ -175,7 +175,7 @@ class ManualReadingDialog(QDialog):
         if store is None:
             self._block("The database is not open yet; try again in a moment.")
             return
-        engine, cycle_id = store.engine, self.cycle_id
+        engine, cycle_id = store.reader, self.cycle_id
         self.ctx.runner.submit(
             lambda: manual_reading_setup(engine, cycle_id),
             self.on_setup_loaded,

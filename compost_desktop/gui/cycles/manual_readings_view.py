@@ -183,7 +183,7 @@ class ManualReadingsView(QWidget):
         if store is None or cycle_id is None:
             return
         self._request += 1
-        token, engine = self._request, store.engine
+        token, engine = self._request, store.reader
         self.ctx.runner.submit(
             lambda: manual_readings(engine, cycle_id),
             lambda records: self.on_loaded(token, records),

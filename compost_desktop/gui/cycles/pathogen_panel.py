@@ -289,7 +289,7 @@ class PathogenPanel(QGroupBox):
             self._request,
             self.rule,
             self.clock(),
-            store.engine,
+            store.reader,
             cycle.id,
         )
 
