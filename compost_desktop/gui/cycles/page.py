@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -305,14 +305,7 @@ class CyclesPage(QWidget):
         self._loading = False
         self._loaded_once = True
         self.error_label.setText("")
-        current = self.selected_cycle_id()
-        chosen = self.selected_cycle_ids()
-        self.model.set_rows(rows)
-        header = self.table.horizontalHeader()
-        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
-        if current is not None:
-            self.select_cycle(current)
-        self._reselect(c for c in chosen if c != current)
+        self._keeping_selection(lambda: self.model.set_rows(rows))
         if self._reload_pending:
             self._reload_pending = False
             self.reload()
@@ -353,12 +346,18 @@ class CyclesPage(QWidget):
     def on_rows_refreshed(self, rows: list[CycleRow]) -> None:
         if self._loading:
             return  # a whole reload is on its way and will bring these too
+        self._keeping_selection(lambda: self.model.update_rows(rows))
+
+    def _keeping_selection(self, change: Callable[[], None]) -> None:
+        """Change the rows, sort them as the header says, and select what was selected."""
         current = self.selected_cycle_id()
-        self.model.update_rows(rows)
+        chosen = self.selected_cycle_ids()
+        change()
         header = self.table.horizontalHeader()
         self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         if current is not None:
             self.select_cycle(current)
+        self._reselect(c for c in chosen if c != current)
 
     @Slot()
     def on_settings_changed(self) -> None:
