@@ -40,6 +40,9 @@ class ThreadedFakeClient:
     def start(self) -> None:
         pass
 
+    def disconnect(self) -> None:
+        pass  # the hub lets go of the broker at once, then stops the client off the GUI thread
+
     def stop(self) -> None:
         pass
 
