@@ -61,6 +61,15 @@ def to_celsius(value: float, unit: TemperatureUnit) -> float:
     return (value - 32) * 5 / 9 if unit is TemperatureUnit.FAHRENHEIT else value
 
 
+def celsius_delta_to(delta_c: float, unit: TemperatureUnit) -> float:
+    """A difference of temperatures (a hysteresis, a rise): no offset, only the scale."""
+    return delta_c * 9 / 5 if unit is TemperatureUnit.FAHRENHEIT else delta_c
+
+
+def to_celsius_delta(delta: float, unit: TemperatureUnit) -> float:
+    return delta * 5 / 9 if unit is TemperatureUnit.FAHRENHEIT else delta
+
+
 def litres_to(value_l: float, unit: VolumeUnit) -> float:
     return value_l / _LITRES_PER[unit]
 

@@ -33,7 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop import secrets, settings_store
-from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
+from compost_desktop.domain.units import (
+    MassUnit,
+    TemperatureUnit,
+    VolumeUnit,
+    celsius_delta_to,
+    celsius_to,
+    to_celsius,
+    to_celsius_delta,
+)
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.generated.ui_settings_page import Ui_SettingsPage
 from compost_desktop.gui.screen import ColumnFitter
@@ -183,22 +191,6 @@ _VOLUME = [
     ("cubic metres (m³)", VolumeUnit.CUBIC_METRE),
     ("cubic yards (yd³)", VolumeUnit.CUBIC_YARD),
 ]
-
-
-def _to_display_temp(celsius: float, unit: TemperatureUnit) -> float:
-    return celsius * 9 / 5 + 32 if unit is TemperatureUnit.FAHRENHEIT else celsius
-
-
-def _to_celsius(value: float, unit: TemperatureUnit) -> float:
-    return (value - 32) * 5 / 9 if unit is TemperatureUnit.FAHRENHEIT else value
-
-
-def _delta_to_display(delta_c: float, unit: TemperatureUnit) -> float:
-    return delta_c * 9 / 5 if unit is TemperatureUnit.FAHRENHEIT else delta_c
-
-
-def _delta_to_celsius(delta: float, unit: TemperatureUnit) -> float:
-    return delta * 5 / 9 if unit is TemperatureUnit.FAHRENHEIT else delta
 
 
 class SettingsPage(QWidget):
@@ -431,9 +423,9 @@ class SettingsPage(QWidget):
             ui.temperatureCombo.setCurrentIndex(ui.temperatureCombo.findData(unit.value))
             self._set_temperature_unit(unit)
             a = s.alarms
-            ui.tooHotSpin.setValue(_to_display_temp(a.too_hot_c, unit))
-            ui.tooColdSpin.setValue(_to_display_temp(a.too_cold_active_c, unit))
-            ui.hysteresisCSpin.setValue(_delta_to_display(a.hysteresis_c, unit))
+            ui.tooHotSpin.setValue(celsius_to(a.too_hot_c, unit))
+            ui.tooColdSpin.setValue(celsius_to(a.too_cold_active_c, unit))
+            ui.hysteresisCSpin.setValue(celsius_delta_to(a.hysteresis_c, unit))
             ui.tooDrySpin.setValue(a.too_dry_pct)
             ui.tooWetSpin.setValue(a.too_wet_pct)
             ui.silentSpin.setValue(a.silent_after_s)
@@ -486,9 +478,9 @@ class SettingsPage(QWidget):
         s.units.volume = VolumeUnit(ui.volumeCombo.currentData())
         unit = TemperatureUnit(ui.temperatureCombo.currentData())
         s.units.temperature = unit
-        s.alarms.too_hot_c = round(_to_celsius(ui.tooHotSpin.value(), unit), 2)
-        s.alarms.too_cold_active_c = round(_to_celsius(ui.tooColdSpin.value(), unit), 2)
-        s.alarms.hysteresis_c = round(_delta_to_celsius(ui.hysteresisCSpin.value(), unit), 2)
+        s.alarms.too_hot_c = round(to_celsius(ui.tooHotSpin.value(), unit), 2)
+        s.alarms.too_cold_active_c = round(to_celsius(ui.tooColdSpin.value(), unit), 2)
+        s.alarms.hysteresis_c = round(to_celsius_delta(ui.hysteresisCSpin.value(), unit), 2)
         s.alarms.too_dry_pct = ui.tooDrySpin.value()
         s.alarms.too_wet_pct = ui.tooWetSpin.value()
         s.alarms.silent_after_s = ui.silentSpin.value()
@@ -643,9 +635,9 @@ class SettingsPage(QWidget):
         self._loading = True
         try:
             for spin in (ui.tooHotSpin, ui.tooColdSpin):
-                spin.setValue(_to_display_temp(_to_celsius(spin.value(), old), new))
+                spin.setValue(celsius_to(to_celsius(spin.value(), old), new))
             ui.hysteresisCSpin.setValue(
-                _delta_to_display(_delta_to_celsius(ui.hysteresisCSpin.value(), old), new)
+                celsius_delta_to(to_celsius_delta(ui.hysteresisCSpin.value(), old), new)
             )
             self._set_temperature_unit(new)
         finally:

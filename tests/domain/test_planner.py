@@ -440,9 +440,10 @@ def random_feasible_recipe(
     if sum(q) + water < 1e-4 * largest(request):
         return None  # grams in a plan of tonnes: below the planner's resolution
     wanted = sum(x for x, f in zip(q, fs, strict=True) if f.maximize)
-    if all(f.fixed_kg is None for f in fs) and wanted < 1e-6:
-        # A plan "for" feedstocks with under a milligram of them (hypothesis found a stock of
-        # 1e-243 kg): below the planner's resolution, it is out of stock, not a recipe.
+    if all(f.fixed_kg is None for f in fs) and wanted < max(1e-6, 1e-6 * largest(request)):
+        # A plan "for" feedstocks with less of them than the planner resolves (a millionth of
+        # the largest amount given; hypothesis found stocks of 1e-243 kg, and 61 mg beside
+        # 246 kg): the planner counts them used up, so there is no recipe "for" them.
         return None
     if request.capacity_l is not None:
         volume = sum(x / (f.density_kg_per_l or 1) for x, f in zip(q, fs, strict=True))
