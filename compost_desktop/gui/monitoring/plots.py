@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from compost_desktop.domain.units import TemperatureUnit
@@ -36,6 +37,9 @@ TITLES: Final = {
     O2: "Oxygen (%)",
     CO2: "CO₂ (ppm)",
 }
+# Where a plot is too short for its title (three plots on a 1366×768 screen at 150 % are
+# about 95 px each), the title shrinks to its unit instead of being cut to "ature (°C)".
+SHORT_TITLES: Final = {MOISTURE: "%", HUMIDITY: "% RH", O2: "O₂ %", CO2: "ppm"}
 Arrays = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
 log = logging.getLogger(__name__)
 
@@ -120,8 +124,27 @@ class PlotPanel(QWidget):
     def set_unit(self, unit: TemperatureUnit) -> None:
         """Show temperatures in °C or °F."""
         self.unit = unit
-        self.plots[TEMPERATURE].setLabel("left", f"{TITLES[TEMPERATURE]} ({unit})")
+        self._fit_titles()
         self._dirty = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self, self._fit_titles)  # once the plots have their new heights
+
+    def title(self, quantity: str, short: bool = False) -> str:
+        if quantity == TEMPERATURE:
+            return str(self.unit) if short else f"{TITLES[TEMPERATURE]} ({self.unit})"
+        return SHORT_TITLES[quantity] if short else TITLES[quantity]
+
+    def _fit_titles(self) -> None:
+        for quantity, plot in self.plots.items():
+            axis = plot.getAxis("left")
+            full = self.title(quantity)
+            room = plot.height() - 30  # the axis' own margins
+            short = plot.fontMetrics().horizontalAdvance(full) > room if room > 0 else True
+            text = self.title(quantity, short)
+            if axis.labelText != text:
+                plot.setLabel("left", text)
 
     def on_readings_drained(self, count: int) -> None:
         """Mark for the next repaint; never repaint per batch."""
@@ -188,10 +211,7 @@ class PlotPanel(QWidget):
             return plot
         plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
         plot.setMinimumHeight(110)
-        label = TITLES[quantity]
-        if quantity == TEMPERATURE:
-            label = f"{label} ({self.unit})"
-        plot.setLabel("left", label)
+        plot.setLabel("left", self.title(quantity))
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setMouseEnabled(x=False, y=True)
         plot.getPlotItem().setDownsampling(auto=True, mode="peak")
