@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.probe import run_probe
+
 PACKAGE = Path(__file__).resolve().parent.parent / "compost_desktop"
 
 # What each part of the package may import from the package (besides itself).
@@ -119,9 +121,6 @@ def test_the_layer_map_has_no_cycles() -> None:
 def test_the_report_command_loads_no_widget_module(tmp_path: Path) -> None:
     """`compost-desktop report` writes a PDF with no widget module loaded (it imported
     `gui.report` and `gui.settings_store`, and with them QtWidgets)."""
-    import os
-    import subprocess
-    import sys
 
     probe = f"""
 import sys
@@ -142,13 +141,6 @@ assert code == 0, code
 print(sorted(m for m in sys.modules if m.startswith(
     ("PySide6.QtWidgets", "PySide6.QtPrintSupport", "compost_desktop.gui"))))
 """
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    ).stdout.strip()
+    out = run_probe(probe, timeout=120)
     assert out.splitlines()[-1] == "[]"
     assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")

@@ -79,7 +79,7 @@ class SyncService(QObject):
         self.state_changed.emit("Syncing…", "busy")
         # On the app's io threads: a round waits on the server. Quit cancels it (stop) and
         # then waits for it to notice, between two batches, so no batch is cut in half.
-        self.ctx.io.submit(self._round, self._on_round_done)
+        self.ctx.io.submit(self._round, lambda outcome: self.on_round_finished(*outcome))
 
     @Slot(frozenset)
     def on_data_changed(self, changes: frozenset[str]) -> None:
@@ -102,9 +102,6 @@ class SyncService(QObject):
             except Exception:
                 waiting = -1
             return None, exc, waiting
-
-    def _on_round_done(self, outcome: tuple[SyncReport | None, BaseException | None, int]) -> None:
-        self.on_round_finished(*outcome)
 
     def _engine(self) -> SyncEngine:
         if self.engine is None:

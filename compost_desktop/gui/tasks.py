@@ -1,11 +1,12 @@
-"""Background work for screens: two runners, results back by signal (Anki's ops).
+"""Background work for the screens, handed back to the GUI thread.
 
 `DatabaseRunner` is the one thread the screens read and write the local store on, so their
-writes never interleave (recording and sync still write on their own connections, every
-transaction starting with BEGIN IMMEDIATE). `IoRunner` is a few threads for work that waits
-on something else: the keyring, a broker, a farm server. Widgets submit a callable and a
-slot; the callable runs on the runner's thread and the slot on the GUI thread, which never
-waits on I/O. Tests swap in `ImmediateRunner` so nothing waits (Picard's fake thread pool).
+writes never interleave; they read through the store's read-only snapshot engine, and the
+recorder and sync write on their own connections (every write begins IMMEDIATE). `IoRunner`
+is a few threads for work that waits on something else: the keyring, a broker, a farm
+server, a sync round, an export or backup. Widgets submit a callable and a slot; the
+callable runs on the runner's thread and the slot on the GUI thread, which never waits on
+I/O. Tests swap in `ImmediateRunner` so nothing waits (Picard's fake thread pool).
 """
 
 from __future__ import annotations

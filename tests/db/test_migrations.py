@@ -16,6 +16,7 @@ from compost_desktop.db.models import Base
 from compost_desktop.db.rollup import with_rollup
 from compost_desktop.domain.defaults import DEFAULT_MATERIALS
 from tests.db import legacy
+from tests.support.probe import run_probe
 
 
 def _run_sql(url: str, sql: str) -> None:
@@ -204,8 +205,6 @@ def test_the_quick_revision_check_agrees_with_alembic(any_url: str) -> None:
 
 
 def test_a_current_database_is_checked_without_loading_alembic(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     url = f"sqlite:///{tmp_path / 'compost.db'}"
     migrate.upgrade(resolve_url(url))
@@ -217,7 +216,5 @@ def test_a_current_database_is_checked_without_loading_alembic(tmp_path: Path) -
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('alembic', 'mako'))\n"
         "print(state, loaded)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
-    ).stdout.strip()
+    out = run_probe(probe)
     assert out == "current []"

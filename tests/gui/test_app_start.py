@@ -26,6 +26,7 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
 from compost_desktop.settings import Settings
+from tests.support.probe import run_probe
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
@@ -175,12 +176,5 @@ def test_the_first_page_loads_no_chart_or_report_library() -> None:
         "print(sorted(m for m in ('pyqtgraph', 'numpy', 'compost_desktop.gui.report', 'compost_desktop.reports.document', "
         "'alembic') if m in sys.modules))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    ).stdout.strip()
+    out = run_probe(probe)
     assert out == "[]"

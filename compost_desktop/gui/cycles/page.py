@@ -35,11 +35,11 @@ from compost_desktop.gui.cycles.models import (
     cycle_rows,
 )
 from compost_desktop.gui.tasks import cycle_ids_of
+from compost_desktop.presentation.failures import explain_load
+from compost_desktop.presentation.palette import MAX_CYCLES
 
 if TYPE_CHECKING:
     from compost_desktop.gui.cycles.detail import CycleDetail
-from compost_desktop.presentation.failures import explain_load
-from compost_desktop.presentation.palette import MAX_CYCLES
 
 FIRST_STEPS = (
     "<h2>No cycles yet</h2>"
@@ -324,9 +324,10 @@ class CyclesPage(QWidget):
             self.refresh_rows(ids)
         else:
             self.reload()
-        detail = self._detail
-        shown = detail is not None and self.stack.currentWidget() is detail
-        if detail is not None and shown and (ids is None or detail.cycle_id in ids):
+        detail = self._detail  # None until a cycle was first opened
+        if detail is None or self.stack.currentWidget() is not detail:
+            return
+        if ids is None or detail.cycle_id in ids:
             detail.reload()
 
     def refresh_rows(self, cycle_ids: frozenset[int]) -> None:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PySide6.QtCore import QLocale, QObject, QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -57,7 +56,7 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.cn_indicator import CnScale
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.models import number
-from compost_desktop.gui.screen import ColumnFitter, fit_on_screen
+from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.presentation.palette import CLOSENESS_COLOURS
 from compost_desktop.presentation.words import MOISTURE_TEXT
 from compost_desktop.services.records import MaterialRecord
@@ -343,17 +342,9 @@ class PlannerDialog(QDialog):
         self.water.toggled.connect(self.replan)
         self.buttons.rejected.connect(self.reject)
         self.create_button.clicked.connect(self.on_create_clicked)
-        self.resize(1240, 640)
-        self._fitted = False
+        self.resize(1240, 640)  # the app's input guard fits every dialog to its screen on show
         self.replan()
         self._load_library()
-
-    def showEvent(self, event: QShowEvent) -> None:
-        """Inside the screen it opens on, the first time it is shown."""
-        super().showEvent(event)
-        if not self._fitted:
-            self._fitted = True
-            fit_on_screen(self)
 
     # --- library and rows ----------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from compost_desktop.gui.app import create_app
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.page import CyclesPage
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 @pytest.fixture
 def dialog(qtbot: QtBot, ctx: AppContext) -> PlannerDialog:
+    create_app([])  # the app's input guard: it fits every dialog to its screen on show
     d = PlannerDialog(ctx)
     qtbot.addWidget(d)
     d.show()
@@ -136,6 +138,7 @@ def test_the_dialog_fits_a_small_screen_with_its_buttons_reachable(
     opened past the edges with Close off-screen. Now it fits and its content scrolls."""
     from PySide6.QtGui import QGuiApplication
 
+    create_app([])  # the app's input guard fits dialogs on show, as at a real start
     d = PlannerDialog(ctx)
     qtbot.addWidget(d)
     d.show()
