@@ -40,6 +40,7 @@ TITLES: Final = {
 # Where a plot is too short for its title (three plots on a 1366×768 screen at 150 % are
 # about 95 px each), the title shrinks to its unit instead of being cut to "ature (°C)".
 SHORT_TITLES: Final = {MOISTURE: "%", HUMIDITY: "% RH", O2: "O₂ %", CO2: "ppm"}
+SHORT_TITLE_BELOW_PX: Final = 150
 Arrays = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]
 log = logging.getLogger(__name__)
 
@@ -137,13 +138,12 @@ class PlotPanel(QWidget):
         return SHORT_TITLES[quantity] if short else TITLES[quantity]
 
     def _fit_titles(self) -> None:
+        """A plot shorter than a full title shows its unit alone. Measuring the rotated label
+        against its axis still left "Oxygen (%" cut in the real window (pyqtgraph centres it
+        with margins of its own), so the rule is a height, checked there at 100 % and 150 %."""
         for quantity, plot in self.plots.items():
-            axis = plot.getAxis("left")
-            full = self.title(quantity)
-            room = plot.height() - 30  # the axis' own margins
-            short = plot.fontMetrics().horizontalAdvance(full) > room if room > 0 else True
-            text = self.title(quantity, short)
-            if axis.labelText != text:
+            text = self.title(quantity, short=plot.height() < SHORT_TITLE_BELOW_PX)
+            if plot.getAxis("left").labelText != text:
                 plot.setLabel("left", text)
 
     def on_readings_drained(self, count: int) -> None:
@@ -210,7 +210,9 @@ class PlotPanel(QWidget):
         if plot is not None:
             return plot
         plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
-        plot.setMinimumHeight(110)
+        # Short enough that three fit the history tab at 150 % on 1366×768 (about 290 px):
+        # at 110 px each they were clipped at the top; their titles shrink instead.
+        plot.setMinimumHeight(60)
         plot.setLabel("left", self.title(quantity))
         plot.showGrid(x=True, y=True, alpha=0.25)
         plot.setMouseEnabled(x=False, y=True)
@@ -225,6 +227,7 @@ class PlotPanel(QWidget):
         position = sum(1 for q in PLOTTED[: PLOTTED.index(quantity)] if q in self.plots)
         self._plots_layout.insertWidget(position, plot, 1)
         self.plots[quantity] = plot
+        QTimer.singleShot(0, self, self._fit_titles)  # every plot is shorter now
         return plot
 
     def _curve_for(self, device: str, quantity: str) -> pg.PlotDataItem:

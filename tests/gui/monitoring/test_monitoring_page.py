@@ -261,5 +261,7 @@ def test_plot_titles_shrink_to_their_unit_when_the_plots_are_short(
     qtbot.waitUntil(page.is_tabbed)
     page.top_tabs.setCurrentIndex(1)
     qtbot.waitUntil(lambda: axis.labelText == "°C")
+    # The last plot made too: in the real window "Oxygen (%" stayed cut.
+    assert page.plots.plots["o2"].getAxis("left").labelText == "O₂ %"
     page.resize(1300, 800)  # room again: the whole title comes back
     qtbot.waitUntil(lambda: axis.labelText == "Temperature (°C)")
