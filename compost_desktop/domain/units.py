@@ -6,8 +6,16 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, TypeVar
 
 from compost_desktop.domain.validation import ValidationError
+
+if TYPE_CHECKING:  # numpy only for the type: importing it costs start-up time
+    import numpy as np
+    import numpy.typing as npt
+
+# One reading or a chart's whole array: the same rule converts both.
+Temperatures = TypeVar("Temperatures", float, "npt.NDArray[np.float64]")
 
 KG_PER_LB = 0.45359237
 LITRES_PER_US_GALLON = 3.785411784
@@ -53,7 +61,7 @@ def to_kg(value: float, unit: MassUnit) -> float:
     return value * KG_PER_LB if unit is MassUnit.LB else value
 
 
-def celsius_to(value_c: float, unit: TemperatureUnit) -> float:
+def celsius_to(value_c: Temperatures, unit: TemperatureUnit) -> Temperatures:
     return value_c * 9 / 5 + 32 if unit is TemperatureUnit.FAHRENHEIT else value_c
 
 

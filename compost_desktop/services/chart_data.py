@@ -21,11 +21,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from compost_desktop.db.models import Cycle, Input, SensorDevice, SensorReading, Turning
 from compost_desktop.db.rollup import SLOT_SECONDS, reading_rollup
 from compost_desktop.domain.phases import PhaseSpan, phase_spans
-from compost_desktop.monitoring.parsing import TEMPERATURE
+from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.monitoring.registry import pile_probe_clause
 from compost_desktop.services.history import CycleNotFound
 
 MANUAL = "manual"
+QUANTITY_ORDER = (TEMPERATURE, MOISTURE, O2, CO2, HUMIDITY)
 DEFAULT_BUCKETS = 1500
 _JULIAN_UNIX_EPOCH = 2440587.5
 _EDGE_NUDGE = 0.001  # seconds
@@ -83,7 +84,7 @@ class Window:
 
     @property
     def quantities(self) -> list[str]:
-        return sorted({s.quantity for s in self.series}, key=_quantity_order)
+        return sorted({s.quantity for s in self.series}, key=quantity_order)
 
     @property
     def points(self) -> int:
@@ -103,9 +104,10 @@ class CycleHistory:
     phases: list[PhaseSpan] = field(default_factory=list)
 
 
-def _quantity_order(quantity: str) -> tuple[int, str]:
-    """Temperature first (it is what the pile is judged on), the rest alphabetically."""
-    return (0 if quantity == TEMPERATURE else 1, quantity)
+def quantity_order(quantity: str) -> tuple[int, str]:
+    """Temperature first (the pile is judged on it), moisture next, then the gases, then the rest."""
+    known = QUANTITY_ORDER.index(quantity) if quantity in QUANTITY_ORDER else len(QUANTITY_ORDER)
+    return (known, quantity)
 
 
 def epoch(value: datetime) -> float:
@@ -204,7 +206,7 @@ def _window(
         )
         for (device, quantity, source), rows in grouped.items()
     ]
-    series.sort(key=lambda s: (_quantity_order(s.quantity), s.manual, s.device_id))
+    series.sort(key=lambda s: (quantity_order(s.quantity), s.manual, s.device_id))
     return Window(cycle_id, t0, t1, width, series)
 
 

@@ -10,12 +10,11 @@ thousand points on the GUI thread whatever the zoom.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
 
 import numpy as np
-import numpy.typing as npt
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.DateAxisItem import (
     DAY_SPACING,
@@ -40,34 +39,40 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import Engine
 
 from compost_desktop.domain.phases import Phase, PhaseSpan
-from compost_desktop.domain.units import TemperatureUnit
+from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.monitoring.plots import TITLES
-from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
+from compost_desktop.monitoring.parsing import TEMPERATURE
 from compost_desktop.presentation.failures import explain_load
 from compost_desktop.presentation.formats import moment_text
 from compost_desktop.presentation.palette import COLORS
-from compost_desktop.services import chart_data
-from compost_desktop.services.chart_data import Marker, Series
+from compost_desktop.services.chart_data import Marker
+from compost_desktop.services.chart_traces import (
+    LOWEST,
+    Fetch,
+    Overview,
+    Snapshot,
+    Trace,
+    Zoom,
+    after_zoom,
+    buckets_for,
+    load_overview,
+    load_snapshot,
+    spliced_all,
+    whole_range,
+)
+from compost_desktop.services.chart_traces import quantities as chart_quantities
 
 NO_READINGS: Final = "No readings recorded for this cycle yet"
 LOADING: Final = "Loading…"
-LOWEST: Final = "lowest probe"
 DAY: Final = 86_400.0
 # Re-read the visible range once the user has stopped zooming for this long.
 SETTLE_MS: Final = 200
 # Readings arrive in bursts; one reload per burst is enough.
 RELOAD_DELAY_MS: Final = 500
-# Read this much beyond each side of the visible range, so a short pan needs no new query.
-MARGIN: Final = 0.5
-MIN_BUCKETS: Final = 200
-MAX_BUCKETS: Final = 4000
 MIN_X_RANGE_S: Final = 15 * 60.0
-MIN_SPAN_S: Final = 3600.0
-PLOT_ORDER: Final = (TEMPERATURE, MOISTURE, O2, CO2, HUMIDITY)
 REFERENCE_C: Final = (45.0, 55.0, 65.0, 70.0)
 # Eight probes is a common rig; the monitoring palette has seven.
 PALETTE: Final = (*COLORS, "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939")
@@ -90,176 +95,6 @@ PHASE_TEXT: Final = {
 }
 _GREY: Final = "#6b6b6b"
 _AXIS_WIDTH: Final = 64
-
-Array = npt.NDArray[np.float64]
-
-
-# --- plain data, built on the database thread ---------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Trace:
-    """One series as arrays for a curve; `key` is the device (or the lowest probe)."""
-
-    key: str
-    quantity: str
-    manual: bool
-    times: Array
-    mean: Array
-    low: Array
-    high: Array
-    gap_s: float  # a longer silence between two points is drawn as a break in the line
-    pile: bool = True  # a pile probe; ambient and other sensors are drawn dashed, apart
-
-    @property
-    def ident(self) -> tuple[str, str]:
-        return (self.key, self.quantity)
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Bucketed readings of one cycle between `start` and `end`."""
-
-    cycle_id: int
-    start: float
-    end: float
-    bucket_seconds: float
-    traces: list[Trace]
-
-
-@dataclass(frozen=True, slots=True)
-class Overview:
-    """The whole cycle: the snapshot, its markers and phases, and how many readings it has."""
-
-    snapshot: Snapshot | None
-    readings: int
-    turnings: list[Marker] = field(default_factory=list)
-    inputs: list[Marker] = field(default_factory=list)
-    phases: list[PhaseSpan] = field(default_factory=list)
-
-
-def trace_of(series: Series, bucket_seconds: float, key: str | None = None) -> Trace:
-    """Arrays for a curve, with a break wherever the series went silent."""
-    times = np.asarray(series.times, dtype=np.float64)
-    spacing = float(np.median(np.diff(times))) if len(times) > 2 else bucket_seconds
-    gap_s = max(3.0 * spacing, 2.5 * bucket_seconds)
-    values = [np.asarray(v, dtype=np.float64) for v in (series.mean, series.low, series.high)]
-    if not series.manual:
-        times, values = _with_breaks(times, values, gap_s)
-    return Trace(
-        key=key or series.device_id,
-        quantity=series.quantity,
-        manual=series.manual,
-        times=times,
-        mean=values[0],
-        low=values[1],
-        high=values[2],
-        gap_s=gap_s,
-        pile=series.pile,
-    )
-
-
-def snapshot_of(window: chart_data.Window, lowest: Series | None) -> Snapshot:
-    traces = [trace_of(s, window.bucket_seconds) for s in window.series]
-    if lowest is not None:
-        traces.insert(0, trace_of(lowest, window.bucket_seconds, LOWEST))
-    return Snapshot(window.cycle_id, window.start, window.end, window.bucket_seconds, traces)
-
-
-def load_overview(engine: Engine, cycle_id: int, buckets: int) -> Overview:
-    """The database-thread half of opening the chart."""
-    history = chart_data.cycle_history(engine, cycle_id, buckets)
-    window = history.window
-    if window is None or not window.series:
-        return Overview(None, history.extent.points, history.turnings, history.inputs)
-    return Overview(
-        snapshot_of(window, history.lowest),
-        history.extent.points,
-        history.turnings,
-        history.inputs,
-        history.phases,
-    )
-
-
-def load_snapshot(
-    engine: Engine, cycle_id: int, start: float, end: float, buckets: int
-) -> Snapshot:
-    """The database-thread half of a zoom: the range at finer buckets, lowest probe included."""
-    window = chart_data.window(
-        engine,
-        cycle_id,
-        chart_data.from_epoch(start),
-        chart_data.from_epoch(end),
-        buckets,
-    )
-    return snapshot_of(window, chart_data.lowest_probe(window.series))
-
-
-def _with_breaks(times: Array, values: list[Array], gap_s: float) -> tuple[Array, list[Array]]:
-    """NaN between two points further apart than `gap_s`: a silent sensor is not a flat line."""
-    if len(times) < 2:
-        return times, values
-    at = np.flatnonzero(np.diff(times) > gap_s) + 1
-    if not len(at):
-        return times, values
-    middle = (times[at - 1] + times[at]) / 2.0
-    return np.insert(times, at, middle), [np.insert(v, at, np.nan) for v in values]
-
-
-def spliced(outer: Trace | None, inner: Trace | None, start: float, end: float) -> Trace | None:
-    """`outer` outside [start, end], `inner` inside: a fine zoom inside a coarse whole cycle."""
-    base = outer or inner
-    if base is None:
-        return None
-    parts: list[tuple[Array, list[Array], float]] = []
-    if outer is not None:
-        before = outer.times < start
-        parts.append(
-            (
-                outer.times[before],
-                [outer.mean[before], outer.low[before], outer.high[before]],
-                outer.gap_s,
-            )
-        )
-    if inner is not None:
-        parts.append((inner.times, [inner.mean, inner.low, inner.high], inner.gap_s))
-    if outer is not None:
-        after = outer.times > end
-        parts.append(
-            (
-                outer.times[after],
-                [outer.mean[after], outer.low[after], outer.high[after]],
-                outer.gap_s,
-            )
-        )
-    times_parts: list[Array] = []
-    value_parts: list[list[Array]] = [[], [], []]
-    last: float | None = None
-    last_gap = 0.0
-    for times, values, gap_s in parts:
-        if not len(times):
-            continue
-        if not base.manual and last is not None and times[0] - last > max(gap_s, last_gap):
-            times_parts.append(np.array([(last + times[0]) / 2.0]))
-            for bucket in value_parts:
-                bucket.append(np.array([np.nan]))
-        times_parts.append(times)
-        for bucket, v in zip(value_parts, values, strict=True):
-            bucket.append(v)
-        last, last_gap = float(times[-1]), gap_s
-    empty = np.empty(0, dtype=np.float64)
-    joined = [np.concatenate(p) if p else empty for p in value_parts]
-    return Trace(
-        key=base.key,
-        quantity=base.quantity,
-        manual=base.manual,
-        times=np.concatenate(times_parts) if times_parts else empty,
-        mean=joined[0],
-        low=joined[1],
-        high=joined[2],
-        gap_s=base.gap_s,
-        pile=base.pile,
-    )
 
 
 # --- the widget ----------------------------------------------------------------------------
@@ -484,7 +319,7 @@ class HistoryChart(QWidget):
             self._show_message("The database is not open yet.")
             return
         self._history_token += 1
-        token, engine, buckets = self._history_token, store.reader, self._buckets(1.0)
+        token, engine, buckets = self._history_token, store.reader, self._buckets()
         self.status_label.setText(LOADING)
         self.ctx.runner.submit(
             lambda: load_overview(engine, cycle_id, buckets),
@@ -582,15 +417,7 @@ class HistoryChart(QWidget):
         if self.overview is None or self.overview.snapshot is None:
             return
         self.detail = snapshot
-        outer = {t.ident: t for t in self.overview.snapshot.traces}
-        inner = {t.ident: t for t in snapshot.traces}
-        merged = [
-            t
-            for ident in outer.keys() | inner.keys()
-            if (t := spliced(outer.get(ident), inner.get(ident), snapshot.start, snapshot.end))
-            is not None
-        ]
-        self._show_traces(merged)
+        self._show_traces(spliced_all(self.overview.snapshot, snapshot))
         self._show_status()
         self.window_loaded.emit()
 
@@ -669,47 +496,30 @@ class HistoryChart(QWidget):
         snap = self.overview.snapshot if self.overview else None
         if snap is None or self.cycle_id is None or self.ctx.store is None:
             return
-        x0, x1 = self.x_range
-        x0, x1 = max(x0, snap.start), min(x1, snap.end)
-        if x1 <= x0:
+        plan = after_zoom(snap, self.detail, *self.x_range, self._buckets())
+        if plan is Zoom.WHOLE:
+            self.detail = None
+            self._window_token += 1
+            self._show_traces(snap.traces)
+            self._show_status()
+        if not isinstance(plan, Fetch):
             return
-        visible = x1 - x0
-        wanted = visible / self._buckets(1.0)  # seconds per pixel
-        if snap.bucket_seconds <= wanted * 1.5:
-            if self.detail is not None:  # back out to where the whole-cycle data is enough
-                self.detail = None
-                self._window_token += 1
-                self._show_traces(snap.traces)
-                self._show_status()
-            return
-        held = self.detail
-        if (
-            held is not None
-            and held.start <= x0
-            and held.end >= x1
-            and wanted * 0.4 <= held.bucket_seconds <= max(wanted * 1.5, 1.0)
-        ):
-            return  # what we hold already covers this view finely enough
-        start = max(snap.start, x0 - MARGIN * visible)
-        end = min(snap.end, x1 + MARGIN * visible)
-        buckets = max(MIN_BUCKETS, min(MAX_BUCKETS * 2, round((end - start) / wanted)))
         self._window_token += 1
         self.window_requests += 1
         token, engine, cycle_id = self._window_token, self.ctx.store.reader, self.cycle_id
         self.status_label.setText(LOADING)
         self.ctx.runner.submit(
-            lambda: load_snapshot(engine, cycle_id, start, end, buckets),
+            lambda: load_snapshot(engine, cycle_id, plan.start, plan.end, plan.buckets),
             lambda snapshot: self.on_window_loaded(token, snapshot),
             lambda exc: self.on_window_failed(token, exc),
         )
 
     # --- building --------------------------------------------------------------------------
 
-    def _buckets(self, fraction: float) -> int:
+    def _buckets(self) -> int:
         """About one bucket per device pixel of plot width."""
         width = self.graphics.width() - _AXIS_WIDTH if self.graphics.isVisible() else self.width()
-        pixels = int(max(width, 400) * self.devicePixelRatioF() * fraction)
-        return max(MIN_BUCKETS, min(MAX_BUCKETS, pixels))
+        return buckets_for(max(width, 400) * self.devicePixelRatioF())
 
     def _top(self) -> pg.PlotItem | None:
         return next(iter(self.plots.values()), None)
@@ -741,7 +551,7 @@ class HistoryChart(QWidget):
         self._clear()
         unit = self.ctx.settings.units.temperature
         # Temperature on top and tallest; a plot only for what the cycle measured.
-        quantities = sorted({t.quantity for t in snap.traces}, key=_plot_order)
+        quantities = chart_quantities(snap.traces)
         for row, quantity in enumerate(quantities):
             self.plots[quantity] = self._add_plot(row, quantity, unit)
             self.graphics.ci.layout.setRowStretchFactor(row, 3 if quantity == TEMPERATURE else 1)
@@ -939,7 +749,7 @@ class HistoryChart(QWidget):
         if plot is None:
             return
         for celsius in REFERENCE_C:
-            value = _temperature(np.array([celsius]), unit)[0]
+            value = celsius_to(celsius, unit)
             line = pg.InfiniteLine(
                 pos=float(value),
                 angle=0,
@@ -971,7 +781,7 @@ class HistoryChart(QWidget):
             shown.add(trace.ident)
             mean, low, high = trace.mean, trace.low, trace.high
             if trace.quantity == TEMPERATURE:
-                mean, low, high = (_temperature(v, unit) for v in (mean, low, high))
+                mean, low, high = (celsius_to(v, unit) for v in (mean, low, high))
             if isinstance(items.curve, pg.ScatterPlotItem):
                 items.curve.setData(trace.times, mean)
             else:
@@ -1030,24 +840,6 @@ class HistoryChart(QWidget):
             else f"each point is the mean of {_duration(snap.bucket_seconds)}"
         )
         self.status_label.setText(f"{count} · {resolution}")
-
-
-def whole_range(snap: Snapshot) -> tuple[float, float]:
-    """The whole cycle, or an hour around a cycle that has barely started."""
-    if snap.end - snap.start >= MIN_SPAN_S:
-        return (snap.start, snap.end)
-    middle = (snap.start + snap.end) / 2.0
-    return (middle - MIN_SPAN_S / 2.0, middle + MIN_SPAN_S / 2.0)
-
-
-def _plot_order(quantity: str) -> tuple[int, str]:
-    """Moisture right under temperature, then the gases, then whatever else the nodes send."""
-    known = PLOT_ORDER.index(quantity) if quantity in PLOT_ORDER else len(PLOT_ORDER)
-    return (known, quantity)
-
-
-def _temperature(values: Array, unit: TemperatureUnit) -> Array:
-    return values * 9.0 / 5.0 + 32.0 if unit is TemperatureUnit.FAHRENHEIT else values
 
 
 def _duration(seconds: float) -> str:
