@@ -20,7 +20,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from compost_desktop.domain.units import TemperatureUnit
+from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 
@@ -165,7 +165,6 @@ class PlotPanel(QWidget):
         self.repaints += 1
         newest = self.hub.now().timestamp()
         t0 = newest - self.window_s
-        fahrenheit = self.unit is TemperatureUnit.FAHRENHEIT
         registry = self.keeper.registry
         keys = {k for k in self.hub.series if k[1] in PLOTTED} | set(self.backfill)
         for key in sorted(keys):
@@ -176,8 +175,8 @@ class PlotPanel(QWidget):
             if not len(times) and key not in self._curves:
                 continue
             curve = self._curves.get(key) or self._curve_for(device, quantity)
-            if quantity == TEMPERATURE and fahrenheit:
-                values = values * 9.0 / 5.0 + 32.0
+            if quantity == TEMPERATURE:
+                values = celsius_to(values, self.unit)
             times, values = decimate(times, values, MAX_POINTS_PER_CURVE)
             curve.setData(times, values, skipFiniteCheck=True)
         self._show_time_axis_on_bottom_plot_only()
