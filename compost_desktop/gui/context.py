@@ -17,6 +17,9 @@ CYCLES = "cycles"
 MATERIALS = "materials"
 SETTINGS = "settings"
 READINGS = "readings"
+# A count of the yard: the library, the planner and the server need it; no cycle row shows it,
+# so the cycle list does not reload ten thousand rows for it.
+STOCK = "stock"
 
 
 class AppContext(QObject):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, AppContext
+from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, STOCK, AppContext
 from compost_desktop.presentation.formats import clock_text
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class SyncService(QObject):
 
     @Slot(frozenset)
     def on_data_changed(self, changes: frozenset[str]) -> None:
-        if changes & {CYCLES, MATERIALS} and not self.paused:
+        if changes & {CYCLES, MATERIALS, STOCK} and not self.paused:
             self._soon.start()
 
     def _round(self) -> tuple[SyncReport | None, BaseException | None, int]:

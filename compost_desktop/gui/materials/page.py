@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import QModelIndex, QSignalBlocker, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.gui.context import CYCLES, MATERIALS, AppContext
+from compost_desktop.gui.context import CYCLES, MATERIALS, STOCK, AppContext
 from compost_desktop.gui.materials.material_dialog import MaterialDialog
 from compost_desktop.gui.materials.models import (
     MaterialColumn,
@@ -55,6 +55,7 @@ class MaterialsPage(QWidget):
         self.dialog: MaterialDialog | None = None
         self.reapply_box: QMessageBox | None = None
         self._select_after_load: int | None = None
+        self._stale = False  # a delivery drew stock down while the page was hidden
 
         self.model = MaterialTableModel(self)
         self.proxy = MaterialSortProxy(self)
@@ -79,7 +80,7 @@ class MaterialsPage(QWidget):
                 lambda: store.set_stock(material_id, kg),
                 None,
                 lambda exc: self.show_message(f"The stock could not be saved: {exc}"),
-                changes=frozenset({MATERIALS}),
+                changes=frozenset({STOCK}),
             )
 
         QTimer.singleShot(0, self, submit)
@@ -199,7 +200,17 @@ class MaterialsPage(QWidget):
 
     @Slot(frozenset)
     def on_data_changed(self, changes: frozenset[str]) -> None:
-        if MATERIALS in changes:
+        # A delivery (a cycle change) draws the stock down.
+        if not changes & {MATERIALS, STOCK, CYCLES}:
+            return
+        if self.isVisible() or changes & {MATERIALS, STOCK}:
+            self.reload()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
             self.reload()
 
     def reload(self) -> None:
@@ -207,6 +218,7 @@ class MaterialsPage(QWidget):
         store = self.ctx.store
         if store is None:
             return
+        self._stale = False
         self.ctx.runner.submit(store.materials, self.on_loaded, self.on_load_failed)
 
     def on_loaded(self, materials: list[MaterialRecord]) -> None:

@@ -7,9 +7,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
 
-from compost_desktop.gui.context import AppContext
+from compost_desktop.gui.context import CYCLES, AppContext
+from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.materials.models import MaterialColumn, format_number
 from compost_desktop.gui.materials.page import MaterialsPage
+from compost_desktop.gui.tasks import Changes
 from compost_desktop.services.records import CycleRecord, InputDraft
 from compost_desktop.services.store import Store
 
@@ -33,7 +35,7 @@ def stock_index(page: MaterialsPage, name: str):  # type: ignore[no-untyped-def]
 
 
 def test_typing_a_count_in_the_stock_cell_stores_it_and_deliveries_draw_it_down(
-    qtbot: QtBot, page: MaterialsPage, store: Store, spring_cycle: CycleRecord
+    qtbot: QtBot, page: MaterialsPage, ctx: AppContext, store: Store, spring_cycle: CycleRecord
 ) -> None:
     straw0 = store.find_material("Straw")
     assert straw0 is not None
@@ -50,9 +52,53 @@ def test_typing_a_count_in_the_stock_cell_stores_it_and_deliveries_draw_it_down(
     assert straw is not None
     qtbot.waitUntil(lambda: stock_index(page, "Straw").data() == format_number(1500, 0))
 
-    store.add_input(spring_cycle.id, InputDraft(straw.id, mass_kg=200))
+    # A delivery saved elsewhere (the cycle detail) announces a cycle change, nothing more.
+    ctx.runner.submit(
+        lambda: store.add_input(spring_cycle.id, InputDraft(straw.id, mass_kg=200)),
+        changes=Changes({CYCLES}, {spring_cycle.id}),
+    )
+    qtbot.waitUntil(lambda: stock_index(page, "Straw").data() == format_number(1300, 0))
+
+
+def test_a_delivery_made_while_the_page_is_hidden_shows_when_it_comes_back(
+    qtbot: QtBot, page: MaterialsPage, ctx: AppContext, store: Store, spring_cycle: CycleRecord
+) -> None:
+    straw = store.find_material("Straw")
+    assert straw is not None
+    store.set_stock(straw.id, 1000)
     page.reload()
-    assert stock_index(page, "Straw").data() == format_number(1300, 0)
+    qtbot.waitUntil(lambda: stock_index(page, "Straw").data() == format_number(1000, 0))
+    page.hide()
+    ctx.runner.submit(
+        lambda: store.add_input(spring_cycle.id, InputDraft(straw.id, mass_kg=250)),
+        changes=Changes({CYCLES}, {spring_cycle.id}),
+    )
+    qtbot.waitUntil(lambda: page._stale)
+    page.show()
+    qtbot.waitUntil(lambda: stock_index(page, "Straw").data() == format_number(750, 0))
+
+
+def test_a_stock_count_does_not_reload_the_cycle_list(
+    qtbot: QtBot,
+    page: MaterialsPage,
+    ctx: AppContext,
+    store: Store,
+    spring_cycle: CycleRecord,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cycles = CyclesPage(ctx)
+    qtbot.addWidget(cycles)
+    reloads: list[str] = []
+    monkeypatch.setattr(cycles, "reload", lambda: reloads.append("all"))
+    monkeypatch.setattr(cycles, "refresh_rows", lambda ids: reloads.append("rows"))
+    straw = store.find_material("Straw")
+    assert straw is not None
+    page.model.setData(
+        page.model.index(page.model.row_of(straw.id) or 0, MaterialColumn.STOCK), "900"
+    )
+    qtbot.waitUntil(lambda: store.material(straw.id).stock_kg == 900)
+    qtbot.waitUntil(lambda: stock_index(page, "Straw").data() == format_number(900, 0))
+    assert reloads == []  # ten thousand cycle rows show no stock
 
 
 def test_clearing_the_cell_stops_tracking_and_nonsense_is_refused(
