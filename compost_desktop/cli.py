@@ -211,8 +211,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--server", metavar="URL", help="farm server URL (default: the server in Settings)"
     )
 
-    from compost_desktop.selftest import add_arguments as add_selftest_arguments
-
     selftest = commands.add_parser(
         "self-test",
         help="check that this installation works: database, window, mix, libraries, broker",
@@ -222,6 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_selftest_arguments(selftest)
     return parser
+
+
+def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
+    """Here, not in `selftest`, so building the parser at every start imports none of it."""
+    parser.add_argument(
+        "--broker",
+        metavar="URL",
+        help="also connect to this MQTT broker (mqtt://[user:pass@]host:port), subscribe, "
+        "publish and receive a message",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print tracebacks of unexpected failures"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -386,21 +386,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check that this installation works: database migrations, the main window "
         "(offscreen), the mix engine, the PostgreSQL and MQTT libraries, and a broker if given.",
     )
-    add_arguments(parser)
+    from compost_desktop.cli import add_selftest_arguments
+
+    add_selftest_arguments(parser)
     return parser
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Shared with the `self-test` subcommand of the main command line."""
-    parser.add_argument(
-        "--broker",
-        metavar="URL",
-        help="also connect to this MQTT broker (mqtt://[user:pass@]host:port), subscribe, "
-        "publish and receive a message",
-    )
-    parser.add_argument(
-        "--verbose", action="store_true", help="print tracebacks of unexpected failures"
-    )
 
 
 def run(broker: str | None = None, verbose: bool = False) -> int:

@@ -27,7 +27,6 @@ from compost_desktop.gui.elided import ElidedButton
 from compost_desktop.gui.errors import ErrorReporter
 from compost_desktop.gui.inputs import install_input_guard
 from compost_desktop.gui.main_window import MainWindow
-from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
 from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.gui.sync_service import SyncService
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner, IoRunner
@@ -35,6 +34,7 @@ from compost_desktop.logs import setup
 from compost_desktop.paths import ENV_DATA_DIR, data_dir, resource_path
 
 if TYPE_CHECKING:
+    from compost_desktop.gui.records_dialogs import RecordsController
     from compost_desktop.services.store import Store
     from compost_desktop.settings import Settings
 
@@ -412,7 +412,9 @@ def run_gui(database_url: str | None) -> int:
     server_url = None if database_url else server_url_from(settings)
     connector = DatabaseConnector(ctx, window, database_url, syncing=server_url is not None)
     sync = SyncLink(ctx, window, server_url)
-    connect_records(ctx, window, sync, database_url)
+    # The File menu's jobs are wired once the window is up: nobody clicks them in its first
+    # milliseconds, and their module is a tenth of the imports before the window.
+    QTimer.singleShot(0, lambda: connect_records(ctx, window, sync, database_url))
     connect_help(window)
     fit_on_screen(window)
     instance.activation_requested.connect(lambda: bring_forward(window))
@@ -481,6 +483,7 @@ def connect_records(
     ctx: AppContext, window: MainWindow, sync: SyncLink, database_url: str | None
 ) -> RecordsController:
     """File → Export, Back up and Restore; restore pauses the recorder and sync it finds here."""
+    from compost_desktop.gui.records_dialogs import RecordsActions, RecordsController
 
     def recorder() -> object:
         if not window.is_built("monitoring"):
