@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from compost_desktop.domain.mix import TargetBand
-from compost_desktop.domain.pathogen import PathogenRule, available_rules, rules_from_json
 from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
 from compost_desktop.domain.validation import ValidationError
+
+if TYPE_CHECKING:
+    from compost_desktop.domain.mix import TargetBand
+    from compost_desktop.domain.pathogen import PathogenRule
 
 
 @dataclass
@@ -114,10 +117,14 @@ class Settings:
 
     @property
     def band(self) -> TargetBand:
+        from compost_desktop.domain.mix import TargetBand  # the mix engine loads on first use
+
         return TargetBand(self.cn_low, self.cn_high, self.cn_target)
 
     def custom_rules(self) -> list[PathogenRule]:
         """The farm's own rules; a damaged stored list is logged and read as none."""
+        from compost_desktop.domain.pathogen import rules_from_json
+
         try:
             return rules_from_json(self.pathogen.custom_rules_json)
         except ValidationError as exc:
@@ -126,4 +133,6 @@ class Settings:
 
     def rules(self) -> dict[str, PathogenRule]:
         """Every rule the user can choose: the presets, then their own."""
+        from compost_desktop.domain.pathogen import available_rules
+
         return available_rules(self.custom_rules())
