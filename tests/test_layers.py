@@ -28,8 +28,7 @@ ALLOWED: dict[str, set[str]] = {
     "settings": {"domain"},
     "db": {"domain", "paths"},
     "monitoring": {"db", "domain", "settings", "paths", "logs"},
-    # services still take quantity names from monitoring.parsing (issue 15 moves them down).
-    "services": {"db", "domain", "monitoring", "settings", "paths"},
+    "services": {"db", "domain", "settings", "paths"},
     "records": {"db", "domain", "services", "paths"},
     "sync": {"db", "domain", "services", "paths"},
     "presentation": {"domain", "settings"},  # and SQLAlchemy's error types

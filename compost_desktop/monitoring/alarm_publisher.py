@@ -23,9 +23,9 @@ from typing import Final
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from compost_desktop.domain.quantities import MOISTURE, TEMPERATURE
 from compost_desktop.monitoring.alarms import SILENCE, AlarmEvent
 from compost_desktop.monitoring.client import BrokerConfig
-from compost_desktop.monitoring.parsing import MOISTURE, TEMPERATURE
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from compost_desktop.domain.quantities import MOISTURE, TEMPERATURE
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
-from compost_desktop.monitoring.parsing import MOISTURE, TEMPERATURE, Reading
+from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.settings import AlarmSettings
 
 SILENCE = "silence"  # the quantity of a sensor_silent alarm: it is about the device

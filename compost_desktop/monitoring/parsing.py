@@ -67,18 +67,20 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Final, TypeAlias
 
+from compost_desktop.domain.quantities import (
+    CO2,
+    HUMIDITY,
+    MOISTURE,
+    O2,
+    TEMPERATURE,
+)
+
 log = logging.getLogger(__name__)
 
 MAX_PAYLOAD_BYTES: Final = 64 * 1024
 MAX_DEVICE_ID_LENGTH: Final = 128
 MAX_QUANTITY_LENGTH: Final = 64
 
-TEMPERATURE: Final = "temperature"
-MOISTURE: Final = "moisture"
-HUMIDITY: Final = "humidity"
-O2: Final = "o2"
-CO2: Final = "co2"
-CANONICAL_QUANTITIES: Final = frozenset({TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2})
 
 # Physically possible values; anything outside is a broken sensor, not a reading.
 PLAUSIBLE_RANGES: Final[dict[str, tuple[float, float]]] = {

@@ -28,7 +28,6 @@ import uuid as uuid_module
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import tzinfo
-from enum import StrEnum
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -36,20 +35,14 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.sql.elements import ColumnElement
 
 from compost_desktop.db.models import SensorDevice, utcnow
+from compost_desktop.domain.devices import Role
 from compost_desktop.monitoring.parsing import MessageParser, Reading
 
 log = logging.getLogger(__name__)
 
 _NAMESPACE: Final = uuid_module.UUID("6f1d3c1e-5b7a-4f53-9a64-0c2b7f0e9d11")
-
-
-class Role(StrEnum):
-    PILE_PROBE = "pile_probe"
-    AMBIENT = "ambient"
-    OTHER = "other"
 
 
 ROLE_LABELS: Final[dict[Role, str]] = {
@@ -187,14 +180,6 @@ def check_colour(colour: str) -> str:
     if not _COLOUR_RE.fullmatch(colour.strip()):
         raise ValueError(f"'{colour}' is not a colour like #1f77b4.")
     return colour.strip().lower()
-
-
-def pile_probe_clause(device_column: Any) -> ColumnElement[bool]:
-    """SQL: the reading's device is not registered as anything but a counted pile probe."""
-    d = SensorDevice.__table__.c
-    excluded = sa.select(d.device_id).where(sa.or_(d.role != Role.PILE_PROBE.value, d.ignored))
-    clause: ColumnElement[bool] = sa.not_(device_column.in_(excluded))
-    return clause
 
 
 def _entry(row: Any) -> DeviceEntry:

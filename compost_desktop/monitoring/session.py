@@ -34,6 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from compost_desktop.domain.phases import Phase, phase_spans
+from compost_desktop.domain.quantities import TEMPERATURE
 from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.monitoring.alarms import (
     AlarmEngine,
@@ -43,7 +44,7 @@ from compost_desktop.monitoring.alarms import (
     every_device,
     record_event,
 )
-from compost_desktop.monitoring.parsing import TEMPERATURE, DeviceStatus, LastKnown, Reading
+from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
 from compost_desktop.settings import AlarmSettings
 
 log = logging.getLogger(__name__)

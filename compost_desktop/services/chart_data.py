@@ -18,11 +18,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.elements import ColumnElement
 
+from compost_desktop.db.devices import pile_probe_clause
 from compost_desktop.db.models import Cycle, Input, SensorDevice, SensorReading, Turning
 from compost_desktop.db.rollup import SLOT_SECONDS, reading_rollup
 from compost_desktop.domain.phases import PhaseSpan, phase_spans
-from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
-from compost_desktop.monitoring.registry import pile_probe_clause
+from compost_desktop.domain.quantities import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.services.history import CycleNotFound
 
 MANUAL = "manual"

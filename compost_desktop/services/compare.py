@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from compost_desktop.db.models import Cycle
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.mix import analyse
-from compost_desktop.monitoring.parsing import TEMPERATURE
+from compost_desktop.domain.quantities import TEMPERATURE
 from compost_desktop.services import chart_data
 from compost_desktop.services.records import CycleRecord, InputRecord
 from compost_desktop.services.store import NotFoundError, Store

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from compost_desktop.db.devices import pile_probe_clause
 from compost_desktop.db.models import Cycle, SensorReading, Turning
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.pathogen import (
@@ -21,8 +22,7 @@ from compost_desktop.domain.pathogen import (
     PathogenRule,
     evaluate,
 )
-from compost_desktop.monitoring.parsing import MOISTURE, TEMPERATURE
-from compost_desktop.monitoring.registry import pile_probe_clause
+from compost_desktop.domain.quantities import MOISTURE, TEMPERATURE
 
 _CHUNK = 10_000
 _FINISHED = frozenset({CycleStatus.COMPLETED.value, CycleStatus.ARCHIVED.value})

@@ -22,8 +22,8 @@ from sqlalchemy.exc import IntegrityError
 
 from compost_desktop.db.models import Base, Cycle
 from compost_desktop.domain.lifecycle import CycleStatus
+from compost_desktop.domain.quantities import MOISTURE, TEMPERATURE
 from compost_desktop.domain.validation import ValidationError, require_number
-from compost_desktop.monitoring.parsing import MOISTURE, TEMPERATURE
 
 SOURCE = "manual"
 DEVICE_PREFIX = "hand:"

@@ -29,7 +29,7 @@ from compost_desktop.domain.pathogen import (
 )
 from compost_desktop.domain.phases import PhaseSpan
 from compost_desktop.domain.progress import bay_fill_l
-from compost_desktop.monitoring.parsing import TEMPERATURE
+from compost_desktop.domain.quantities import TEMPERATURE
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_data import Marker, Series
 from compost_desktop.services.history import CycleNotFound, evaluate_series, load_series

@@ -13,13 +13,9 @@ import sqlalchemy as sa
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import SensorDevice
+from compost_desktop.domain.devices import Role
 from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL, PathogenStatus
-from compost_desktop.monitoring.registry import (
-    DeviceRegistry,
-    Role,
-    device_uuid,
-    guess_role,
-)
+from compost_desktop.monitoring.registry import DeviceRegistry, device_uuid, guess_role
 from compost_desktop.services import chart_data
 from compost_desktop.services.history import evaluate_cycle
 from compost_desktop.services.records import CycleDraft

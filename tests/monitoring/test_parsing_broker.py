@@ -20,12 +20,13 @@ from pytestqt.qtbot import QtBot
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import Cycle, SensorReading
+from compost_desktop.domain.devices import Role
 from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL, PathogenStatus
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.monitoring import recorder
 from compost_desktop.monitoring.alarms import MemoryAlarmLog
 from compost_desktop.monitoring.client import BrokerConfig, SensorClient
-from compost_desktop.monitoring.registry import DeviceRegistry, Role
+from compost_desktop.monitoring.registry import DeviceRegistry
 from compost_desktop.services.history import evaluate_cycle
 from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store

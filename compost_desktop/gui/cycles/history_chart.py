@@ -41,10 +41,10 @@ from PySide6.QtWidgets import (
 )
 
 from compost_desktop.domain.phases import Phase, PhaseSpan
+from compost_desktop.domain.quantities import TEMPERATURE
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.monitoring.plots import TITLES
-from compost_desktop.monitoring.parsing import TEMPERATURE
 from compost_desktop.presentation.failures import explain_load
 from compost_desktop.presentation.formats import moment_text
 from compost_desktop.presentation.palette import COLORS

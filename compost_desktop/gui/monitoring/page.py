@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compost_desktop.domain.quantities import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.monitoring.alarm_view import AlarmPanel
@@ -33,7 +34,6 @@ from compost_desktop.gui.monitoring.gauge import Gauge, scale_for
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.plots import PlotPanel
 from compost_desktop.gui.monitoring.rejects import RejectsDialog
-from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.presentation.formats import clock_text
 
 GAUGE_QUANTITIES: Final = (TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2)

@@ -20,9 +20,9 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from compost_desktop.domain.quantities import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.monitoring.hub import MonitoringHub
-from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 
 REPAINT_INTERVAL_MS: Final = 1000
 # A plot a few hundred pixels wide cannot show more; the rest only costs repaint time.

@@ -12,10 +12,11 @@ from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 from pytestqt.qtbot import QtBot
 
+from compost_desktop.domain.devices import Role
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.history_chart import DAY, NO_READINGS, HistoryChart
 from compost_desktop.gui.cycles.page import CyclesPage
-from compost_desktop.monitoring.registry import DeviceRegistry, Role
+from compost_desktop.monitoring.registry import DeviceRegistry
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_traces import LOWEST
 from compost_desktop.services.records import InputDraft

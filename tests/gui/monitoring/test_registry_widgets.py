@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
+from compost_desktop.domain.devices import Role
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.devices.keeper import keeper_for
 from compost_desktop.gui.devices.page import DevicesPage
@@ -21,7 +22,7 @@ from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.gui.monitoring.rejects import RejectsDialog
 from compost_desktop.monitoring.alarms import MemoryAlarmLog
 from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
-from compost_desktop.monitoring.registry import DeviceRegistry, Role
+from compost_desktop.monitoring.registry import DeviceRegistry
 from compost_desktop.services.store import Store
 from tests.gui.monitoring.support import T0, Clock, FakeClient, FakeStore, make_ctx, reading
 from tests.support.qt import item_at
