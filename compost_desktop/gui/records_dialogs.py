@@ -59,6 +59,7 @@ from PySide6.QtWidgets import (
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
 from compost_desktop.gui.tasks import Runner
 from compost_desktop.presentation.formats import moment_text
+from compost_desktop.presentation.palette import ERROR
 
 if TYPE_CHECKING:
     from compost_desktop.records.backup import BackupInfo
@@ -75,7 +76,7 @@ KIND_RANGE_HINTS = {
 FORMAT_LABELS = {"xlsx": "E&xcel workbook (.xlsx)", "csv": "CS&V text (any spreadsheet)"}
 FILE_FILTERS = {"xlsx": "Excel workbook (*.xlsx)", "csv": "CSV text (*.csv)"}
 BACKUP_FILTER = "Compost Desktop backups (*.db *.sqlite *.backup);;All files (*)"
-ERROR_STYLE = "color: #b00020;"
+ERROR_STYLE = f"color: {ERROR};"
 SYNC_POLL_MS = 100
 SYNC_STOP_WAIT_S = 60.0
 

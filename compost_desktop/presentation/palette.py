@@ -1,4 +1,10 @@
-"""The app's colours: chart series, and the states a cycle, a mix or a rule can be in.
+"""The app's colours, named by what they mean: states, text, chart series and marks.
+
+Every widget and the report take their colours from here, so one meaning has one colour and
+a change of shade is one edit (issue 15: two error reds, four greys and four ambers had grown
+apart in the modules). A colour used for text keeps 4.5:1 contrast on white (WCAG AA), and a
+state's colour keeps it on its own background too; `tests/gui/test_palette.py` checks that,
+and that no other module writes a #rrggbb literal.
 
 Kept apart from the chart modules so a page that only needs a colour or the comparison's
 size does not load pyqtgraph (a quarter of a second at start-up), and below the GUI so the
@@ -12,6 +18,12 @@ from typing import Final
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.mix import Closeness
 from compost_desktop.domain.pathogen import PathogenStatus
+
+# --- states: text, outlines and marks on white ----------------------------------------------
+# A box tinted with a state's background is edged and written in the state's colour.
+
+ERROR: Final = "#c62828"  # something failed or is invalid and blocks the user
+ERROR_BACKGROUND: Final = "#fdecee"  # an invalid field, an error banner
 
 COLORS: Final = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 # The monitoring palette with the rest of its family: ten lines still tell apart.

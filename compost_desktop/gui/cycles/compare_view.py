@@ -48,7 +48,7 @@ from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
 from compost_desktop.gui.lifetime import keep_until_deleted
 from compost_desktop.presentation.formats import day_text, moment_text
-from compost_desktop.presentation.palette import MAX_CYCLES, PALETTE
+from compost_desktop.presentation.palette import ERROR, MAX_CYCLES, PALETTE
 from compost_desktop.services.compare import (
     THERMOPHILIC_TARGET_C,
     CycleChoice,
@@ -467,7 +467,7 @@ class CompareDialog(QDialog):
         self.footnote.setStyleSheet(f"color: {_GREY}; font-size: 8pt;")
         self.footnote.setWordWrap(True)
         self.error_label = QLabel(self)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(f"color: {ERROR};")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
 

@@ -36,7 +36,7 @@ from compost_desktop.gui.cycles.models import (
 )
 from compost_desktop.gui.tasks import cycle_ids_of
 from compost_desktop.presentation.failures import explain_load
-from compost_desktop.presentation.palette import MAX_CYCLES
+from compost_desktop.presentation.palette import ERROR, MAX_CYCLES
 
 if TYPE_CHECKING:
     from compost_desktop.gui.cycles.detail import CycleDetail
@@ -227,7 +227,7 @@ class CyclesPage(QWidget):
         )
         self.count_label = QLabel(page)
         self.error_label = QLabel(page)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(f"color: {ERROR};")
         self.error_label.setWordWrap(True)
 
         self.empty_hint = QLabel(page)

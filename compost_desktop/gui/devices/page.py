@@ -36,10 +36,11 @@ from compost_desktop.monitoring.registry import (
     DeviceEntry,
     check_timezone,
 )
+from compost_desktop.presentation.palette import ERROR
 
 COLUMNS: Final = ("", "Name", "Device", "Role", "Position / depth", "Clock time zone", "Ignored")
 FARM_DEFAULT: Final = "Farm default"
-ERROR_STYLE: Final = "color:#7a1010;"
+ERROR_STYLE: Final = f"color:{ERROR};"
 _Index = QModelIndex | QPersistentModelIndex
 
 

@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
 from compost_desktop.gui.monitoring.hub import DeviceInfo, MonitoringHub
 from compost_desktop.monitoring.registry import ROLE_LABELS, ancestors
 from compost_desktop.presentation.formats import clock_text
+from compost_desktop.presentation.palette import ERROR
 
 COLUMNS = ("Device", "Status", "Last seen", "Role")
 OK = QColor("#3fa34d")
 WAIT = QColor("#8a6d00")
-BAD = QColor("#d64545")
+BAD = QColor(ERROR)
 
 
 def describe_age(seconds: float) -> str:

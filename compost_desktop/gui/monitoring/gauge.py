@@ -10,6 +10,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QP
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
+from compost_desktop.presentation.palette import ERROR
 
 START_ANGLE = 225.0  # degrees, Qt's convention: 0 = 3 o'clock, counter-clockwise
 SPAN_ANGLE = -270.0
@@ -210,7 +211,7 @@ class Gauge(QWidget):
         band_rect = QRectF(rect.left(), center.y() + side * 0.31, side, side * 0.15)
         shown = self.scale.band_of(self.value) if self.value is not None else None
         if self.stale:
-            painter.setPen(RED)
+            painter.setPen(QColor(ERROR))  # text: the state colour, not the band's
             painter.drawText(band_rect, Qt.AlignmentFlag.AlignCenter, "no recent reading")
         elif shown is not None and shown.label:
             painter.setPen(shown.color.darker(115))

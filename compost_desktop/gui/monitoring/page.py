@@ -35,6 +35,7 @@ from compost_desktop.gui.monitoring.plots import PlotPanel
 from compost_desktop.gui.monitoring.rejects import RejectsDialog
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.presentation.formats import clock_text
+from compost_desktop.presentation.palette import ERROR, ERROR_BACKGROUND
 
 GAUGE_QUANTITIES: Final = (TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2)
 QUANTITY_NAMES: Final = {
@@ -48,7 +49,9 @@ GAUGE_REFRESH_MS: Final = 250
 STATUS_REFRESH_MS: Final = 1000
 NARROW_PX: Final = 1000  # below this page width, gauges and history become tabs
 DEMO_STYLE: Final = "background:#fff4c2; color:#5c4a00; padding:6px; border-radius:4px;"
-ERROR_STYLE: Final = "background:#fde2e2; color:#7a1010; padding:6px; border-radius:4px;"
+ERROR_STYLE: Final = (
+    f"background:{ERROR_BACKGROUND}; color:{ERROR}; padding:6px; border-radius:4px;"
+)
 
 
 class GaugeGrid(QWidget):
@@ -338,7 +341,7 @@ class MonitoringPage(QWidget):
         since = clock_text(self.hub.link_since)
         where = "the demo broker" if self.hub.source == "demo" else self.hub.broker_label()
         if self.hub.source == "none":
-            text, color = "Not connected", "#7a1010"
+            text, color = "Not connected", ERROR
             if not self.ctx.settings.mqtt.host.strip():
                 text = "No broker configured"
         elif state == "connected":
@@ -348,7 +351,7 @@ class MonitoringPage(QWidget):
         elif state == "reconnecting":
             text, color = f"Reconnecting since {since}", "#8a6d00"
         else:
-            text, color = f"Offline since {since}", "#7a1010"
+            text, color = f"Offline since {since}", ERROR
         self.link_label.setText(text)
         self.link_label.setStyleSheet(f"color:{color};")
         self.link_label.setToolTip(detail)
