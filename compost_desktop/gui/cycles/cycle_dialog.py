@@ -34,7 +34,7 @@ from compost_desktop.gui.generated.ui_cycle_dialog import Ui_CycleDialog
 from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import date_format
-from compost_desktop.presentation.palette import ERROR
+from compost_desktop.presentation.palette import ERROR, WARNING
 from compost_desktop.services.records import CycleDraft, CycleRecord, InputDraft, MaterialRecord
 from compost_desktop.services.store import Store
 
@@ -94,7 +94,7 @@ class CycleDialog(QDialog):
         self.name_error.hide()
         self.ui.left_form.insertRow(1, "", self.name_error)
         self.warning_label = QLabel(self)
-        self.warning_label.setStyleSheet("color: #b06000;")
+        self.warning_label.setStyleSheet(f"color: {WARNING};")
         self.warning_label.setWordWrap(True)
         self.warning_label.hide()
         self.ui.main_layout.insertWidget(

@@ -46,7 +46,7 @@ from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
-from compost_desktop.presentation.palette import ERROR, STATUS_COLOURS
+from compost_desktop.presentation.palette import ERROR, STATUS_COLOURS, WARNING
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
@@ -216,7 +216,7 @@ class InputDialog(QDialog):
         # Errors wait until a field is touched; a warning never blocks.
         touched = bool(self.row.material.currentText().strip()) or self.row.amount.value() > 0
         self.error_label.setText((error if touched else "") or value.warning or "")
-        self.error_label.setStyleSheet(f"color: {ERROR if error else '#b06000'};")
+        self.error_label.setStyleSheet(f"color: {ERROR if error else WARNING};")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(error is None)
 
 

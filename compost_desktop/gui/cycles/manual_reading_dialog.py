@@ -32,7 +32,7 @@ from compost_desktop.domain.validation import ValidationError, reading_warnings
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import clock_text
-from compost_desktop.presentation.palette import ERROR
+from compost_desktop.presentation.palette import ERROR, WARNING
 from compost_desktop.services.manual_readings import (
     MAX_MOISTURE_PCT,
     MAX_POSITION_LENGTH,
@@ -49,7 +49,6 @@ from compost_desktop.services.manual_readings import (
 
 NOT_MEASURED = "—"
 _GREY = "#6b6b6b"
-_AMBER = "#b06000"
 _STEP = 0.1
 
 
@@ -255,7 +254,7 @@ class ManualReadingDialog(QDialog):
         if as_error:
             self._show(problem or "", ERROR)
         elif warnings:
-            self._show(" ".join(warnings), _AMBER)  # worth a second look; never blocks
+            self._show(" ".join(warnings), WARNING)  # worth a second look; never blocks
         else:
             self._show("" if self._touched else self._hint, _GREY)
         ready = problem is None and not self._saving

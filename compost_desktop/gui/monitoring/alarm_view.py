@@ -34,7 +34,12 @@ from PySide6.QtWidgets import (
 from compost_desktop.gui.elided import ElidedButton, ElidedLabel
 from compost_desktop.gui.monitoring.hub import AlarmItem, MonitoringHub
 from compost_desktop.presentation.formats import clock_text, moment_text
-from compost_desktop.presentation.palette import ERROR, ERROR_BACKGROUND
+from compost_desktop.presentation.palette import (
+    ERROR,
+    ERROR_BACKGROUND,
+    WARNING,
+    WARNING_BACKGROUND,
+)
 
 COLUMNS = ("Raised", "Device", "Alarm", "State")
 ACTIVE = QColor(ERROR)
@@ -128,7 +133,9 @@ class AlarmPanel(QWidget):
 
 
 BANNER_ACTIVE = f"background:{ERROR_BACKGROUND}; color:{ERROR}; border-bottom:1px solid {ERROR};"
-BANNER_CLEARED = "background:#fff4c2; color:#5c4a00; border-bottom:1px solid #e0d090;"
+BANNER_CLEARED = (
+    f"background:{WARNING_BACKGROUND}; color:{WARNING}; border-bottom:1px solid {WARNING};"
+)
 
 
 class MainWindowLike(Protocol):
@@ -225,7 +232,7 @@ class AlarmNotifier(QObject):
         self.status_button.setText(full)
         self.status_button.setToolTip(f"{summary}\nClick to show the alarms.")
         self.status_button.setStyleSheet(
-            f"color:{ERROR}; font-weight:bold;" if active else "color:#8a6d00; font-weight:bold;"
+            f"color:{ERROR}; font-weight:bold;" if active else f"color:{WARNING}; font-weight:bold;"
         )
         self.status_button.show()
         self._show_banner(unseen, active)

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
 from compost_desktop.gui.monitoring.hub import DeviceInfo, MonitoringHub
 from compost_desktop.monitoring.registry import ROLE_LABELS, ancestors
 from compost_desktop.presentation.formats import clock_text
-from compost_desktop.presentation.palette import ERROR
+from compost_desktop.presentation.palette import ERROR, WARNING
 
 COLUMNS = ("Device", "Status", "Last seen", "Role")
 OK = QColor("#3fa34d")
-WAIT = QColor("#8a6d00")
+WAIT = QColor(WARNING)
 BAD = QColor(ERROR)
 
 

@@ -35,7 +35,12 @@ from compost_desktop.gui.monitoring.plots import PlotPanel
 from compost_desktop.gui.monitoring.rejects import RejectsDialog
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.presentation.formats import clock_text
-from compost_desktop.presentation.palette import ERROR, ERROR_BACKGROUND
+from compost_desktop.presentation.palette import (
+    ERROR,
+    ERROR_BACKGROUND,
+    WARNING,
+    WARNING_BACKGROUND,
+)
 
 GAUGE_QUANTITIES: Final = (TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2)
 QUANTITY_NAMES: Final = {
@@ -48,7 +53,9 @@ QUANTITY_NAMES: Final = {
 GAUGE_REFRESH_MS: Final = 250
 STATUS_REFRESH_MS: Final = 1000
 NARROW_PX: Final = 1000  # below this page width, gauges and history become tabs
-DEMO_STYLE: Final = "background:#fff4c2; color:#5c4a00; padding:6px; border-radius:4px;"
+DEMO_STYLE: Final = (
+    f"background:{WARNING_BACKGROUND}; color:{WARNING}; padding:6px; border-radius:4px;"
+)
 ERROR_STYLE: Final = (
     f"background:{ERROR_BACKGROUND}; color:{ERROR}; padding:6px; border-radius:4px;"
 )
@@ -347,9 +354,9 @@ class MonitoringPage(QWidget):
         elif state == "connected":
             text, color = f"● Connected to {where}", "#2d7a36"
         elif state == "connecting":
-            text, color = f"Connecting to {where}…", "#8a6d00"
+            text, color = f"Connecting to {where}…", WARNING
         elif state == "reconnecting":
-            text, color = f"Reconnecting since {since}", "#8a6d00"
+            text, color = f"Reconnecting since {since}", WARNING
         else:
             text, color = f"Offline since {since}", ERROR
         self.link_label.setText(text)
