@@ -47,7 +47,7 @@ from compost_desktop.gui.generated.ui_settings_page import Ui_SettingsPage
 from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.farm_config import FarmConfigError
-from compost_desktop.presentation.palette import ERROR, ERROR_BACKGROUND
+from compost_desktop.presentation.palette import ERROR, ERROR_BACKGROUND, MUTED_TEXT, OK
 from compost_desktop.settings import DatabaseSettings, MqttSettings, Settings
 
 SSL_MODES = [
@@ -66,7 +66,6 @@ PASSWORD_STORES = [
 log = logging.getLogger(__name__)
 
 INVALID_STYLE = f"border: 1px solid {ERROR}; background: {ERROR_BACKGROUND};"
-OK_COLOUR = "#1b5e20"
 
 
 # --- connection test (runs on a worker thread) --------------------------------------------
@@ -691,7 +690,7 @@ class SettingsPage(QWidget):
 
     def _show_test(self, report: ConnectionReport) -> None:
         self.ui.testResult.setText(report.message)
-        self.ui.testResult.setStyleSheet(f"color: {OK_COLOUR if report.ok else ERROR};")
+        self.ui.testResult.setStyleSheet(f"color: {OK if report.ok else ERROR};")
         self.connection_tested.emit(report)
 
     # --- save and revert ---------------------------------------------------------------------
@@ -775,7 +774,7 @@ class SettingsPage(QWidget):
         self.ui.passwordEdit.clear()
         self.ui.mqttPasswordEdit.clear()
         self.load_form(new)
-        self._set_status(" ".join(words), ERROR if failed else OK_COLOUR)
+        self._set_status(" ".join(words), ERROR if failed else OK)
         self.settings_saved.emit(new)
 
     def ask_passphrase(self) -> str | None:
@@ -858,7 +857,7 @@ def _farm_note(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
     label.setObjectName("farmWideNote")
-    label.setStyleSheet("color: #555;")
+    label.setStyleSheet(f"color: {MUTED_TEXT};")
     return label
 
 

@@ -48,7 +48,7 @@ from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
 from compost_desktop.gui.lifetime import keep_until_deleted
 from compost_desktop.presentation.formats import day_text, moment_text
-from compost_desktop.presentation.palette import ERROR, MAX_CYCLES, PALETTE
+from compost_desktop.presentation.palette import ERROR, MAX_CYCLES, MUTED_TEXT, PALETTE
 from compost_desktop.services.compare import (
     THERMOPHILIC_TARGET_C,
     CycleChoice,
@@ -62,7 +62,6 @@ Index = QModelIndex | QPersistentModelIndex
 RAW_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 NONE: Final = "—"
-_GREY: Final = "#6b6b6b"
 _REFERENCE_COLOUR: Final = "#c62828"
 
 
@@ -236,7 +235,7 @@ class CompareTableModel(QAbstractTableModel):
                 or (column is CompareColumn.READINGS and c.readings == 0)
                 or self._display(row, column) == NONE
             )
-            return QColor(_GREY) if unknown else None
+            return QColor(MUTED_TEXT) if unknown else None
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -376,7 +375,7 @@ class CompareDialog(QDialog):
         self.resize(1100, 700)
 
         self.status_label = QLabel(self)
-        self.status_label.setStyleSheet(f"color: {_GREY};")
+        self.status_label.setStyleSheet(f"color: {MUTED_TEXT};")
         self.status_label.setWordWrap(True)
         # Long lists of names wrap instead of widening the window.
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -432,7 +431,7 @@ class CompareDialog(QDialog):
             "on). Dashed: the mean of all probes. Day 0: when each cycle was activated.",
             self,
         )
-        self.caption.setStyleSheet(f"color: {_GREY}; font-size: 8pt;")
+        self.caption.setStyleSheet(f"color: {MUTED_TEXT}; font-size: 8pt;")
         self.caption.setWordWrap(True)
 
         self.model = CompareTableModel(self)
@@ -464,7 +463,7 @@ class CompareDialog(QDialog):
         ):
             self.table.setColumnWidth(column, width)
         self.footnote = QLabel(self)
-        self.footnote.setStyleSheet(f"color: {_GREY}; font-size: 8pt;")
+        self.footnote.setStyleSheet(f"color: {MUTED_TEXT}; font-size: 8pt;")
         self.footnote.setWordWrap(True)
         self.error_label = QLabel(self)
         self.error_label.setStyleSheet(f"color: {ERROR};")

@@ -32,7 +32,7 @@ from compost_desktop.domain.validation import ValidationError, reading_warnings
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import clock_text
-from compost_desktop.presentation.palette import ERROR, WARNING
+from compost_desktop.presentation.palette import ERROR, MUTED_TEXT, WARNING
 from compost_desktop.services.manual_readings import (
     MAX_MOISTURE_PCT,
     MAX_POSITION_LENGTH,
@@ -48,7 +48,6 @@ from compost_desktop.services.manual_readings import (
 )
 
 NOT_MEASURED = "—"
-_GREY = "#6b6b6b"
 _STEP = 0.1
 
 
@@ -256,7 +255,7 @@ class ManualReadingDialog(QDialog):
         elif warnings:
             self._show(" ".join(warnings), WARNING)  # worth a second look; never blocks
         else:
-            self._show("" if self._touched else self._hint, _GREY)
+            self._show("" if self._touched else self._hint, MUTED_TEXT)
         ready = problem is None and not self._saving
         self.save_button.setEnabled(ready)
         self.another_button.setEnabled(ready)

@@ -36,7 +36,7 @@ from compost_desktop.monitoring.registry import (
     DeviceEntry,
     check_timezone,
 )
-from compost_desktop.presentation.palette import ERROR
+from compost_desktop.presentation.palette import ERROR, INACTIVE
 
 COLUMNS: Final = ("", "Name", "Device", "Role", "Position / depth", "Clock time zone", "Ignored")
 FARM_DEFAULT: Final = "Farm default"
@@ -83,7 +83,7 @@ class DeviceTableModel(QAbstractTableModel):
                 return "Guessed from the sensor's name: select the device and save to confirm."
             return entry.device_id
         if role == Qt.ItemDataRole.ForegroundRole and entry.ignored:
-            return QColor("#8a8a8a")
+            return QColor(INACTIVE)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == 1:

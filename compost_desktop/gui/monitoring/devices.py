@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
 from compost_desktop.gui.monitoring.hub import DeviceInfo, MonitoringHub
 from compost_desktop.monitoring.registry import ROLE_LABELS, ancestors
 from compost_desktop.presentation.formats import clock_text
-from compost_desktop.presentation.palette import ERROR, WARNING
+from compost_desktop.presentation.palette import ERROR, OK, WARNING
 
 COLUMNS = ("Device", "Status", "Last seen", "Role")
-OK = QColor("#3fa34d")
+GOOD = QColor(OK)
 WAIT = QColor(WARNING)
 BAD = QColor(ERROR)
 
@@ -60,7 +60,7 @@ def device_status(hub: MonitoringHub, device: DeviceInfo, now: datetime) -> tupl
         return "online, no recent reading", WAIT
     if stale:
         return "stale — no recent reading", BAD
-    return "online", OK
+    return "online", GOOD
 
 
 class DeviceTable(QTableWidget):

@@ -38,6 +38,7 @@ from compost_desktop.presentation.formats import clock_text
 from compost_desktop.presentation.palette import (
     ERROR,
     ERROR_BACKGROUND,
+    OK,
     WARNING,
     WARNING_BACKGROUND,
 )
@@ -352,7 +353,7 @@ class MonitoringPage(QWidget):
             if not self.ctx.settings.mqtt.host.strip():
                 text = "No broker configured"
         elif state == "connected":
-            text, color = f"● Connected to {where}", "#2d7a36"
+            text, color = f"● Connected to {where}", OK
         elif state == "connecting":
             text, color = f"Connecting to {where}…", WARNING
         elif state == "reconnecting":
