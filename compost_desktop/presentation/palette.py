@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from compost_desktop.domain.lifecycle import CycleStatus
+from compost_desktop.domain.lifecycle import CycleStatus, MaterialKind
 from compost_desktop.domain.mix import Closeness
 from compost_desktop.domain.pathogen import PathogenStatus
 
@@ -37,11 +37,36 @@ OK_BACKGROUND: Final = "#edf7ed"  # a banner saying something went well
 # Hints, captions, labels beside values: quieter than the text, still 5.7:1 on white.
 MUTED_TEXT: Final = "#666666"
 INACTIVE: Final = "#757575"  # out of play: an archived cycle, an ignored device
+SOFT_INK: Final = "#333333"  # a chart's axis labels and legend, a step softer than black
+ON_FILL: Final = "#ffffff"  # text on a filled status badge; every status colour holds 4.5:1
+PAPER: Final = "#ffffff"  # behind a chart or a page, and the plate that keeps a label legible
+LINE: Final = "#999999"  # neutral lines: chart axes, the frame of a legend, a swatch, a page
+
+# --- thin bars under a percentage in a table cell -------------------------------------------
+
+BAR_TRACK: Final = "#e0e0e0"  # the part not yet reached
+PROGRESS_BAR: Final = "#1565c0"  # time elapsed of a cycle's planned length
+FILL_BAR: Final = "#6d4c41"  # how full the bay is, in compost brown
+
+# --- the live gauges' bands: wide arcs, not text, so lighter than the state colours ---------
+
+GAUGE_COLD: Final = "#5b8fd6"
+GAUGE_GOOD: Final = "#3fa34d"
+GAUGE_CAUTION: Final = "#e6a23c"
+GAUGE_BAD: Final = "#d64545"
+GAUGE_NEUTRAL: Final = "#9aa3ad"  # a quantity without bands (CO2, humidity)
+
+# --- chart series and marks ---------------------------------------------------------------
 
 COLORS: Final = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2")
 # The monitoring palette with the rest of its family: ten lines still tell apart.
 PALETTE: Final = (*COLORS, "#17becf", "#bcbd22", "#7f7f7f")
 MAX_CYCLES: Final = len(PALETTE)  # cycles in one comparison: one distinct colour each
+SERIES_FALLBACK: Final = PALETTE[-1]  # a device that has no colour of its own yet: grey
+# A rule's minimum or target temperature across a chart: below the line, the rule is not met.
+THRESHOLD_LINE: Final = ERROR
+
+# --- what a cycle, a mix, a rule or a material is ---------------------------------------------
 
 STATUS_COLOURS: Final[dict[CycleStatus, str]] = {
     CycleStatus.ACTIVE: OK,
@@ -60,4 +85,10 @@ PATHOGEN_COLOURS: Final[dict[PathogenStatus, str]] = {
     PathogenStatus.MET: OK,
     PathogenStatus.NOT_YET: WARNING,
     PathogenStatus.FAILED: ERROR,
+}
+
+# Nitrogen-rich greens and carbon-rich browns by their everyday names (OK's green by shade only).
+MATERIAL_KIND_COLOURS: Final[dict[MaterialKind, str]] = {
+    MaterialKind.GREEN: "#2e7d32",
+    MaterialKind.BROWN: "#795548",
 }

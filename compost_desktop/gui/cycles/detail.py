@@ -46,7 +46,7 @@ from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
-from compost_desktop.presentation.palette import ERROR, STATUS_COLOURS, WARNING
+from compost_desktop.presentation.palette import ERROR, ON_FILL, STATUS_COLOURS, WARNING
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
@@ -426,7 +426,7 @@ class CycleDetail(QWidget):
         self.ui.title_label.setText(cycle.name)
         self.ui.status_label.setText(cycle.status.label)
         self.ui.status_label.setStyleSheet(
-            f"background: {STATUS_COLOURS[cycle.status]}; color: white; border-radius: 8px;"
+            f"background: {STATUS_COLOURS[cycle.status]}; color: {ON_FILL}; border-radius: 8px;"
             " padding: 2px 10px; font-weight: bold;"
         )
         self.ui.start_value.setText(day_text(cycle.start_date, loc))

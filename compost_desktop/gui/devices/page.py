@@ -36,7 +36,7 @@ from compost_desktop.monitoring.registry import (
     DeviceEntry,
     check_timezone,
 )
-from compost_desktop.presentation.palette import ERROR, INACTIVE
+from compost_desktop.presentation.palette import ERROR, INACTIVE, LINE, PALETTE, SERIES_FALLBACK
 
 COLUMNS: Final = ("", "Name", "Device", "Role", "Position / depth", "Clock time zone", "Ignored")
 FARM_DEFAULT: Final = "Farm default"
@@ -77,7 +77,7 @@ class DeviceTableModel(QAbstractTableModel):
         entry = self.entries[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return QColor(self.colours.get(entry.device_id, "#7f7f7f"))
+            return QColor(self.colours.get(entry.device_id, SERIES_FALLBACK))
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 3 and not entry.role_confirmed:
                 return "Guessed from the sensor's name: select the device and save to confirm."
@@ -243,7 +243,7 @@ class DevicesPage(QWidget):
         self.save_button.setEnabled(self.current is not None and self._problem() is None)
 
     def on_choose_colour(self) -> None:
-        start = QColor(self._colour or self.model.colours.get(self._device_id(), "#1f77b4"))
+        start = QColor(self._colour or self.model.colours.get(self._device_id(), PALETTE[0]))
         chosen = QColorDialog.getColor(start, self, "Device colour")
         if chosen.isValid():
             self._set_colour(chosen.name())
@@ -300,8 +300,8 @@ class DevicesPage(QWidget):
 
     def _set_colour(self, colour: str | None) -> None:
         self._colour = colour
-        shown = colour or self.model.colours.get(self._device_id(), "#7f7f7f")
-        self.colour_swatch.setStyleSheet(f"background:{shown}; border:1px solid #555;")
+        shown = colour or self.model.colours.get(self._device_id(), SERIES_FALLBACK)
+        self.colour_swatch.setStyleSheet(f"background:{shown}; border:1px solid {LINE};")
         self.colour_swatch.setToolTip(f"{shown}{'' if colour else ' (automatic)'}")
         self.auto_colour_button.setEnabled(colour is not None)
 
