@@ -18,6 +18,7 @@ from typing import Final
 from compost_desktop.domain.lifecycle import CycleStatus, MaterialKind
 from compost_desktop.domain.mix import Closeness
 from compost_desktop.domain.pathogen import PathogenStatus
+from compost_desktop.domain.phases import Phase
 
 # --- states: text, outlines and marks on white ----------------------------------------------
 # A box tinted with a state's background is edged and written in the state's colour.
@@ -32,12 +33,15 @@ WARNING_BACKGROUND: Final = "#fff3cd"  # a caution banner, the estimate badge
 OK: Final = "#2e7d32"  # done, met, in band, connected
 OK_BACKGROUND: Final = "#edf7ed"  # a banner saying something went well
 
-# --- text --------------------------------------------------------------------------------------
+# --- text and neutral lines -------------------------------------------------------------------
 
 # Hints, captions, labels beside values: quieter than the text, still 5.7:1 on white.
 MUTED_TEXT: Final = "#666666"
 INACTIVE: Final = "#757575"  # out of play: an archived cycle, an ignored device
-SOFT_INK: Final = "#333333"  # a chart's axis labels and legend, a step softer than black
+INK: Final = "#1f1f1f"  # the report's text, a shade off black
+# A step softer than INK: a chart's axis labels and legend, the report's lead lines, hand
+# readings' dots and the signature line.
+SOFT_INK: Final = "#333333"
 ON_FILL: Final = "#ffffff"  # text on a filled status badge; every status colour holds 4.5:1
 PAPER: Final = "#ffffff"  # behind a chart or a page, and the plate that keeps a label legible
 LINE: Final = "#999999"  # neutral lines: chart axes, the frame of a legend, a swatch, a page
@@ -65,6 +69,32 @@ MAX_CYCLES: Final = len(PALETTE)  # cycles in one comparison: one distinct colou
 SERIES_FALLBACK: Final = PALETTE[-1]  # a device that has no colour of its own yet: grey
 # A rule's minimum or target temperature across a chart: below the line, the rule is not met.
 THRESHOLD_LINE: Final = ERROR
+LOWEST_PROBE: Final = INK  # the lowest probe, which rules judge: dark above the coloured probes
+TURNING_MARK: Final = "#6d4c41"  # a turning of the pile, in compost brown
+DELIVERY_MARK: Final = "#6b8e23"  # a delivery, olive beside OK's green of a run that met the rule
+# Probes on paper: the series family without its red and green, which would read as the rule
+# line and the met run.
+REPORT_SERIES: Final = (
+    "#1f77b4", "#ff7f0e", "#9467bd", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#7f7f7f",
+)  # fmt: skip
+# Soft bands behind the report's chart, the hues of the history chart's, so paper and screen
+# read alike.
+PHASE_BACKGROUNDS: Final[dict[Phase, str]] = {
+    Phase.MESOPHILIC: "#e2eef9",
+    Phase.THERMOPHILIC: "#fde4df",
+    Phase.COOLING: "#fff3dc",
+    Phase.CURING: "#e6f3e6",
+}
+
+# --- the printed report: green-grey rules and tints on white paper ---------------------------
+
+ACCENT: Final = "#2e5d34"  # section headings and the header's title, the farm's dark green
+PAPER_RULE: Final = "#9aa79a"  # the header's and the footer's rules
+PAPER_BORDER: Final = "#b9c2b9"  # table borders, the frames in the chart's legend
+PAPER_GRID: Final = "#d5d9d5"  # the chart's grid, faint so the curves stand out
+TABLE_HEADING: Final = "#e6ece6"
+TABLE_TOTAL: Final = "#eef2ee"
+TABLE_STRIPE: Final = "#f6f8f6"  # every other row
 
 # --- what a cycle, a mix, a rule or a material is ---------------------------------------------
 
