@@ -66,6 +66,9 @@ COLORS: Final = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b
 # The monitoring palette with the rest of its family: ten lines still tell apart.
 PALETTE: Final = (*COLORS, "#17becf", "#bcbd22", "#7f7f7f")
 MAX_CYCLES: Final = len(PALETTE)  # cycles in one comparison: one distinct colour each
+# Live sensors: the family's ten and six more of its kin, sixteen lines before one repeats.
+# The device registry hands them out (`DeviceRegistry.colours`); a colour the user pins wins.
+DEVICE_COLOURS: Final = (*PALETTE, "#393b79", "#ad494a", "#637939", "#7b4173", "#e6550d", "#3182bd")
 SERIES_FALLBACK: Final = PALETTE[-1]  # a device that has no colour of its own yet: grey
 # A rule's minimum or target temperature across a chart: below the line, the rule is not met.
 THRESHOLD_LINE: Final = ERROR

@@ -36,7 +36,13 @@ from compost_desktop.monitoring.registry import (
     DeviceEntry,
     check_timezone,
 )
-from compost_desktop.presentation.palette import ERROR, INACTIVE, LINE, PALETTE, SERIES_FALLBACK
+from compost_desktop.presentation.palette import (
+    DEVICE_COLOURS,
+    ERROR,
+    INACTIVE,
+    LINE,
+    SERIES_FALLBACK,
+)
 
 COLUMNS: Final = ("", "Name", "Device", "Role", "Position / depth", "Clock time zone", "Ignored")
 FARM_DEFAULT: Final = "Farm default"
@@ -223,7 +229,7 @@ class DevicesPage(QWidget):
         selected = self.current.device_id if self.current is not None else None
         registry = self.keeper.registry
         entries = list(registry.entries.values())
-        self.model.set_entries(entries, registry.colours())
+        self.model.set_entries(entries, registry.colours(DEVICE_COLOURS))
         self.empty_label.setVisible(not entries)
         self.confirm_button.setEnabled(any(not e.role_confirmed for e in entries))
         row = next((i for i, e in enumerate(self.model.entries) if e.device_id == selected), 0)
@@ -243,7 +249,7 @@ class DevicesPage(QWidget):
         self.save_button.setEnabled(self.current is not None and self._problem() is None)
 
     def on_choose_colour(self) -> None:
-        start = QColor(self._colour or self.model.colours.get(self._device_id(), PALETTE[0]))
+        start = QColor(self._colour or self.model.colours.get(self._device_id(), DEVICE_COLOURS[0]))
         chosen = QColorDialog.getColor(start, self, "Device colour")
         if chosen.isValid():
             self._set_colour(chosen.name())

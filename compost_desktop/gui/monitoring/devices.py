@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from compost_desktop.gui.monitoring.hub import DeviceInfo, MonitoringHub
 from compost_desktop.monitoring.registry import ROLE_LABELS, ancestors
 from compost_desktop.presentation.formats import clock_text
-from compost_desktop.presentation.palette import ERROR, OK, WARNING
+from compost_desktop.presentation.palette import DEVICE_COLOURS, ERROR, OK, WARNING
 
 COLUMNS = ("Device", "Status", "Last seen", "Role")
 GOOD = QColor(OK)
@@ -81,7 +81,7 @@ class DeviceTable(QTableWidget):
         """Rewrite the rows from the hub's device list (ignored devices left out)."""
         now = self.hub.now()
         registry = self.hub.registry_keeper.registry
-        colours = registry.colours(self.hub.devices)
+        colours = registry.colours(DEVICE_COLOURS, self.hub.devices)
         devices = sorted(
             (d for d in self.hub.devices.values() if not registry.is_ignored(d.device_id)),
             key=lambda d: d.device_id,

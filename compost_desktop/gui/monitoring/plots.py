@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.monitoring.parsing import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
+from compost_desktop.presentation.palette import DEVICE_COLOURS
 
 REPAINT_INTERVAL_MS: Final = 1000
 # A plot a few hundred pixels wide cannot show more; the rest only costs repaint time.
@@ -234,7 +235,7 @@ class PlotPanel(QWidget):
         plot = self._plot_for(quantity)
         registry = self.keeper.registry
         devices = {d for d, _ in self.hub.series} | {d for d, _ in self.backfill}
-        color = registry.colours(devices)[device]
+        color = registry.colours(DEVICE_COLOURS, devices)[device]
         pen = pg.mkPen(color, width=1.5)
         name = registry.label(device)
         if not registry.is_pile_probe(device):
