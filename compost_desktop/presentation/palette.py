@@ -1,10 +1,10 @@
 """The app's colours, named by what they mean: states, text, chart series and marks.
 
 Every widget and the report take their colours from here, so one meaning has one colour and
-a change of shade is one edit (issue 15: two error reds, four greys and four ambers had grown
-apart in the modules). A colour used for text keeps 4.5:1 contrast on white (WCAG AA), and a
-state's colour keeps it on its own background too; `tests/gui/test_palette.py` checks that,
-and that no other module writes a #rrggbb literal.
+a change of shade is one edit (issue 15: four error reds, six ambers and a handful of greys
+had grown apart in the modules). A colour text is written in keeps 4.5:1 contrast on white
+(WCAG AA), and a state's colour keeps it on its own background too; `tests/test_palette.py`
+checks that, and that no other module writes a #rrggbb literal.
 
 Kept apart from the chart modules so a page that only needs a colour or the comparison's
 size does not load pyqtgraph (a quarter of a second at start-up), and below the GUI so the
