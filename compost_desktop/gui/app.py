@@ -32,6 +32,7 @@ from compost_desktop.gui.sync_service import SyncService
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner, IoRunner
 from compost_desktop.logs import setup
 from compost_desktop.paths import ENV_DATA_DIR, data_dir, resource_path
+from compost_desktop.presentation.palette import ERROR, MUTED_TEXT, WARNING
 
 if TYPE_CHECKING:
     from compost_desktop.gui.records_dialogs import RecordsController
@@ -546,9 +547,9 @@ class SyncLink:
         self.service.start()
 
     def on_state(self, text: str, level: str) -> None:
-        colours = {"ok": "", "busy": "color: #555;", "offline": "color: #b00020;"}
+        colours = {"ok": "", "busy": f"color: {MUTED_TEXT};", "offline": f"color: {ERROR};"}
         self.button.setText(f"Sync: {text}")
-        self.button.setStyleSheet(colours.get(level, "color: #b06000; font-weight: bold;"))
+        self.button.setStyleSheet(colours.get(level, f"color: {WARNING}; font-weight: bold;"))
         self.button.setToolTip(
             "Click to review conflicts" if level == "conflict" else "Click to sync now (F5)"
         )

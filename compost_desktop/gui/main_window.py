@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from compost_desktop import APP_NAME, __version__
 from compost_desktop.gui import view_state
 from compost_desktop.gui.elided import ElidedLabel
+from compost_desktop.presentation.palette import ERROR
 
 DEFAULT_SIZE = (1100, 720)  # app.py then fits it inside the screen
 
@@ -111,7 +112,7 @@ class MainWindow(QMainWindow):
         item.setData(Qt.ItemDataRole.UserRole, title)
         item.setText(f"{title}  {badge}" if badge else title)
         item.setToolTip(tooltip)
-        item.setForeground(QBrush(QColor("#b00020")) if badge else QBrush())
+        item.setForeground(QBrush(QColor(ERROR)) if badge else QBrush())
 
     def set_title_prefix(self, prefix: str) -> None:
         """Something the user must see even with the window in the task bar ("⚠ 2 alarms")."""
@@ -198,7 +199,7 @@ class MainWindow(QMainWindow):
     @Slot(str, bool)
     def on_database_state(self, text: str, ok: bool) -> None:
         self.database_status.setText(text)
-        self.database_status.setStyleSheet("" if ok else "color: #b00020;")
+        self.database_status.setStyleSheet("" if ok else f"color: {ERROR};")
 
     @Slot()
     def on_open_log(self) -> None:

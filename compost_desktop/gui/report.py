@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.pathogen import PRESETS, PathogenRule, PathogenStatus
 from compost_desktop.gui.context import AppContext
-from compost_desktop.presentation.palette import PATHOGEN_COLOURS
+from compost_desktop.presentation.palette import LINE, PAPER, PATHOGEN_COLOURS
 from compost_desktop.records.files import write_atomic
 from compost_desktop.reports.document import ReportDocument, default_report_path, local_now
 from compost_desktop.services.report_data import ReportData, gather_report
@@ -176,7 +176,7 @@ class ReportDialog(QDialog):
             pixmap = QPixmap.fromImage(image)
             label.setPixmap(pixmap)
             label.setFixedSize(pixmap.size())
-            label.setStyleSheet("border: 1px solid #9a9a9a; background: white;")
+            label.setStyleSheet(f"border: 1px solid {LINE}; background: {PAPER};")
             self.preview_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
         self.preview.adjustSize()
         self.save_button.setEnabled(True)

@@ -47,6 +47,7 @@ from compost_desktop.gui.generated.ui_settings_page import Ui_SettingsPage
 from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.farm_config import FarmConfigError
+from compost_desktop.presentation.palette import ERROR, ERROR_BACKGROUND, MUTED_TEXT, OK
 from compost_desktop.settings import DatabaseSettings, MqttSettings, Settings
 
 SSL_MODES = [
@@ -64,9 +65,7 @@ PASSWORD_STORES = [
 
 log = logging.getLogger(__name__)
 
-INVALID_STYLE = "border: 1px solid #b00020; background: #fdecee;"
-OK_COLOUR = "#1b5e20"
-ERROR_COLOUR = "#b00020"
+INVALID_STYLE = f"border: 1px solid {ERROR}; background: {ERROR_BACKGROUND};"
 
 
 # --- connection test (runs on a worker thread) --------------------------------------------
@@ -273,7 +272,7 @@ class SettingsPage(QWidget):
         ui.mqttForm.insertRow(row + 3, "Sensor clocks' time zone", self.timezoneCombo)
         self.topicsError = QLabel(ui.mqttGroup)
         self.topicsError.setWordWrap(True)
-        self.topicsError.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.topicsError.setStyleSheet(f"color: {ERROR};")
         self.topicsError.hide()
         ui.mqttForm.insertRow(row + 4, self.topicsError)
         first_topic = _form_row(ui.mqttForm, ui.dataTopicEdit)
@@ -325,7 +324,7 @@ class SettingsPage(QWidget):
         ui.mqttForm.insertRow(ca_row, self.caFileLabel, self._with_browse(self.caFileEdit))
         self.securityError = QLabel(ui.databaseGroup)
         self.securityError.setObjectName("securityError")
-        self.securityError.setStyleSheet(f"color: {ERROR_COLOUR};")
+        self.securityError.setStyleSheet(f"color: {ERROR};")
         self.securityError.setWordWrap(True)
         self.securityError.hide()
         ui.databaseLayout.insertWidget(ui.databaseLayout.indexOf(ui.urlRadio), self.securityError)
@@ -504,7 +503,7 @@ class SettingsPage(QWidget):
             if dirty and valid:
                 self._set_status("Changes not saved yet.", None)
             elif dirty:
-                self._set_status("Fix the fields marked in red to save.", ERROR_COLOUR)
+                self._set_status("Fix the fields marked in red to save.", ERROR)
             elif ui.statusLabel.text() in (
                 "Changes not saved yet.",
                 "Fix the fields marked in red to save.",
@@ -691,7 +690,7 @@ class SettingsPage(QWidget):
 
     def _show_test(self, report: ConnectionReport) -> None:
         self.ui.testResult.setText(report.message)
-        self.ui.testResult.setStyleSheet(f"color: {OK_COLOUR if report.ok else ERROR_COLOUR};")
+        self.ui.testResult.setStyleSheet(f"color: {OK if report.ok else ERROR};")
         self.connection_tested.emit(report)
 
     # --- save and revert ---------------------------------------------------------------------
@@ -700,7 +699,7 @@ class SettingsPage(QWidget):
     def on_save_clicked(self) -> None:
         if self._saving or not self.validate():
             if not self._saving:
-                self._set_status("Fix the fields marked in red to save.", ERROR_COLOUR)
+                self._set_status("Fix the fields marked in red to save.", ERROR)
             return
         new = self.settings_from_form()
         passwords: list[tuple[str, str, str]] = []
@@ -750,7 +749,7 @@ class SettingsPage(QWidget):
             self._set_status(
                 f"Not saved: the settings file could not be written ({error}). Your changes are "
                 "still in the form; try again.",
-                ERROR_COLOUR,
+                ERROR,
             )
             self.on_form_edited()
             return
@@ -775,7 +774,7 @@ class SettingsPage(QWidget):
         self.ui.passwordEdit.clear()
         self.ui.mqttPasswordEdit.clear()
         self.load_form(new)
-        self._set_status(" ".join(words), ERROR_COLOUR if failed else OK_COLOUR)
+        self._set_status(" ".join(words), ERROR if failed else OK)
         self.settings_saved.emit(new)
 
     def ask_passphrase(self) -> str | None:
@@ -817,7 +816,7 @@ class SettingsPage(QWidget):
         self._set_status(
             "Saved on this PC, but not in the farm database (the other PCs and the recorder "
             f"keep the previous thresholds and topics): {_first_line(str(error))}",
-            ERROR_COLOUR,
+            ERROR,
         )
 
     # --- helpers -------------------------------------------------------------------------------
@@ -858,7 +857,7 @@ def _farm_note(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     label.setWordWrap(True)
     label.setObjectName("farmWideNote")
-    label.setStyleSheet("color: #555;")
+    label.setStyleSheet(f"color: {MUTED_TEXT};")
     return label
 
 

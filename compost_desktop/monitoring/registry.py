@@ -14,8 +14,9 @@ and the pile alarms (`DeviceRegistry.is_pile_probe`, `pile_probe_clause`); a dev
 registry does not know yet (readings recorded before it existed, hand readings) counts as it
 always did. The table is synced like the other records; its uuid is derived from the device
 id, so two PCs (or a PC and the recorder) that discover the same probe write the same row.
-Colours: one the user pinned, else an automatic one distinct from the others
-(`DeviceRegistry.colours`).
+Colours: one the user pinned, else an automatic one distinct from the others, from the palette
+the caller passes (`DeviceRegistry.colours`; the GUI's is `presentation.palette.DEVICE_COLOURS`,
+a layer above this one).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import re
 import threading
 import time
 import uuid as uuid_module
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import Any, Final
@@ -51,11 +52,6 @@ ROLE_LABELS: Final[dict[Role, str]] = {
     Role.OTHER: "Other",
 }
 
-# Tableau-like colours that stay apart on white; more devices than this wrap around.
-PALETTE: Final = (
-    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf",
-    "#bcbd22", "#7f7f7f", "#393b79", "#ad494a", "#637939", "#7b4173", "#e6550d", "#3182bd",
-)  # fmt: skip
 _COLOUR_RE: Final = re.compile(r"#[0-9a-fA-F]{6}")
 
 _PILE_WORDS: Final = frozenset(
@@ -257,8 +253,11 @@ class DeviceRegistry:
     def has_unsaved(self) -> bool:
         return bool(self._unsaved)
 
-    def colours(self, device_ids: Iterable[str] | None = None) -> dict[str, str]:
-        """A colour per device: the pinned one, else the first palette colour not taken."""
+    def colours(
+        self, palette: Sequence[str], device_ids: Iterable[str] | None = None
+    ) -> dict[str, str]:
+        """A colour per device: the pinned one, else the first of `palette` not taken (more
+        devices than colours wrap around)."""
         entries = self.entries
         ids = sorted(entries if device_ids is None else set(device_ids) | set(entries))
         out: dict[str, str] = {}
@@ -267,7 +266,7 @@ class DeviceRegistry:
             if found is not None and found.colour:
                 out[device_id] = found.colour
         taken = set(out.values())
-        free = [c for c in PALETTE if c not in taken] or list(PALETTE)
+        free = [c for c in palette if c not in taken] or list(palette)
         i = 0
         for device_id in ids:
             if device_id not in out:

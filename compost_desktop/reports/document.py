@@ -62,7 +62,6 @@ from PySide6.QtGui import (
 
 from compost_desktop import APP_NAME
 from compost_desktop.domain.pathogen import PathogenRule, PathogenStatus, format_duration
-from compost_desktop.domain.phases import Phase
 from compost_desktop.domain.units import (
     TemperatureUnit,
     celsius_to,
@@ -71,9 +70,31 @@ from compost_desktop.domain.units import (
 )
 from compost_desktop.presentation.formats import UnitFormat
 from compost_desktop.presentation.palette import (
+    ACCENT,
     CLOSENESS_COLOURS,
+    DELIVERY_MARK,
+    ERROR_BACKGROUND,
+    INK,
+    LOWEST_PROBE,
+    MUTED_TEXT,
+    OK,
+    OK_BACKGROUND,
+    PAPER,
+    PAPER_BORDER,
+    PAPER_GRID,
+    PAPER_RULE,
     PATHOGEN_COLOURS,
+    PHASE_BACKGROUNDS,
+    REPORT_SERIES,
+    SOFT_INK,
     STATUS_COLOURS,
+    TABLE_HEADING,
+    TABLE_STRIPE,
+    TABLE_TOTAL,
+    THRESHOLD_LINE,
+    TURNING_MARK,
+    WARNING,
+    WARNING_BACKGROUND,
 )
 from compost_desktop.presentation.words import MOISTURE_TEXT
 from compost_desktop.records.files import write_atomic
@@ -105,10 +126,9 @@ MAX_REBUILDS = 40
 CHART_HEIGHT_MM = 98.0
 
 FONT_FAMILIES = ["Helvetica Neue", "Helvetica", "Arial", "Liberation Sans", "DejaVu Sans"]
-INK = QColor("#1f1f1f")
-MUTED = QColor("#666666")
-RULE = QColor("#9aa79a")
-ACCENT = "#2e5d34"
+_INK = QColor(INK)
+_MUTED = QColor(MUTED_TEXT)
+_RULE = QColor(PAPER_RULE)
 
 _CHART_MARK = "[[temperature-chart]]"
 # The chart holds its place in the flow as an invisible image; paint_page draws it as vectors.
@@ -130,49 +150,26 @@ CONTENT_W = mm(PAGE_MM.width() - MARGIN_MM.left() - MARGIN_MM.right())
 CONTENT_H = mm(PAGE_MM.height() - MARGIN_MM.top() - MARGIN_MM.bottom())
 
 STYLE = f"""
-body {{ color: #1f1f1f; }}
-h1 {{ font-size: 18pt; font-weight: 600; color: #1f1f1f; margin-top: 0; margin-bottom: 3px; }}
+body {{ color: {INK}; }}
+h1 {{ font-size: 18pt; font-weight: 600; color: {INK}; margin-top: 0; margin-bottom: 3px; }}
 h2 {{ font-size: 12.5pt; font-weight: 600; color: {ACCENT}; margin-top: 21px; margin-bottom: 7px; }}
-h3 {{ font-size: 10pt; font-weight: 600; color: #1f1f1f; margin-top: 13px; margin-bottom: 5px; }}
+h3 {{ font-size: 10pt; font-weight: 600; color: {INK}; margin-top: 13px; margin-bottom: 5px; }}
 p {{ margin-top: 0; margin-bottom: 5px; }}
-.kicker {{ font-size: 8.5pt; color: #666666; font-weight: 600; margin-bottom: 1px; }}
-.lead {{ color: #444444; margin-bottom: 11px; }}
-.muted {{ color: #666666; }}
-.small {{ font-size: 7.5pt; color: #666666; }}
-.empty {{ color: #666666; font-style: italic; }}
-table.grid {{ border-collapse: collapse; border-color: #b9c2b9; }}
-table.grid th {{ background-color: #e6ece6; font-weight: 600; text-align: left; }}
+.kicker {{ font-size: 8.5pt; color: {MUTED_TEXT}; font-weight: 600; margin-bottom: 1px; }}
+.lead {{ color: {SOFT_INK}; margin-bottom: 11px; }}
+.muted {{ color: {MUTED_TEXT}; }}
+.small {{ font-size: 7.5pt; color: {MUTED_TEXT}; }}
+.empty {{ color: {MUTED_TEXT}; font-style: italic; }}
+table.grid {{ border-collapse: collapse; border-color: {PAPER_BORDER}; }}
+table.grid th {{ background-color: {TABLE_HEADING}; font-weight: 600; text-align: left; }}
 table.facts td {{ vertical-align: top; }}
-td.label {{ color: #555555; }}
-tr.alt td {{ background-color: #f6f8f6; }}
-tr.total td {{ background-color: #eef2ee; }}
+td.label {{ color: {MUTED_TEXT}; }}
+tr.alt td {{ background-color: {TABLE_STRIPE}; }}
+tr.total td {{ background-color: {TABLE_TOTAL}; }}
 table.grid td, table.grid th {{ font-size: 8.5pt; }}
-td.signlabel {{ padding-top: 21px; color: #555555; }}
-td.signline {{ height: 40px; border-bottom: 1px solid #333333; }}
+td.signlabel {{ padding-top: 21px; color: {MUTED_TEXT}; }}
+td.signline {{ height: 40px; border-bottom: 1px solid {SOFT_INK}; }}
 """
-
-# The same hues as the history chart on screen, so paper and screen read alike.
-PHASE_COLOURS: dict[Phase, str] = {
-    Phase.MESOPHILIC: "#e2eef9",
-    Phase.THERMOPHILIC: "#fde4df",
-    Phase.COOLING: "#fff3dc",
-    Phase.CURING: "#e6f3e6",
-}
-PROBE_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#9467bd",
-    "#17becf",
-    "#8c564b",
-    "#e377c2",
-    "#bcbd22",
-    "#7f7f7f",
-)
-LOWEST_COLOUR = "#111111"
-RULE_COLOUR = "#c62828"
-RUN_COLOUR = "#2e7d32"
-TURNING_COLOUR = "#5d4037"
-DELIVERY_COLOUR = "#6b8e23"
 
 
 def local_now() -> datetime:
@@ -308,10 +305,10 @@ def paint_chart(
     painter.setFont(small_font)
     for span in chart.phases:
         band = QRectF(QPointF(x_of(span.start), plot.top()), QPointF(x_of(span.end), plot.bottom()))
-        painter.fillRect(band, QColor(PHASE_COLOURS[span.phase]))
+        painter.fillRect(band, QColor(PHASE_BACKGROUNDS[span.phase]))
         name = span.phase.label
         if QFontMetricsF(small_font).horizontalAdvance(name) + mm(1) < band.width():
-            painter.setPen(MUTED)
+            painter.setPen(_MUTED)
             painter.drawText(
                 QRectF(band.left(), rect.top(), band.width(), top - rect.top()),
                 int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
@@ -319,14 +316,14 @@ def paint_chart(
             )
 
     # Grid and axes.
-    grid = QPen(QColor("#d5d9d5"), pt(0.4))
+    grid = QPen(QColor(PAPER_GRID), pt(0.4))
     painter.setFont(label_font)
     value = y_lo
     while value <= y_hi + 1e-9:
         y = plot.bottom() - (value - y_lo) / (y_hi - y_lo) * plot.height()
         painter.setPen(grid)
         painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
-        painter.setPen(INK)
+        painter.setPen(_INK)
         painter.drawText(
             QRectF(rect.left(), y - line_h / 2, plot.left() - rect.left() - mm(1.2), line_h),
             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
@@ -340,7 +337,7 @@ def paint_chart(
         x = x_of(t0 + tick * 86400.0)
         painter.setPen(grid)
         painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
-        painter.setPen(INK)
+        painter.setPen(_INK)
         text = fmt.num(tick, 0 if day_step >= 1 else 1)
         painter.drawText(
             QRectF(x - mm(8), plot.bottom() + mm(0.8), mm(16), line_h),
@@ -348,7 +345,7 @@ def paint_chart(
             text,
         )
         tick += day_step
-    painter.setPen(QPen(INK, pt(0.6)))
+    painter.setPen(QPen(_INK, pt(0.6)))
     painter.drawLine(plot.bottomLeft(), plot.bottomRight())
     painter.drawLine(plot.bottomLeft(), plot.topLeft())
     start_text = fmt.when(datetime.fromtimestamp(t0).astimezone())
@@ -375,25 +372,25 @@ def paint_chart(
             QPointF(x_of(result.run_start.timestamp()), plot.bottom() - mm(2.2)),
             QPointF(x_of(result.met_at.timestamp()), plot.bottom()),
         )
-        fill = QColor(RUN_COLOUR)
+        fill = QColor(OK)
         fill.setAlpha(150)
         painter.fillRect(run, fill)
     # Deliveries as small diamonds on the time axis, turnings as dotted lines with a triangle.
     painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(QColor(DELIVERY_COLOUR))
+    painter.setBrush(QColor(DELIVERY_MARK))
     r = mm(0.9)
     for marker in chart.inputs:
         x, y = x_of(marker.at), plot.bottom() - r * 1.2
         painter.drawPolygon(
             QPolygonF([QPointF(x, y - r), QPointF(x + r, y), QPointF(x, y + r), QPointF(x - r, y)])
         )
-    turn_pen = QPen(QColor(TURNING_COLOUR), pt(0.6), Qt.PenStyle.DotLine)
+    turn_pen = QPen(QColor(TURNING_MARK), pt(0.6), Qt.PenStyle.DotLine)
     for marker in chart.turnings:
         x = x_of(marker.at)
         painter.setPen(turn_pen)
         painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(TURNING_COLOUR))
+        painter.setBrush(QColor(TURNING_MARK))
         painter.drawPolygon(
             QPolygonF(
                 [
@@ -405,23 +402,23 @@ def paint_chart(
         )
     # The rule's minimum.
     y_rule = y_of(rule.min_temp_c)
-    painter.setPen(QPen(QColor(RULE_COLOUR), pt(0.9), Qt.PenStyle.DashLine))
+    painter.setPen(QPen(QColor(THRESHOLD_LINE), pt(0.9), Qt.PenStyle.DashLine))
     painter.drawLine(QPointF(plot.left(), y_rule), QPointF(plot.right(), y_rule))
     # Probe lines, then the lowest probe on top of them.
     break_after = max(2.5 * chart.bucket_seconds, 1800.0)
     painter.setBrush(Qt.BrushStyle.NoBrush)
     for index, series in enumerate(chart.probes):
-        pen = QPen(QColor(PROBE_COLOURS[index % len(PROBE_COLOURS)]), pt(0.7))
+        pen = QPen(QColor(REPORT_SERIES[index % len(REPORT_SERIES)]), pt(0.7))
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         painter.setPen(pen)
         _draw_series(painter, series, break_after, x_of, y_of)
     if chart.lowest is not None and len(chart.probes) > 1:
-        pen = QPen(QColor(LOWEST_COLOUR), pt(1.6))
+        pen = QPen(QColor(LOWEST_PROBE), pt(1.6))
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
         painter.setPen(pen)
         _draw_series(painter, chart.lowest, break_after, x_of, y_of)
-    painter.setPen(QPen(QColor("#333333"), pt(0.7)))
-    painter.setBrush(QColor("#ffffff"))
+    painter.setPen(QPen(QColor(SOFT_INK), pt(0.7)))
+    painter.setBrush(QColor(PAPER))
     for series in chart.manual:
         for t, v in zip(series.times, series.mean, strict=True):
             painter.drawEllipse(QPointF(x_of(t), y_of(v)), mm(0.9), mm(0.9))
@@ -437,8 +434,10 @@ def paint_chart(
         small.horizontalAdvance(rule_text) + mm(1.6),
         small.height(),
     )
-    painter.fillRect(plate, QColor(255, 255, 255, 215))
-    painter.setPen(QColor(RULE_COLOUR))
+    backing = QColor(PAPER)
+    backing.setAlpha(215)
+    painter.fillRect(plate, backing)
+    painter.setPen(QColor(THRESHOLD_LINE))
     painter.drawText(plate, int(Qt.AlignmentFlag.AlignCenter), rule_text)
 
     # Legend.
@@ -478,22 +477,22 @@ def _legend_items(
     chart: ReportChart, rule: PathogenRule, fmt: ReportFormat, met: bool
 ) -> list[LegendItem]:
     items: list[LegendItem] = [
-        ("line", PROBE_COLOURS[i % len(PROBE_COLOURS)], f"Probe {s.device_id}")
+        ("line", REPORT_SERIES[i % len(REPORT_SERIES)], f"Probe {s.device_id}")
         for i, s in enumerate(chart.probes)
     ]
     if chart.lowest is not None and len(chart.probes) > 1:
-        items.append(("bold", LOWEST_COLOUR, "Lowest probe (judged)"))
+        items.append(("bold", LOWEST_PROBE, "Lowest probe (judged)"))
     if chart.manual:
-        items.append(("dot", "#333333", "Hand reading"))
-    items.append(("dash", RULE_COLOUR, f"{fmt.temp(rule.min_temp_c, 0)} rule minimum"))
+        items.append(("dot", SOFT_INK, "Hand reading"))
+    items.append(("dash", THRESHOLD_LINE, f"{fmt.temp(rule.min_temp_c, 0)} rule minimum"))
     if met:
-        items.append(("bar", RUN_COLOUR, "Run that met the rule"))
+        items.append(("bar", OK, "Run that met the rule"))
     if chart.turnings:
-        items.append(("turn", TURNING_COLOUR, "Turning"))
+        items.append(("turn", TURNING_MARK, "Turning"))
     if chart.inputs:
-        items.append(("diamond", DELIVERY_COLOUR, "Delivery"))
+        items.append(("diamond", DELIVERY_MARK, "Delivery"))
     for phase in dict.fromkeys(span.phase for span in chart.phases):
-        items.append(("block", PHASE_COLOURS[phase], f"{phase.label} phase"))
+        items.append(("block", PHASE_BACKGROUNDS[phase], f"{phase.label} phase"))
     return items
 
 
@@ -530,7 +529,7 @@ def _draw_legend_item(
         painter.drawLine(QPointF(swatch.left(), mid), QPointF(swatch.right(), mid))
     elif kind == "dot":
         painter.setPen(QPen(QColor(colour), pt(0.7)))
-        painter.setBrush(QColor("#ffffff"))
+        painter.setBrush(QColor(PAPER))
         painter.drawEllipse(swatch.center(), mm(0.9), mm(0.9))
     elif kind == "turn":
         painter.setPen(QPen(QColor(colour), pt(0.6), Qt.PenStyle.DotLine))
@@ -566,11 +565,11 @@ def _draw_legend_item(
         fill.setAlpha(150)
         painter.fillRect(swatch.adjusted(0, mm(0.5), 0, -mm(0.5)), fill)
     else:
-        painter.setPen(QPen(QColor("#c8ccc8"), pt(0.4)))
+        painter.setPen(QPen(QColor(PAPER_BORDER), pt(0.4)))
         painter.setBrush(QColor(colour))
         painter.drawRect(swatch)
     painter.restore()
-    painter.setPen(INK)
+    painter.setPen(_INK)
     painter.drawText(
         QRectF(at.x() + mm(6), at.y(), metrics.horizontalAdvance(text) + mm(1), metrics.height()),
         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
@@ -862,7 +861,7 @@ class ReportDocument:
         context = QAbstractTextDocumentLayout.PaintContext()
         context.clip = clip
         palette = QPalette()
-        palette.setColor(QPalette.ColorRole.Text, INK)
+        palette.setColor(QPalette.ColorRole.Text, _INK)
         context.palette = palette
         self.doc.documentLayout().draw(painter, context)
         chart = self.data.chart
@@ -891,7 +890,7 @@ class ReportDocument:
             title,
         )
         painter.setFont(header)
-        painter.setPen(INK)
+        painter.setPen(_INK)
         name = metrics.elidedText(
             f"{data.facts.name} · #{data.facts.id}",
             Qt.TextElideMode.ElideMiddle,
@@ -902,17 +901,17 @@ class ReportDocument:
             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
             name,
         )
-        painter.setPen(QPen(RULE, pt(0.5)))
+        painter.setPen(QPen(_RULE, pt(0.5)))
         painter.drawLine(QPointF(left, mm(HEADER_RULE_MM)), QPointF(right, mm(HEADER_RULE_MM)))
         painter.drawLine(QPointF(left, mm(FOOTER_RULE_MM)), QPointF(right, mm(FOOTER_RULE_MM)))
-        painter.setPen(MUTED)
+        painter.setPen(_MUTED)
         footer_rect = QRectF(left, mm(FOOTER_TEXT_MM), width, metrics.height())
         painter.drawText(
             footer_rect,
             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop),
             f"Generated {self.fmt.when(data.generated_at)} by {data.app}",
         )
-        painter.setPen(INK)
+        painter.setPen(_INK)
         painter.drawText(
             footer_rect,
             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop),
@@ -964,7 +963,7 @@ class ReportDocument:
             image = QImage(width, height, QImage.Format.Format_RGB32)
             image.setDotsPerMeterX(dots)
             image.setDotsPerMeterY(dots)
-            image.fill(QColor("#ffffff"))
+            image.fill(QColor(PAPER))
             painter = QPainter(image)
             try:
                 self.paint_page(painter, index, QRectF(0, 0, width, height))
@@ -1204,7 +1203,7 @@ def _mix_section(data: ReportData, fmt: ReportFormat) -> str:
         ("*Suggestion", _esc(suggestion)),
     ]
     if mix.estimate:
-        pairs.append(("*Estimate", _coloured(ESTIMATE_NOTE, "#8a6100", bold=False)))
+        pairs.append(("*Estimate", _coloured(ESTIMATE_NOTE, WARNING, bold=False)))
     if mix.left_out:
         names = ", ".join(dict.fromkeys(mix.left_out))
         pairs.append(("*Left out", _esc(f"{names}: no C:N ratio or no mass, so not in the mix.")))
@@ -1388,9 +1387,9 @@ def _pathogen_section(data: ReportData, fmt: ReportFormat) -> str:
     rule = p.rule
     colour = PATHOGEN_COLOURS[p.status]
     tint = {
-        PathogenStatus.MET: "#eef6ee",
-        PathogenStatus.NOT_YET: "#fdf5e6",
-        PathogenStatus.FAILED: "#fbeaea",
+        PathogenStatus.MET: OK_BACKGROUND,
+        PathogenStatus.NOT_YET: WARNING_BACKGROUND,
+        PathogenStatus.FAILED: ERROR_BACKGROUND,
     }[p.status]
     headline = pathogen_headline(p.result, fmt.when, p.has_readings, _temp_text(fmt))
     result = p.result
@@ -1431,7 +1430,7 @@ def _pathogen_section(data: ReportData, fmt: ReportFormat) -> str:
         f'<p style="margin-top: 7px; margin-bottom: 3px; font-weight: 600;">Why</p>'
         f'<ul style="margin-top: 0; margin-bottom: 3px;">{reasons}</ul>'
         f"{source}"
-        f'<p style="margin-top: 7px; font-weight: 600; color: #444444;">'
+        f'<p style="margin-top: 7px; font-weight: 600; color: {SOFT_INK};">'
         f"Disclaimer: {_esc(p.disclaimer)}</p>"
         "</td></tr></table>"
     )

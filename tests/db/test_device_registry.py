@@ -16,6 +16,7 @@ from compost_desktop.db.models import SensorDevice
 from compost_desktop.domain.devices import Role
 from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL, PathogenStatus
 from compost_desktop.monitoring.registry import DeviceRegistry, device_uuid, guess_role
+from compost_desktop.presentation.palette import DEVICE_COLOURS
 from compost_desktop.services import chart_data
 from compost_desktop.services.history import evaluate_cycle
 from compost_desktop.services.records import CycleDraft
@@ -55,11 +56,11 @@ def test_automatic_colours_are_distinct_and_a_pinned_one_is_kept() -> None:
         registry.observe(f"node/probe-{n}", "temperature", "farm")
     registry.update("node/probe-3", colour="#1F77B4")
 
-    colours = registry.colours()
+    colours = registry.colours(DEVICE_COLOURS)
 
     assert colours["node/probe-3"] == "#1f77b4"
     assert len(set(colours.values())) == 8
-    assert registry.colours() == colours
+    assert registry.colours(DEVICE_COLOURS) == colours
 
 
 def test_update_checks_values_and_confirms_the_role() -> None:

@@ -16,6 +16,7 @@ from compost_desktop.domain.units import MassUnit, TemperatureUnit, VolumeUnit
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.settings_page import SettingsPage, _explain_failure
 from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner, IoRunner
+from compost_desktop.presentation.palette import ERROR
 from compost_desktop.settings import Settings
 
 WAIT_MS = 15_000
@@ -130,7 +131,7 @@ def test_band_must_be_low_below_target_below_high(page: SettingsPage) -> None:
     ui.cnTargetSpin.setValue(31)  # above the high end, 30
     assert not ui.saveButton.isEnabled()
     assert "must lie between the lowest (25) and the highest (30)" in ui.bandError.text()
-    assert "#b00020" in ui.cnTargetSpin.styleSheet()
+    assert ERROR in ui.cnTargetSpin.styleSheet()
 
     ui.cnLowSpin.setValue(35)
     assert "lowest C:N (35) must be below the highest (30)" in ui.bandError.text()

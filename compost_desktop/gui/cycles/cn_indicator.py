@@ -28,7 +28,7 @@ from compost_desktop.domain.mix import (
 )
 from compost_desktop.domain.units import MassUnit, kg_to
 from compost_desktop.gui.cycles.models import number
-from compost_desktop.presentation.palette import CLOSENESS_COLOURS
+from compost_desktop.presentation.palette import CLOSENESS_COLOURS, WARNING, WARNING_BACKGROUND
 from compost_desktop.presentation.words import MOISTURE_TEXT
 from compost_desktop.services.proposal import Proposal, propose
 from compost_desktop.services.records import MaterialRecord
@@ -119,7 +119,7 @@ class CnIndicator(QWidget):
             "of dry matter, equal moisture); treat the ratio as an estimate."
         )
         self.estimate_label.setStyleSheet(
-            "background: #fff3cd; color: #6b4e00; border-radius: 3px; padding: 1px 5px;"
+            f"background: {WARNING_BACKGROUND}; color: {WARNING}; border-radius: 3px; padding: 1px 5px;"
         )
         self.moisture_label = QLabel(self)
         self.suggestion_label = QLabel(self)

@@ -48,7 +48,16 @@ from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
 from compost_desktop.gui.lifetime import keep_until_deleted
 from compost_desktop.presentation.formats import day_text, moment_text
-from compost_desktop.presentation.palette import MAX_CYCLES, PALETTE
+from compost_desktop.presentation.palette import (
+    ERROR,
+    LINE,
+    MAX_CYCLES,
+    MUTED_TEXT,
+    PALETTE,
+    PAPER,
+    SOFT_INK,
+    THRESHOLD_LINE,
+)
 from compost_desktop.services.compare import (
     THERMOPHILIC_TARGET_C,
     CycleChoice,
@@ -62,8 +71,6 @@ Index = QModelIndex | QPersistentModelIndex
 RAW_ROLE: Final = Qt.ItemDataRole.UserRole + 1
 ROW_ROLE: Final = Qt.ItemDataRole.UserRole + 2
 NONE: Final = "—"
-_GREY: Final = "#6b6b6b"
-_REFERENCE_COLOUR: Final = "#c62828"
 
 
 class CompareColumn(IntEnum):
@@ -236,7 +243,7 @@ class CompareTableModel(QAbstractTableModel):
                 or (column is CompareColumn.READINGS and c.readings == 0)
                 or self._display(row, column) == NONE
             )
-            return QColor(_GREY) if unknown else None
+            return QColor(MUTED_TEXT) if unknown else None
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -376,7 +383,7 @@ class CompareDialog(QDialog):
         self.resize(1100, 700)
 
         self.status_label = QLabel(self)
-        self.status_label.setStyleSheet(f"color: {_GREY};")
+        self.status_label.setStyleSheet(f"color: {MUTED_TEXT};")
         self.status_label.setWordWrap(True)
         # Long lists of names wrap instead of widening the window.
         self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -402,28 +409,30 @@ class CompareDialog(QDialog):
         top.addWidget(self.remove_button)
         top.addWidget(self.reload_button)
 
-        self.plot = pg.PlotWidget(background="w")
+        self.plot = pg.PlotWidget(background=PAPER)
         self.plot.setMinimumHeight(260)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         for axis in ("left", "bottom"):
             # setPen() recolours the axis label too, so the text pen comes after it.
-            self.plot.getAxis(axis).setPen("#999")
-            self.plot.getAxis(axis).setTextPen("#333")
-        self.plot.setLabel("bottom", "Day since start", color="#333")
+            self.plot.getAxis(axis).setPen(LINE)
+            self.plot.getAxis(axis).setTextPen(SOFT_INK)
+        self.plot.setLabel("bottom", "Day since start", color=SOFT_INK)
         self.plot.getPlotItem().getViewBox().setDefaultPadding(0.02)
+        plate = QColor(PAPER)
+        plate.setAlpha(220)  # the curves show faintly through the legend
         self.legend = self.plot.addLegend(
             offset=(-10, 10),
             labelTextSize="9pt",
-            labelTextColor="#333",
-            brush=pg.mkBrush(255, 255, 255, 220),
-            pen=pg.mkPen("#bdbdbd"),
+            labelTextColor=SOFT_INK,
+            brush=pg.mkBrush(plate),
+            pen=pg.mkPen(LINE),
         )
         self.reference = pg.InfiniteLine(
             angle=0,
             movable=False,
-            pen=pg.mkPen(_REFERENCE_COLOUR, width=1.2, style=Qt.PenStyle.DashLine),
+            pen=pg.mkPen(THRESHOLD_LINE, width=1.2, style=Qt.PenStyle.DashLine),
             label="",
-            labelOpts={"position": 0.02, "color": _REFERENCE_COLOUR, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": 0.02, "color": THRESHOLD_LINE, "anchors": [(0, 1), (0, 1)]},
         )
         self.reference.setZValue(-5)
         self.plot.addItem(self.reference, ignoreBounds=True)
@@ -432,7 +441,7 @@ class CompareDialog(QDialog):
             "on). Dashed: the mean of all probes. Day 0: when each cycle was activated.",
             self,
         )
-        self.caption.setStyleSheet(f"color: {_GREY}; font-size: 8pt;")
+        self.caption.setStyleSheet(f"color: {MUTED_TEXT}; font-size: 8pt;")
         self.caption.setWordWrap(True)
 
         self.model = CompareTableModel(self)
@@ -464,10 +473,10 @@ class CompareDialog(QDialog):
         ):
             self.table.setColumnWidth(column, width)
         self.footnote = QLabel(self)
-        self.footnote.setStyleSheet(f"color: {_GREY}; font-size: 8pt;")
+        self.footnote.setStyleSheet(f"color: {MUTED_TEXT}; font-size: 8pt;")
         self.footnote.setWordWrap(True)
         self.error_label = QLabel(self)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(f"color: {ERROR};")
         self.error_label.setWordWrap(True)
         self.error_label.hide()
 
@@ -602,7 +611,7 @@ class CompareDialog(QDialog):
         return colour
 
     def _show_unit(self) -> None:
-        self.plot.setLabel("left", f"Temperature ({self.unit.value})", color="#333")
+        self.plot.setLabel("left", f"Temperature ({self.unit.value})", color=SOFT_INK)
         self.reference.setValue(celsius_to(THERMOPHILIC_TARGET_C, self.unit))
         self.reference.label.setFormat(self.model.threshold_text())
 

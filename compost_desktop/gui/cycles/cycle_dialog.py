@@ -34,6 +34,7 @@ from compost_desktop.gui.generated.ui_cycle_dialog import Ui_CycleDialog
 from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import date_format
+from compost_desktop.presentation.palette import ERROR, WARNING
 from compost_desktop.services.records import CycleDraft, CycleRecord, InputDraft, MaterialRecord
 from compost_desktop.services.store import Store
 
@@ -89,11 +90,11 @@ class CycleDialog(QDialog):
         )
         self.ui.inputs_buttons.insertWidget(1, self.new_material_button)
         self.name_error = QLabel(self)
-        self.name_error.setStyleSheet("color: #c62828;")
+        self.name_error.setStyleSheet(f"color: {ERROR};")
         self.name_error.hide()
         self.ui.left_form.insertRow(1, "", self.name_error)
         self.warning_label = QLabel(self)
-        self.warning_label.setStyleSheet("color: #b06000;")
+        self.warning_label.setStyleSheet(f"color: {WARNING};")
         self.warning_label.setWordWrap(True)
         self.warning_label.hide()
         self.ui.main_layout.insertWidget(

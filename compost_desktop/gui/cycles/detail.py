@@ -46,7 +46,7 @@ from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
-from compost_desktop.presentation.palette import STATUS_COLOURS
+from compost_desktop.presentation.palette import ERROR, ON_FILL, STATUS_COLOURS, WARNING
 from compost_desktop.services.records import (
     CycleRecord,
     InputDraft,
@@ -196,7 +196,7 @@ class InputDialog(QDialog):
         self.row = self.form.add_row()
         self.row.remove.hide()
         self.error_label = QLabel(self)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(f"color: {ERROR};")
         self.error_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -216,7 +216,7 @@ class InputDialog(QDialog):
         # Errors wait until a field is touched; a warning never blocks.
         touched = bool(self.row.material.currentText().strip()) or self.row.amount.value() > 0
         self.error_label.setText((error if touched else "") or value.warning or "")
-        self.error_label.setStyleSheet(f"color: {'#c62828' if error else '#b06000'};")
+        self.error_label.setStyleSheet(f"color: {ERROR if error else WARNING};")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(error is None)
 
 
@@ -426,7 +426,7 @@ class CycleDetail(QWidget):
         self.ui.title_label.setText(cycle.name)
         self.ui.status_label.setText(cycle.status.label)
         self.ui.status_label.setStyleSheet(
-            f"background: {STATUS_COLOURS[cycle.status]}; color: white; border-radius: 8px;"
+            f"background: {STATUS_COLOURS[cycle.status]}; color: {ON_FILL}; border-radius: 8px;"
             " padding: 2px 10px; font-weight: bold;"
         )
         self.ui.start_value.setText(day_text(cycle.start_date, loc))

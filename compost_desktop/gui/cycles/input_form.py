@@ -37,6 +37,7 @@ from compost_desktop.domain.units import (
 from compost_desktop.domain.validation import MAX_INPUT_KG, delivery_warnings
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.presentation.formats import moment_text, to_qdatetime
+from compost_desktop.presentation.palette import ERROR, WARNING
 from compost_desktop.services.records import InputDraft, MaterialRecord
 
 
@@ -244,10 +245,10 @@ class InputRowEditor(QObject):
         else:
             self.converted.setText("")
         bad = value.error is not None and bool(self.material.currentText().strip())
-        self.material.setStyleSheet("QComboBox { border: 1px solid #c62828; }" if bad else "")
+        self.material.setStyleSheet(f"QComboBox {{ border: 1px solid {ERROR}; }}" if bad else "")
         self.material.setToolTip(value.error or "")
         self.amount.setStyleSheet(
-            "QDoubleSpinBox { border: 1px solid #b06000; }" if value.warning else ""
+            f"QDoubleSpinBox {{ border: 1px solid {WARNING}; }}" if value.warning else ""
         )
         self.amount.setToolTip(value.warning or "")
         self.changed.emit()

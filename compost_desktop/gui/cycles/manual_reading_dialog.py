@@ -32,6 +32,7 @@ from compost_desktop.domain.validation import ValidationError, reading_warnings
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import clock_text
+from compost_desktop.presentation.palette import ERROR, MUTED_TEXT, WARNING
 from compost_desktop.services.manual_readings import (
     MAX_MOISTURE_PCT,
     MAX_POSITION_LENGTH,
@@ -47,9 +48,6 @@ from compost_desktop.services.manual_readings import (
 )
 
 NOT_MEASURED = "—"
-_RED = "#c62828"
-_GREY = "#6b6b6b"
-_AMBER = "#b06000"
 _STEP = 0.1
 
 
@@ -253,11 +251,11 @@ class ManualReadingDialog(QDialog):
         as_error = problem is not None and (self._touched or self._blocked is not None)
         warnings = self.warnings() if problem is None and self._touched else []
         if as_error:
-            self._show(problem or "", _RED)
+            self._show(problem or "", ERROR)
         elif warnings:
-            self._show(" ".join(warnings), _AMBER)  # worth a second look; never blocks
+            self._show(" ".join(warnings), WARNING)  # worth a second look; never blocks
         else:
-            self._show("" if self._touched else self._hint, _GREY)
+            self._show("" if self._touched else self._hint, MUTED_TEXT)
         ready = problem is None and not self._saving
         self.save_button.setEnabled(ready)
         self.another_button.setEnabled(ready)
@@ -345,7 +343,7 @@ class ManualReadingDialog(QDialog):
     def on_save_failed(self, exc: BaseException) -> None:
         self._saving = False
         self._refresh()
-        self._show(explain_save(exc), _RED)  # the entries stay, to fix and save again
+        self._show(explain_save(exc), ERROR)  # the entries stay, to fix and save again
 
 
 def _this_minute() -> QDateTime:

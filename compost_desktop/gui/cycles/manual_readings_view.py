@@ -32,6 +32,7 @@ from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
 from compost_desktop.gui.cycles.manual_reading_dialog import ManualReadingDialog
 from compost_desktop.presentation.formats import moment_text
+from compost_desktop.presentation.palette import ERROR, MUTED_TEXT
 from compost_desktop.services.manual_readings import (
     ManualReadingRecord,
     delete_manual_reading,
@@ -249,4 +250,4 @@ class ManualReadingsView(QWidget):
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message_label.setText(text)
-        self.message_label.setStyleSheet("color: #c62828;" if error else "color: #6b6b6b;")
+        self.message_label.setStyleSheet(f"color: {ERROR};" if error else f"color: {MUTED_TEXT};")

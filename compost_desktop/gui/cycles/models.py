@@ -31,7 +31,12 @@ from compost_desktop.domain.mix import Closeness, TargetBand, analyse
 from compost_desktop.domain.progress import time_progress, volume_progress
 from compost_desktop.domain.units import MassUnit, kg_to
 from compost_desktop.presentation.formats import day_text
-from compost_desktop.presentation.palette import CLOSENESS_COLOURS, STATUS_COLOURS
+from compost_desktop.presentation.palette import (
+    BAR_TRACK,
+    CLOSENESS_COLOURS,
+    ON_FILL,
+    STATUS_COLOURS,
+)
 from compost_desktop.services.records import CycleRecord
 
 Index = QModelIndex | QPersistentModelIndex
@@ -399,7 +404,7 @@ class StatusBadgeDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(STATUS_COLOURS[row.status]))
         painter.drawRoundedRect(rect, height / 2, height / 2)
-        painter.setPen(QColor("white"))
+        painter.setPen(QColor(ON_FILL))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         painter.restore()
 
@@ -425,7 +430,7 @@ class BarDelegate(QStyledItemDelegate):
         value = self._value(row)
         if value is not None:
             r = option.rect.adjusted(4, option.rect.height() - 5, -4, -2)
-            painter.fillRect(r, QColor("#e0e0e0"))
+            painter.fillRect(r, QColor(BAR_TRACK))
             r.setWidth(int(r.width() * max(0.0, min(1.0, value))))
             painter.fillRect(r, self._colour)
         painter.restore()

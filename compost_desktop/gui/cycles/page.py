@@ -36,7 +36,7 @@ from compost_desktop.gui.cycles.models import (
 )
 from compost_desktop.gui.tasks import cycle_ids_of
 from compost_desktop.presentation.failures import explain_load
-from compost_desktop.presentation.palette import MAX_CYCLES
+from compost_desktop.presentation.palette import ERROR, FILL_BAR, MAX_CYCLES, PROGRESS_BAR
 
 if TYPE_CHECKING:
     from compost_desktop.gui.cycles.detail import CycleDetail
@@ -220,14 +220,14 @@ class CyclesPage(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.setItemDelegateForColumn(CycleColumn.STATUS, StatusBadgeDelegate(self.table))
         self.table.setItemDelegateForColumn(
-            CycleColumn.PROGRESS, BarDelegate("progress", "#1565c0", self.table)
+            CycleColumn.PROGRESS, BarDelegate("progress", PROGRESS_BAR, self.table)
         )
         self.table.setItemDelegateForColumn(
-            CycleColumn.FILL, BarDelegate("fill", "#6d4c41", self.table)
+            CycleColumn.FILL, BarDelegate("fill", FILL_BAR, self.table)
         )
         self.count_label = QLabel(page)
         self.error_label = QLabel(page)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(f"color: {ERROR};")
         self.error_label.setWordWrap(True)
 
         self.empty_hint = QLabel(page)

@@ -43,13 +43,12 @@ from compost_desktop.domain.validation import ValidationError
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.rule_dialog import RuleDialog
 from compost_desktop.presentation.formats import datetime_format
-from compost_desktop.presentation.palette import PATHOGEN_COLOURS
+from compost_desktop.presentation.palette import MUTED_TEXT, PATHOGEN_COLOURS
 from compost_desktop.services.history import evaluate_series, load_series
 from compost_desktop.services.records import CycleRecord
 from compost_desktop.services.report_data import pathogen_headline
 
 NO_READINGS = "No temperature readings recorded for this cycle yet"
-_GREY = "#6b6b6b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,7 @@ class PathogenPanel(QGroupBox):
         self.reasons_label.setWordWrap(True)
         self.disclaimer_label = QLabel(DISCLAIMER, self)
         self.disclaimer_label.setWordWrap(True)
-        self.disclaimer_label.setStyleSheet(f"color: {_GREY}; font-size: 8pt;")
+        self.disclaimer_label.setStyleSheet(f"color: {MUTED_TEXT}; font-size: 8pt;")
         for label in (self.summary_label, self.status_label, self.reasons_label):
             label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
@@ -131,7 +130,7 @@ class PathogenPanel(QGroupBox):
         self.refresh_button.clicked.connect(self.evaluate)
         ctx.bus.changed.connect(self.on_data_changed)
         self._show_summary()
-        self._show_message("No cycle shown.", _GREY)
+        self._show_message("No cycle shown.", MUTED_TEXT)
 
     # --- public ------------------------------------------------------------------
 
@@ -310,7 +309,7 @@ class PathogenPanel(QGroupBox):
             return  # a later request (another cycle or rule) is on its way
         self.result = evaluation.result
         if evaluation.result is None:
-            self._show_message(NO_READINGS + ".", _GREY)
+            self._show_message(NO_READINGS + ".", MUTED_TEXT)
             return
         self._show_result(evaluation.result)
 

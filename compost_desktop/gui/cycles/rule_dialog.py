@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from compost_desktop.domain.pathogen import PathogenRule, ReadingInterval, unique_key
 from compost_desktop.domain.validation import ValidationError
+from compost_desktop.presentation.palette import ERROR
 
 NOT_REQUIRED = "not required"
 
@@ -65,7 +66,7 @@ class RuleDialog(QDialog):
         self.notes_edit.setPlaceholderText("Where the rule comes from (standard, permit, QA plan)")
         self.notes_edit.setFixedHeight(70)
         self.error_label = QLabel(self)
-        self.error_label.setStyleSheet("color: #c62828;")
+        self.error_label.setStyleSheet(f"color: {ERROR};")
         self.error_label.setWordWrap(True)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
@@ -147,7 +148,7 @@ class RuleDialog(QDialog):
         except ValidationError as exc:
             self._rule = None
             self.error_label.setText(exc.message)
-            self.error_label.setStyleSheet("color: #c62828;")
+            self.error_label.setStyleSheet(f"color: {ERROR};")
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(self._rule is not None)
 
 

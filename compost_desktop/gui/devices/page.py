@@ -36,10 +36,17 @@ from compost_desktop.monitoring.registry import (
     DeviceEntry,
     check_timezone,
 )
+from compost_desktop.presentation.palette import (
+    DEVICE_COLOURS,
+    ERROR,
+    INACTIVE,
+    LINE,
+    SERIES_FALLBACK,
+)
 
 COLUMNS: Final = ("", "Name", "Device", "Role", "Position / depth", "Clock time zone", "Ignored")
 FARM_DEFAULT: Final = "Farm default"
-ERROR_STYLE: Final = "color:#7a1010;"
+ERROR_STYLE: Final = f"color:{ERROR};"
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -76,13 +83,13 @@ class DeviceTableModel(QAbstractTableModel):
         entry = self.entries[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return QColor(self.colours.get(entry.device_id, "#7f7f7f"))
+            return QColor(self.colours.get(entry.device_id, SERIES_FALLBACK))
         if role == Qt.ItemDataRole.ToolTipRole:
             if column == 3 and not entry.role_confirmed:
                 return "Guessed from the sensor's name: select the device and save to confirm."
             return entry.device_id
         if role == Qt.ItemDataRole.ForegroundRole and entry.ignored:
-            return QColor("#8a8a8a")
+            return QColor(INACTIVE)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if column == 1:
@@ -222,7 +229,7 @@ class DevicesPage(QWidget):
         selected = self.current.device_id if self.current is not None else None
         registry = self.keeper.registry
         entries = list(registry.entries.values())
-        self.model.set_entries(entries, registry.colours())
+        self.model.set_entries(entries, registry.colours(DEVICE_COLOURS))
         self.empty_label.setVisible(not entries)
         self.confirm_button.setEnabled(any(not e.role_confirmed for e in entries))
         row = next((i for i, e in enumerate(self.model.entries) if e.device_id == selected), 0)
@@ -242,7 +249,7 @@ class DevicesPage(QWidget):
         self.save_button.setEnabled(self.current is not None and self._problem() is None)
 
     def on_choose_colour(self) -> None:
-        start = QColor(self._colour or self.model.colours.get(self._device_id(), "#1f77b4"))
+        start = QColor(self._colour or self.model.colours.get(self._device_id(), DEVICE_COLOURS[0]))
         chosen = QColorDialog.getColor(start, self, "Device colour")
         if chosen.isValid():
             self._set_colour(chosen.name())
@@ -299,8 +306,8 @@ class DevicesPage(QWidget):
 
     def _set_colour(self, colour: str | None) -> None:
         self._colour = colour
-        shown = colour or self.model.colours.get(self._device_id(), "#7f7f7f")
-        self.colour_swatch.setStyleSheet(f"background:{shown}; border:1px solid #555;")
+        shown = colour or self.model.colours.get(self._device_id(), SERIES_FALLBACK)
+        self.colour_swatch.setStyleSheet(f"background:{shown}; border:1px solid {LINE};")
         self.colour_swatch.setToolTip(f"{shown}{'' if colour else ' (automatic)'}")
         self.auto_colour_button.setEnabled(colour is not None)
 

@@ -14,12 +14,13 @@ from compost_desktop.domain.lifecycle import MaterialKind
 from compost_desktop.gui.context import MATERIALS, AppContext
 from compost_desktop.gui.generated.ui_material_dialog import Ui_MaterialDialog
 from compost_desktop.gui.materials.models import format_number
+from compost_desktop.presentation.palette import ERROR, ERROR_BACKGROUND
 from compost_desktop.services.records import MaterialDraft, MaterialRecord
 from compost_desktop.services.store import NotFoundError
 
 log = logging.getLogger(__name__)
 
-INVALID_STYLE = "QLineEdit { border: 1px solid #b00020; background: #fdecee; }"
+INVALID_STYLE = f"QLineEdit {{ border: 1px solid {ERROR}; background: {ERROR_BACKGROUND}; }}"
 
 
 def parse_number(text: str, locale: QLocale | None = None) -> float | None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from compost_desktop.domain.lifecycle import MaterialKind
+from compost_desktop.presentation.palette import MATERIAL_KIND_COLOURS
 from compost_desktop.services.records import MaterialRecord
 
 Index = QModelIndex | QPersistentModelIndex
@@ -26,8 +27,7 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 # The whole record, so views and tests can read what a row stands for.
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
 
-_GREEN = QColor("#2e7d32")
-_BROWN = QColor("#795548")
+_KIND_COLOURS = {kind: QColor(colour) for kind, colour in MATERIAL_KIND_COLOURS.items()}
 
 
 class MaterialColumn(IntEnum):
@@ -178,7 +178,7 @@ class MaterialTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column in _NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and column is MaterialColumn.KIND:
-            return QBrush(_GREEN if m.kind is MaterialKind.GREEN else _BROWN)
+            return QBrush(_KIND_COLOURS[m.kind])
         if role == Qt.ItemDataRole.ToolTipRole:
             if column is MaterialColumn.SOURCE:
                 return "\n".join(t for t in (m.source, m.description) if t) or None

@@ -26,14 +26,20 @@ from compost_desktop.gui.materials.models import (
     MaterialSortProxy,
     MaterialTableModel,
 )
+from compost_desktop.presentation.palette import OK, OK_BACKGROUND, WARNING, WARNING_BACKGROUND
 from compost_desktop.services.records import CycleRecord, MaterialRecord
 from compost_desktop.services.store import MaterialInUseError, NotFoundError
 
 log = logging.getLogger(__name__)
 
-BANNER_STYLE = (
-    "QLabel { background: #fff4e5; border: 1px solid #f0b35a; border-radius: 3px; padding: 6px; }"
-)
+
+def banner_style(warning: bool) -> str:
+    """The message above the table: amber for a warning, green for news that went well."""
+    background, edge = (WARNING_BACKGROUND, WARNING) if warning else (OK_BACKGROUND, OK)
+    return (
+        f"QLabel {{ background: {background}; border: 1px solid {edge}; "
+        "border-radius: 3px; padding: 6px; }"
+    )
 
 
 def plain_list(names: list[str]) -> str:
@@ -122,7 +128,7 @@ class MaterialsPage(QWidget):
         self.banner = QLabel(self)
         self.banner.setObjectName("materialsBanner")
         self.banner.setWordWrap(True)
-        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setStyleSheet(banner_style(warning=True))
         self.banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.banner.hide()
         layout.addWidget(self.banner)
@@ -425,11 +431,7 @@ class MaterialsPage(QWidget):
 
     def show_message(self, text: str, warning: bool = True) -> None:
         """A message above the table that stays until the next action, unlike a popup."""
-        self.banner.setStyleSheet(
-            BANNER_STYLE
-            if warning
-            else BANNER_STYLE.replace("#fff4e5", "#edf7ed").replace("#f0b35a", "#81c784")
-        )
+        self.banner.setStyleSheet(banner_style(warning))
         self.banner.setText(text)
         self.banner.show()
 

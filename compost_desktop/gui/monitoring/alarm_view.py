@@ -34,9 +34,15 @@ from PySide6.QtWidgets import (
 from compost_desktop.gui.elided import ElidedButton, ElidedLabel
 from compost_desktop.gui.monitoring.hub import AlarmItem, MonitoringHub
 from compost_desktop.presentation.formats import clock_text, moment_text
+from compost_desktop.presentation.palette import (
+    ERROR,
+    ERROR_BACKGROUND,
+    WARNING,
+    WARNING_BACKGROUND,
+)
 
 COLUMNS = ("Raised", "Device", "Alarm", "State")
-ACTIVE = QColor("#d64545")
+ACTIVE = QColor(ERROR)
 
 
 def alarm_state(item: AlarmItem) -> str:
@@ -126,8 +132,10 @@ class AlarmPanel(QWidget):
         return self.hub.alarms[rows[0].row()]
 
 
-BANNER_ACTIVE = "background:#fde2e2; color:#7a1010; border-bottom:1px solid #e0a0a0;"
-BANNER_CLEARED = "background:#fff4c2; color:#5c4a00; border-bottom:1px solid #e0d090;"
+BANNER_ACTIVE = f"background:{ERROR_BACKGROUND}; color:{ERROR}; border-bottom:1px solid {ERROR};"
+BANNER_CLEARED = (
+    f"background:{WARNING_BACKGROUND}; color:{WARNING}; border-bottom:1px solid {WARNING};"
+)
 
 
 class MainWindowLike(Protocol):
@@ -224,7 +232,7 @@ class AlarmNotifier(QObject):
         self.status_button.setText(full)
         self.status_button.setToolTip(f"{summary}\nClick to show the alarms.")
         self.status_button.setStyleSheet(
-            "color:#b00020; font-weight:bold;" if active else "color:#8a6d00; font-weight:bold;"
+            f"color:{ERROR}; font-weight:bold;" if active else f"color:{WARNING}; font-weight:bold;"
         )
         self.status_button.show()
         self._show_banner(unseen, active)
@@ -282,7 +290,7 @@ class AlarmNotifier(QObject):
     def on_recording_changed(self, text: str, ok: bool) -> None:
         """Whether this PC records, in the status bar on every page."""
         self.recording_label.setText(text)  # elided by the label itself when room is short
-        self.recording_label.setStyleSheet("" if ok else "color:#b00020;")
+        self.recording_label.setStyleSheet("" if ok else f"color:{ERROR};")
 
 
 def attach_to_window(

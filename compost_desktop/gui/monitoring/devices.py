@@ -18,11 +18,12 @@ from PySide6.QtWidgets import (
 from compost_desktop.gui.monitoring.hub import DeviceInfo, MonitoringHub
 from compost_desktop.monitoring.registry import ROLE_LABELS, ancestors
 from compost_desktop.presentation.formats import clock_text
+from compost_desktop.presentation.palette import DEVICE_COLOURS, ERROR, OK, WARNING
 
 COLUMNS = ("Device", "Status", "Last seen", "Role")
-OK = QColor("#3fa34d")
-WAIT = QColor("#8a6d00")
-BAD = QColor("#d64545")
+GOOD = QColor(OK)
+WAIT = QColor(WARNING)
+BAD = QColor(ERROR)
 
 
 def describe_age(seconds: float) -> str:
@@ -59,7 +60,7 @@ def device_status(hub: MonitoringHub, device: DeviceInfo, now: datetime) -> tupl
         return "online, no recent reading", WAIT
     if stale:
         return "stale — no recent reading", BAD
-    return "online", OK
+    return "online", GOOD
 
 
 class DeviceTable(QTableWidget):
@@ -80,7 +81,7 @@ class DeviceTable(QTableWidget):
         """Rewrite the rows from the hub's device list (ignored devices left out)."""
         now = self.hub.now()
         registry = self.hub.registry_keeper.registry
-        colours = registry.colours(self.hub.devices)
+        colours = registry.colours(DEVICE_COLOURS, self.hub.devices)
         devices = sorted(
             (d for d in self.hub.devices.values() if not registry.is_ignored(d.device_id)),
             key=lambda d: d.device_id,

@@ -10,15 +10,23 @@ from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPaintEvent, QP
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
+from compost_desktop.presentation.palette import (
+    ERROR,
+    GAUGE_BAD,
+    GAUGE_CAUTION,
+    GAUGE_COLD,
+    GAUGE_GOOD,
+    GAUGE_NEUTRAL,
+)
 
 START_ANGLE = 225.0  # degrees, Qt's convention: 0 = 3 o'clock, counter-clockwise
 SPAN_ANGLE = -270.0
 
-BLUE = QColor("#5b8fd6")
-GREEN = QColor("#3fa34d")
-AMBER = QColor("#e6a23c")
-RED = QColor("#d64545")
-GREY = QColor("#9aa3ad")
+BLUE = QColor(GAUGE_COLD)
+GREEN = QColor(GAUGE_GOOD)
+AMBER = QColor(GAUGE_CAUTION)
+RED = QColor(GAUGE_BAD)
+GREY = QColor(GAUGE_NEUTRAL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +218,7 @@ class Gauge(QWidget):
         band_rect = QRectF(rect.left(), center.y() + side * 0.31, side, side * 0.15)
         shown = self.scale.band_of(self.value) if self.value is not None else None
         if self.stale:
-            painter.setPen(RED)
+            painter.setPen(QColor(ERROR))  # text: the state colour, not the band's
             painter.drawText(band_rect, Qt.AlignmentFlag.AlignCenter, "no recent reading")
         elif shown is not None and shown.label:
             painter.setPen(shown.color.darker(115))

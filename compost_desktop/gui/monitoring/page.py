@@ -35,6 +35,13 @@ from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.plots import PlotPanel
 from compost_desktop.gui.monitoring.rejects import RejectsDialog
 from compost_desktop.presentation.formats import clock_text
+from compost_desktop.presentation.palette import (
+    ERROR,
+    ERROR_BACKGROUND,
+    OK,
+    WARNING,
+    WARNING_BACKGROUND,
+)
 
 GAUGE_QUANTITIES: Final = (TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2)
 QUANTITY_NAMES: Final = {
@@ -47,8 +54,12 @@ QUANTITY_NAMES: Final = {
 GAUGE_REFRESH_MS: Final = 250
 STATUS_REFRESH_MS: Final = 1000
 NARROW_PX: Final = 1000  # below this page width, gauges and history become tabs
-DEMO_STYLE: Final = "background:#fff4c2; color:#5c4a00; padding:6px; border-radius:4px;"
-ERROR_STYLE: Final = "background:#fde2e2; color:#7a1010; padding:6px; border-radius:4px;"
+DEMO_STYLE: Final = (
+    f"background:{WARNING_BACKGROUND}; color:{WARNING}; padding:6px; border-radius:4px;"
+)
+ERROR_STYLE: Final = (
+    f"background:{ERROR_BACKGROUND}; color:{ERROR}; padding:6px; border-radius:4px;"
+)
 
 
 class GaugeGrid(QWidget):
@@ -338,17 +349,17 @@ class MonitoringPage(QWidget):
         since = clock_text(self.hub.link_since)
         where = "the demo broker" if self.hub.source == "demo" else self.hub.broker_label()
         if self.hub.source == "none":
-            text, color = "Not connected", "#7a1010"
+            text, color = "Not connected", ERROR
             if not self.ctx.settings.mqtt.host.strip():
                 text = "No broker configured"
         elif state == "connected":
-            text, color = f"● Connected to {where}", "#2d7a36"
+            text, color = f"● Connected to {where}", OK
         elif state == "connecting":
-            text, color = f"Connecting to {where}…", "#8a6d00"
+            text, color = f"Connecting to {where}…", WARNING
         elif state == "reconnecting":
-            text, color = f"Reconnecting since {since}", "#8a6d00"
+            text, color = f"Reconnecting since {since}", WARNING
         else:
-            text, color = f"Offline since {since}", "#7a1010"
+            text, color = f"Offline since {since}", ERROR
         self.link_label.setText(text)
         self.link_label.setStyleSheet(f"color:{color};")
         self.link_label.setToolTip(detail)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from compost_desktop.domain.quantities import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.monitoring.hub import MonitoringHub
+from compost_desktop.presentation.palette import DEVICE_COLOURS, PAPER
 
 REPAINT_INTERVAL_MS: Final = 1000
 # A plot a few hundred pixels wide cannot show more; the rest only costs repaint time.
@@ -208,7 +209,7 @@ class PlotPanel(QWidget):
         plot = self.plots.get(quantity)
         if plot is not None:
             return plot
-        plot = pg.PlotWidget(background="w", axisItems={"bottom": pg.DateAxisItem()})
+        plot = pg.PlotWidget(background=PAPER, axisItems={"bottom": pg.DateAxisItem()})
         # Short enough that three fit the history tab at 150 % on 1366×768 (about 290 px):
         # at 110 px each they were clipped at the top; their titles shrink instead.
         plot.setMinimumHeight(60)
@@ -233,7 +234,7 @@ class PlotPanel(QWidget):
         plot = self._plot_for(quantity)
         registry = self.keeper.registry
         devices = {d for d, _ in self.hub.series} | {d for d, _ in self.backfill}
-        color = registry.colours(devices)[device]
+        color = registry.colours(DEVICE_COLOURS, devices)[device]
         pen = pg.mkPen(color, width=1.5)
         name = registry.label(device)
         if not registry.is_pile_probe(device):

@@ -57,7 +57,7 @@ from compost_desktop.gui.cycles.cn_indicator import CnScale
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.screen import ColumnFitter
-from compost_desktop.presentation.palette import CLOSENESS_COLOURS
+from compost_desktop.presentation.palette import CLOSENESS_COLOURS, ERROR
 from compost_desktop.presentation.words import MOISTURE_TEXT
 from compost_desktop.services.records import MaterialRecord
 
@@ -156,7 +156,7 @@ class FeedstockRow(QObject):
         self.amount.setEnabled(self.use.currentData() != "needed")
         state = self.state()
         bad = state.error is not None and self.material.currentIndex() > 0
-        self.material.setStyleSheet("QComboBox { border: 1px solid #c62828; }" if bad else "")
+        self.material.setStyleSheet(f"QComboBox {{ border: 1px solid {ERROR}; }}" if bad else "")
         self.material.setToolTip(state.error or "")
         self.changed.emit()
 
@@ -245,7 +245,7 @@ class PlannerDialog(QDialog):
             "Volumes become kilograms through each material's bulk density."
         )
         self.farm_units_error = QLabel(feed_box)
-        self.farm_units_error.setStyleSheet("color: #c62828;")
+        self.farm_units_error.setStyleSheet(f"color: {ERROR};")
         units_row = QHBoxLayout()
         units_row.addWidget(QLabel("Farm units:", feed_box))
         units_row.addWidget(self.farm_units, 1)

@@ -12,14 +12,13 @@ from pytestqt.qtbot import QtBot
 from compost_desktop.domain.units import TemperatureUnit
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.manual_reading_dialog import ManualReadingDialog
+from compost_desktop.presentation.palette import ERROR
 from compost_desktop.services.manual_readings import ManualReadingRecord, manual_readings
 from compost_desktop.services.store import Store
 from tests.gui.cycles.conftest import make_cycle
 
 # The offscreen platform cannot raise windows or grab the keyboard for completer popups.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
-
-RED = "#c62828"
 
 
 @pytest.fixture
@@ -64,7 +63,7 @@ def test_a_filled_in_reading_is_saved_and_announced(
     dialog = open_dialog(qtbot, ctx, cycle_id)
     assert dialog.windowTitle() == "Add hand reading: Bay 1"
     assert not dialog.save_button.isEnabled()
-    assert dialog.message.styleSheet() != f"color: {RED};"  # a hint before anything is typed
+    assert dialog.message.styleSheet() != f"color: {ERROR};"  # a hint before anything is typed
 
     fill(qtbot, dialog, "North, 1 m deep", "61.5", "54")
     qtbot.keyClicks(dialog.notes, "steaming")
@@ -90,7 +89,7 @@ def test_what_cannot_be_saved_disables_save_and_says_why(
     fill(qtbot, dialog, "South")
     assert not dialog.save_button.isEnabled()
     assert "nothing was measured" in dialog.message.text()
-    assert dialog.message.styleSheet() == f"color: {RED};"
+    assert dialog.message.styleSheet() == f"color: {ERROR};"
 
     type_into(qtbot, dialog.moisture, "48")
     assert dialog.save_button.isEnabled()

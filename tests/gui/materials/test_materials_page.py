@@ -13,6 +13,7 @@ from compost_desktop.gui.context import MATERIALS, AppContext
 from compost_desktop.gui.materials.material_dialog import MaterialDialog
 from compost_desktop.gui.materials.models import MaterialColumn
 from compost_desktop.gui.materials.page import MaterialsPage
+from compost_desktop.presentation.palette import ERROR
 from compost_desktop.services.records import CycleRecord, MaterialDraft
 from compost_desktop.services.store import Store
 
@@ -141,7 +142,7 @@ def test_moisture_of_120_disables_save_and_says_why(
     assert not dialog.ok_button.isEnabled()
     assert "below 100 %" in dialog.error_text("moisture_pct")
     assert "120" in dialog.error_text("moisture_pct")
-    assert "#b00020" in dialog.ui.moistureEdit.styleSheet()
+    assert ERROR in dialog.ui.moistureEdit.styleSheet()
     qtbot.keyClick(dialog.ui.moistureEdit, Qt.Key.Key_Return)  # Enter must not save either
     assert dialog.isVisible()
     straw = store.find_material("Straw")
