@@ -24,9 +24,7 @@ _STRING_TOKENS = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.
 
 # Modules still allowed colour literals of their own, and why. Remove an entry once the module
 # takes its colours from the palette; `test_every_exclusion_is_still_needed` says when.
-NOT_YET: dict[str, str] = {
-    "gui/cycles/history_chart.py": "being restructured in parallel; moves to the palette after",
-}
+NOT_YET: dict[str, str] = {}
 # Literals that are not colours anything is drawn in, where they stand.
 NOT_COLOURS: dict[str, set[str]] = {
     "monitoring/registry.py": {"#1f77b4"},  # the example in check_colour's error message

@@ -82,6 +82,21 @@ REPORT_SERIES: Final = (
 )  # fmt: skip
 # Soft bands behind the report's chart, the hues of the history chart's, so paper and screen
 # read alike.
+# The history chart's phase bands: see-through over its grid; `PHASE_BACKGROUNDS` is how
+# they look on paper.
+PHASE_TINTS: Final[dict[Phase, tuple[int, int, int, int]]] = {
+    Phase.MESOPHILIC: (66, 165, 245, 26),
+    Phase.THERMOPHILIC: (239, 83, 80, 26),
+    Phase.COOLING: (255, 179, 0, 30),
+    Phase.CURING: (102, 187, 106, 30),
+}
+# A phase's name over its band: warming in planning's blue, hot in red, cooling amber, cured green.
+PHASE_COLOURS: Final[dict[Phase, str]] = {
+    Phase.MESOPHILIC: "#1565c0",
+    Phase.THERMOPHILIC: ERROR,
+    Phase.COOLING: WARNING,
+    Phase.CURING: OK,
+}
 PHASE_BACKGROUNDS: Final[dict[Phase, str]] = {
     Phase.MESOPHILIC: "#e2eef9",
     Phase.THERMOPHILIC: "#fde4df",

@@ -40,14 +40,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.domain.phases import Phase, PhaseSpan
+from compost_desktop.domain.phases import PhaseSpan
 from compost_desktop.domain.quantities import TEMPERATURE
 from compost_desktop.domain.units import TemperatureUnit, celsius_to
 from compost_desktop.gui.context import CYCLES, READINGS, AppContext
+from compost_desktop.gui.devices.keeper import keeper_for
 from compost_desktop.gui.monitoring.plots import TITLES
 from compost_desktop.presentation.failures import explain_load
 from compost_desktop.presentation.formats import moment_text
-from compost_desktop.presentation.palette import COLORS
+from compost_desktop.presentation.palette import (
+    DELIVERY_MARK,
+    DEVICE_COLOURS,
+    INACTIVE,
+    LINE,
+    LOWEST_PROBE,
+    MUTED_TEXT,
+    PAPER,
+    PHASE_COLOURS,
+    PHASE_TINTS,
+    SOFT_INK,
+    TURNING_MARK,
+)
 from compost_desktop.services.chart_data import Marker
 from compost_desktop.services.chart_traces import (
     LOWEST,
@@ -74,26 +87,6 @@ SETTLE_MS: Final = 200
 RELOAD_DELAY_MS: Final = 500
 MIN_X_RANGE_S: Final = 15 * 60.0
 REFERENCE_C: Final = (45.0, 55.0, 65.0, 70.0)
-# Eight probes is a common rig; the monitoring palette has seven.
-PALETTE: Final = (*COLORS, "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#637939")
-LOWEST_COLOR: Final = "#212121"
-# Under the probe lines and see-through, so the probe that is the lowest still shows on top.
-LOWEST_PEN: Final = (33, 33, 33, 150)
-TURNING_COLOR: Final = "#6d4c41"
-INPUT_COLOR: Final = "#2e7d32"
-PHASE_BRUSHES: Final = {
-    Phase.MESOPHILIC: (66, 165, 245, 26),
-    Phase.THERMOPHILIC: (239, 83, 80, 26),
-    Phase.COOLING: (255, 179, 0, 30),
-    Phase.CURING: (102, 187, 106, 30),
-}
-PHASE_TEXT: Final = {
-    Phase.MESOPHILIC: "#1565c0",
-    Phase.THERMOPHILIC: "#c62828",
-    Phase.COOLING: "#b26a00",
-    Phase.CURING: "#2e7d32",
-}
-_GREY: Final = "#6b6b6b"
 _AXIS_WIDTH: Final = 64
 
 
@@ -221,7 +214,7 @@ class HistoryChart(QWidget):
             "Shade each probe's lowest and highest reading around its mean line"
         )
         self.status_label = QLabel(self)
-        self.status_label.setStyleSheet(f"color: {_GREY};")
+        self.status_label.setStyleSheet(f"color: {MUTED_TEXT};")
         self.toolbar = QHBoxLayout()
         self.toolbar.setContentsMargins(0, 0, 0, 0)
         for widget in (self.whole_button, self.week_button, self.day_button):
@@ -234,9 +227,9 @@ class HistoryChart(QWidget):
         self.message = QLabel(NO_READINGS, self)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {_GREY}; font-size: 12pt;")
+        self.message.setStyleSheet(f"color: {MUTED_TEXT}; font-size: 12pt;")
         self.graphics = pg.GraphicsLayoutWidget(self)
-        self.graphics.setBackground("w")
+        self.graphics.setBackground(PAPER)
         self.graphics.ci.layout.setVerticalSpacing(2)
         self.series_list = QListWidget(self)
         self.series_list.setToolTip("Tick to show, untick to hide")
@@ -245,7 +238,7 @@ class HistoryChart(QWidget):
         self.key_label = QLabel(_key_html(), self)
         self.key_label.setWordWrap(True)
         self.key_label.setFixedWidth(172)
-        self.key_label.setStyleSheet(f"color: {_GREY};")
+        self.key_label.setStyleSheet(f"color: {MUTED_TEXT};")
         side = QVBoxLayout()
         side.setContentsMargins(0, 0, 0, 0)
         side.addWidget(self.series_list)
@@ -281,6 +274,7 @@ class HistoryChart(QWidget):
         self.band_check.toggled.connect(self.on_band_toggled)
         self.series_list.itemChanged.connect(self.on_series_item_changed)
         ctx.bus.changed.connect(self.on_data_changed)
+        keeper_for(ctx).changed.connect(self.refresh)  # a colour pinned on the Devices page
         self._set_buttons_enabled(False)
 
     # --- public ------------------------------------------------------------------------
@@ -427,6 +421,7 @@ class HistoryChart(QWidget):
 
     # --- slots ---------------------------------------------------------------------------
 
+    @Slot()
     def refresh(self) -> None:
         """Read again soon if on screen, else the next time it is shown."""
         if self.cycle_id is None:
@@ -562,8 +557,10 @@ class HistoryChart(QWidget):
 
         devices = sorted({t.key for t in snap.traces if not t.manual and t.key != LOWEST})
         hands = sorted({t.key for t in snap.traces if t.manual})
-        self._colors = {d: PALETTE[i % len(PALETTE)] for i, d in enumerate(devices + hands)}
-        self._colors[LOWEST] = LOWEST_COLOR
+        # The colours the Devices page and the live plots show, a pinned one included.
+        registry = keeper_for(self.ctx).registry
+        self._colors = registry.colours(DEVICE_COLOURS, devices + hands)
+        self._colors[LOWEST] = LOWEST_PROBE
         for trace in snap.traces:
             self._add_trace(trace)
         self._not_pile = {t.key for t in snap.traces if not t.pile and not t.manual}
@@ -587,7 +584,7 @@ class HistoryChart(QWidget):
         label = TITLES.get(quantity, quantity.replace("_", " ").capitalize())
         if quantity == TEMPERATURE:
             label = f"{label} ({unit})"
-        plot.setLabel("left", label, color="#333")
+        plot.setLabel("left", label, color=SOFT_INK)
         plot.getAxis("left").setWidth(_AXIS_WIDTH)
         plot.showGrid(x=True, y=True, alpha=0.18)
         plot.setMenuEnabled(False)
@@ -598,8 +595,8 @@ class HistoryChart(QWidget):
         view.enableAutoRange(axis=pg.ViewBox.YAxis, enable=True)
         view.setAutoVisible(y=True)
         for axis in ("left", "bottom"):
-            plot.getAxis(axis).setTextPen("#333")
-            plot.getAxis(axis).setPen("#999")
+            plot.getAxis(axis).setTextPen(SOFT_INK)
+            plot.getAxis(axis).setPen(LINE)
         top = self._top()
         if top is not None:
             plot.setXLink(top)
@@ -607,12 +604,12 @@ class HistoryChart(QWidget):
 
     def _add_trace(self, trace: Trace) -> None:
         plot = self.plots[trace.quantity]
-        color = self._colors.get(trace.key, PALETTE[0])
+        color = self._colors.get(trace.key, DEVICE_COLOURS[0])
         if trace.manual:
             scatter = pg.ScatterPlotItem(
                 symbol="d",
                 size=10,
-                pen=pg.mkPen("w", width=1),
+                pen=pg.mkPen(PAPER, width=1),
                 brush=pg.mkBrush(color),
                 hoverable=True,
                 tip=self._hand_tip(trace),
@@ -623,7 +620,10 @@ class HistoryChart(QWidget):
             return
         lowest = trace.key == LOWEST
         if lowest:
-            pen = pg.mkPen(LOWEST_PEN, width=3.5)
+            # Under the probe lines and see-through: the probe that is the lowest shows on top.
+            under = QColor(LOWEST_PROBE)
+            under.setAlpha(150)
+            pen = pg.mkPen(under, width=3.5)
         elif trace.pile:
             pen = pg.mkPen(color, width=1.3)
         else:  # an air or other sensor: shown, but plainly not part of the pile
@@ -703,7 +703,7 @@ class HistoryChart(QWidget):
                 region = pg.LinearRegionItem(
                     values=(span.start, until),
                     movable=False,
-                    brush=pg.mkBrush(PHASE_BRUSHES[span.phase]),
+                    brush=pg.mkBrush(PHASE_TINTS[span.phase]),
                     pen=pg.mkPen(None),
                 )
                 region.setZValue(-10)
@@ -716,7 +716,7 @@ class HistoryChart(QWidget):
                         text=span.phase.label,
                         position=0.97,
                         anchors=[(0, 0), (0, 0)],
-                        color=PHASE_TEXT[span.phase],
+                        color=PHASE_COLOURS[span.phase],
                     )
                     self.phase_regions.append(region)
 
@@ -727,13 +727,13 @@ class HistoryChart(QWidget):
                 (
                     turnings,
                     "turning",
-                    pg.mkPen(TURNING_COLOR, width=1.4, style=Qt.PenStyle.DashLine),
+                    pg.mkPen(TURNING_MARK, width=1.4, style=Qt.PenStyle.DashLine),
                     "↻",
                 ),
                 (
                     inputs,
                     "input",
-                    pg.mkPen(INPUT_COLOR, width=1.4, style=Qt.PenStyle.DotLine),
+                    pg.mkPen(DELIVERY_MARK, width=1.4, style=Qt.PenStyle.DotLine),
                     "+",
                 ),
             ):
@@ -754,11 +754,11 @@ class HistoryChart(QWidget):
                 pos=float(value),
                 angle=0,
                 movable=False,
-                pen=pg.mkPen("#9e9e9e", width=0.8, style=Qt.PenStyle.DashLine),
+                pen=pg.mkPen(LINE, width=0.8, style=Qt.PenStyle.DashLine),
                 label=f"{value:g} {unit}",
                 labelOpts={
                     "position": 0.995,
-                    "color": "#757575",
+                    "color": INACTIVE,
                     "anchors": [(1.0, 0.0), (1.0, 0.0)],
                 },
             )
@@ -865,10 +865,10 @@ def _tint(rgba: tuple[int, int, int, int]) -> str:
 def _key_html() -> str:
     """What the marks on the time axis mean; the plots only carry glyphs."""
     rows = [
-        f'<tr><td style="color:{TURNING_COLOR}"><b>↻</b></td><td>turning</td></tr>',
-        f'<tr><td style="color:{INPUT_COLOR}"><b>+</b></td><td>delivery (input)</td></tr>',
+        f'<tr><td style="color:{TURNING_MARK}"><b>↻</b></td><td>turning</td></tr>',
+        f'<tr><td style="color:{DELIVERY_MARK}"><b>+</b></td><td>delivery (input)</td></tr>',
     ]
-    for phase, rgba in PHASE_BRUSHES.items():
+    for phase, rgba in PHASE_TINTS.items():
         bolder = (*rgba[:3], min(255, rgba[3] * 3))
         rows.append(
             f'<tr><td style="background-color:{_tint(bolder)}">&nbsp;&nbsp;&nbsp;</td>'
@@ -886,7 +886,7 @@ def _swatch(color: str, shape: str) -> QIcon:
     painter = QPainter(pixmap)
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if shape == "diamond":
-        painter.setPen(QPen(QColor("white"), 1))
+        painter.setPen(QPen(QColor(PAPER), 1))
         painter.setBrush(QColor(color))
         from PySide6.QtCore import QPointF
 

@@ -16,6 +16,7 @@ from compost_desktop.domain.devices import Role
 from compost_desktop.gui.context import READINGS, AppContext
 from compost_desktop.gui.cycles.history_chart import DAY, NO_READINGS, HistoryChart
 from compost_desktop.gui.cycles.page import CyclesPage
+from compost_desktop.gui.devices.keeper import keeper_for
 from compost_desktop.monitoring.registry import DeviceRegistry
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_traces import LOWEST
@@ -294,3 +295,22 @@ def test_an_air_sensor_is_drawn_apart_and_never_the_lowest_probe(
     )
     labels = [chart.series_list.item(i).text() for i in range(chart.series_list.count())]
     assert "shed-air (not pile)" in labels and "probe-a" in labels
+
+
+def test_a_colour_pinned_on_the_devices_page_is_the_curve_colour(
+    qtbot: QtBot, chart: HistoryChart, cycle: int, ctx: AppContext
+) -> None:
+    chart.show_cycle(cycle)
+    keeper = keeper_for(ctx)
+    registry = keeper.registry
+    registry.observe("probe-b", "temperature", "farm")
+    registry.save_new()
+    # What the Devices page does when a colour is chosen: the shared registry, then `changed`.
+    registry.update("probe-b", colour="#7b4173")
+    keeper.changed.emit()
+    qtbot.waitUntil(
+        lambda: (
+            chart.items[("probe-b", "temperature")].curve.opts["pen"].color().name() == "#7b4173"
+        )
+    )
+    assert chart.items[("probe-a", "temperature")].color != "#7b4173"  # no two alike
