@@ -69,6 +69,22 @@ def test_colours_are_written_only_in_the_palette() -> None:
     )
 
 
+def test_designer_files_use_palette_colours() -> None:
+    """A `.ui` stylesheet cannot import the palette; it may only repeat one of its colours."""
+    known = {
+        value.lower()
+        for value in vars(palette).values()
+        if isinstance(value, str) and HEX.fullmatch(value)
+    }
+    stray = [
+        f"{ui.name}: {m.group()}"
+        for ui in sorted((PACKAGE.parent / "ui").glob("*.ui"))
+        for m in HEX.finditer(ui.read_text(encoding="utf-8"))
+        if m.group().lower() not in known
+    ]
+    assert not stray, "colours in Designer files that are not palette colours:\n" + "\n".join(stray)
+
+
 def test_every_exclusion_is_still_needed() -> None:
     for name in NOT_YET:
         assert _literals(PACKAGE / name), f"{name} has no colour literal left: drop it from NOT_YET"

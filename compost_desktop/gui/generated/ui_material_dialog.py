@@ -47,7 +47,7 @@ class Ui_MaterialDialog(object):
         self.nameError = QLabel(MaterialDialog)
         self.nameError.setObjectName(u"nameError")
         self.nameError.setWordWrap(True)
-        self.nameError.setStyleSheet(u"color: #b00020;")
+        self.nameError.setStyleSheet(u"color: #c62828;")
 
         self.nameBox.addWidget(self.nameError)
 
@@ -86,7 +86,7 @@ class Ui_MaterialDialog(object):
         self.cnError = QLabel(MaterialDialog)
         self.cnError.setObjectName(u"cnError")
         self.cnError.setWordWrap(True)
-        self.cnError.setStyleSheet(u"color: #b00020;")
+        self.cnError.setStyleSheet(u"color: #c62828;")
 
         self.cnBox.addWidget(self.cnError)
 
@@ -109,7 +109,7 @@ class Ui_MaterialDialog(object):
         self.nitrogenError = QLabel(MaterialDialog)
         self.nitrogenError.setObjectName(u"nitrogenError")
         self.nitrogenError.setWordWrap(True)
-        self.nitrogenError.setStyleSheet(u"color: #b00020;")
+        self.nitrogenError.setStyleSheet(u"color: #c62828;")
 
         self.nitrogenBox.addWidget(self.nitrogenError)
 
@@ -132,7 +132,7 @@ class Ui_MaterialDialog(object):
         self.moistureError = QLabel(MaterialDialog)
         self.moistureError.setObjectName(u"moistureError")
         self.moistureError.setWordWrap(True)
-        self.moistureError.setStyleSheet(u"color: #b00020;")
+        self.moistureError.setStyleSheet(u"color: #c62828;")
 
         self.moistureBox.addWidget(self.moistureError)
 
@@ -155,7 +155,7 @@ class Ui_MaterialDialog(object):
         self.densityError = QLabel(MaterialDialog)
         self.densityError.setObjectName(u"densityError")
         self.densityError.setWordWrap(True)
-        self.densityError.setStyleSheet(u"color: #b00020;")
+        self.densityError.setStyleSheet(u"color: #c62828;")
 
         self.densityBox.addWidget(self.densityError)
 
@@ -196,7 +196,7 @@ class Ui_MaterialDialog(object):
         self.formError = QLabel(MaterialDialog)
         self.formError.setObjectName(u"formError")
         self.formError.setWordWrap(True)
-        self.formError.setStyleSheet(u"color: #b00020;")
+        self.formError.setStyleSheet(u"color: #c62828;")
 
         self.dialogLayout.addWidget(self.formError)
 

@@ -145,7 +145,7 @@ class Ui_SettingsPage(object):
         self.urlError = QLabel(self.urlFields)
         self.urlError.setObjectName(u"urlError")
         self.urlError.setWordWrap(True)
-        self.urlError.setStyleSheet(u"color: #b00020;")
+        self.urlError.setStyleSheet(u"color: #c62828;")
 
         self.urlForm.setWidget(1, QFormLayout.ItemRole.SpanningRole, self.urlError)
 
@@ -366,7 +366,7 @@ class Ui_SettingsPage(object):
         self.bandError = QLabel(self.bandGroup)
         self.bandError.setObjectName(u"bandError")
         self.bandError.setWordWrap(True)
-        self.bandError.setStyleSheet(u"color: #b00020;")
+        self.bandError.setStyleSheet(u"color: #c62828;")
 
         self.bandForm.setWidget(3, QFormLayout.ItemRole.SpanningRole, self.bandError)
 
@@ -536,7 +536,7 @@ class Ui_SettingsPage(object):
         self.alarmsError = QLabel(self.alarmsGroup)
         self.alarmsError.setObjectName(u"alarmsError")
         self.alarmsError.setWordWrap(True)
-        self.alarmsError.setStyleSheet(u"color: #b00020;")
+        self.alarmsError.setStyleSheet(u"color: #c62828;")
 
         self.alarmsForm.setWidget(7, QFormLayout.ItemRole.SpanningRole, self.alarmsError)
 
