@@ -64,8 +64,8 @@ def _count(engine: sa.Engine, where: str) -> int:
 def _run(label: str, url: str) -> None:
     from compost_desktop.db import migrate
     from compost_desktop.db.engine import make_engine, resolve_url
-    from compost_desktop.services.records import CycleDraft
     from compost_desktop.services.store import Store
+    from compost_desktop.services.values import CycleDraft
 
     migrate.upgrade(resolve_url(url))
     engine = make_engine(resolve_url(url))

@@ -223,8 +223,8 @@ def main() -> None:
     from compost_desktop.gui.cycles.history_chart import HistoryChart
     from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner
     from compost_desktop.services import chart_data
-    from compost_desktop.services.records import CycleDraft, InputDraft
     from compost_desktop.services.store import Store
+    from compost_desktop.services.values import CycleDraft, InputDraft
     from compost_desktop.settings import Settings
 
     scale = _scale(sys.argv[1:])

@@ -181,7 +181,7 @@ def _scalar(engine: Any, sql: str) -> Any:
 
 
 def _make_changes(pc: Pc) -> float:
-    from compost_desktop.services.records import CycleDraft, InputDraft
+    from compost_desktop.services.values import CycleDraft, InputDraft
 
     materials = pc.store.materials()[:INPUTS_PER_CYCLE]
     t0 = time.perf_counter()

@@ -18,7 +18,7 @@ from compost_desktop.domain.mix import (
     suggest,
 )
 from compost_desktop.domain.validation import ValidationError, require_number
-from compost_desktop.services.records import MaterialRecord, match_material
+from compost_desktop.services.values import MaterialRecord, match_material
 
 Library = Callable[[str], MaterialRecord | None]
 

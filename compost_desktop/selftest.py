@@ -300,9 +300,9 @@ def check_records(ctx: Context) -> str:
     from compost_desktop.domain.pathogen import PRESETS
     from compost_desktop.records.export import export
     from compost_desktop.reports.document import ReportDocument, local_now
-    from compost_desktop.services.records import CycleDraft
     from compost_desktop.services.report_data import gather_report
     from compost_desktop.services.store import Store
+    from compost_desktop.services.values import CycleDraft
 
     engine = make_engine(ctx.database_url)
     ctx.cleanups.append(engine.dispose)

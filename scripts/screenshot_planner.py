@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
     from compost_desktop.gui.context import AppContext
     from compost_desktop.gui.planner.dialog import PlannerDialog
     from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
-    from compost_desktop.services.records import MaterialDraft
+    from compost_desktop.services.values import MaterialDraft
     from compost_desktop.services.store import Store
     from compost_desktop.settings import Settings
 

@@ -127,7 +127,7 @@ from datetime import date
 from compost_desktop import cli
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
-from compost_desktop.services.records import CycleDraft
+from compost_desktop.services.values import CycleDraft
 from compost_desktop.services.store import Store
 
 url = "sqlite:///{tmp_path / "farm.db"}"

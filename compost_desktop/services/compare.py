@@ -29,8 +29,8 @@ from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.domain.mix import analyse
 from compost_desktop.domain.quantities import TEMPERATURE
 from compost_desktop.services import chart_data
-from compost_desktop.services.records import CycleRecord, InputRecord
 from compost_desktop.services.store import NotFoundError, Store
+from compost_desktop.services.values import CycleRecord, InputRecord
 
 # The temperature every pathogen-reduction preset of the brief starts from.
 THERMOPHILIC_TARGET_C: Final = 55.0

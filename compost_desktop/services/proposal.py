@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from compost_desktop.domain.mix import ON_TARGET, MixAnalysis, MixStatus, Suggestion, suggest
-from compost_desktop.services.records import MaterialRecord
+from compost_desktop.services.values import MaterialRecord
 
 
 @dataclass(frozen=True, slots=True)

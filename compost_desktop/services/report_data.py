@@ -33,8 +33,8 @@ from compost_desktop.domain.quantities import TEMPERATURE
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_data import Marker, Series
 from compost_desktop.services.history import CycleNotFound, evaluate_series, load_series
-from compost_desktop.services.records import MaterialRecord
 from compost_desktop.services.store import NotFoundError, Store
+from compost_desktop.services.values import MaterialRecord
 
 # A printed chart is about 17 cm wide: 600 points per line is finer than the printer's pen.
 REPORT_BUCKETS = 600

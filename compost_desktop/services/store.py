@@ -26,7 +26,7 @@ from compost_desktop.domain.lifecycle import (
 from compost_desktop.domain.mix import MixAnalysis, TargetBand, analyse
 from compost_desktop.domain.units import kg_to_litres, litres_to_kg
 from compost_desktop.services import totals
-from compost_desktop.services.records import (
+from compost_desktop.services.values import (
     CycleDraft,
     CycleRecord,
     InputDraft,

@@ -9,8 +9,8 @@ import pytest
 from compost_desktop.domain.phases import Phase
 from compost_desktop.services import chart_data
 from compost_desktop.services.history import CycleNotFound
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 from tests.support.readings import insert_readings
 
 T0 = datetime(2026, 4, 2, tzinfo=UTC)

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from compost_desktop.db.models import Cycle
 from compost_desktop.services.compare import DayZero, compare_cycles, cycle_choices
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 from tests.support.readings import insert_readings
 
 T0 = datetime(2026, 4, 2, 6, 0, tzinfo=UTC)

@@ -19,8 +19,8 @@ from compost_desktop.monitoring.registry import DeviceRegistry, device_uuid, gue
 from compost_desktop.presentation.palette import DEVICE_COLOURS
 from compost_desktop.services import chart_data
 from compost_desktop.services.history import evaluate_cycle
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from compost_desktop.sync.engine import SyncEngine
 from tests.support.readings import insert_readings
 

@@ -31,8 +31,8 @@ def test_the_stores_lists_read_while_another_writer_holds_the_lock(sqlite_url: s
     for up to the 15 s busy timeout: the store's reads now go through a snapshot."""
     from datetime import date
 
-    from compost_desktop.services.records import CycleDraft
     from compost_desktop.services.store import Store
+    from compost_desktop.services.values import CycleDraft
 
     url = resolve_url(sqlite_url)
     migrate.upgrade(url)

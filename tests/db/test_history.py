@@ -21,8 +21,8 @@ from compost_desktop.services.history import (
     cycle_turning_times,
     evaluate_cycle,
 )
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from tests.support.readings import insert_readings
 
 T0 = datetime(2026, 4, 2, tzinfo=UTC)

@@ -14,9 +14,9 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.domain.pathogen import PRESETS
 from compost_desktop.records.export import export
-from compost_desktop.services.records import CycleDraft, InputDraft, MaterialDraft
 from compost_desktop.services.report_data import gather_report
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft, MaterialDraft
 from tests.db import legacy
 from tests.db.test_migrations import _run_sql
 

@@ -26,8 +26,8 @@ from compost_desktop.services.manual_readings import (
     manual_reading_setup,
     manual_readings,
 )
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from compost_desktop.sync.engine import SyncEngine
 
 READINGS = Base.metadata.tables["sensor_reading"]

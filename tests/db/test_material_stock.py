@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from compost_desktop.db.models import Material
 from compost_desktop.domain.validation import ValidationError
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 from compost_desktop.sync.engine import read_payload
 
 

@@ -14,8 +14,8 @@ from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import SensorReading
 from compost_desktop.db.rollup import SLOT_SECONDS, reading_rollup
 from compost_desktop.services import chart_data
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from tests.support.tables import table_of
 
 T0 = datetime(2026, 4, 2, tzinfo=UTC)  # on a slot edge

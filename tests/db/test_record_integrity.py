@@ -23,8 +23,8 @@ from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.monitoring.recording import CycleWindows, ReadingWriter, _Window
 from compost_desktop.records import export
 from compost_desktop.services import chart_data, report_data
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from tests.db import legacy
 from tests.db.test_migrations import _run_sql
 

@@ -12,12 +12,12 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.domain.lifecycle import CycleStatus, MaterialKind, TransitionError
 from compost_desktop.domain.validation import ValidationError
-from compost_desktop.services.records import CycleDraft, InputDraft, MaterialDraft
 from compost_desktop.services.store import (
     ActiveCycleConflict,
     MaterialInUseError,
     Store,
 )
+from compost_desktop.services.values import CycleDraft, InputDraft, MaterialDraft
 
 
 def _cycle(store: Store, name: str) -> int:

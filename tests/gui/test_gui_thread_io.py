@@ -29,8 +29,8 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.gui.tasks import ChangeBus, DatabaseRunner, IoRunner
 from compost_desktop.services.manual_readings import ManualReadingDraft, add_manual_reading
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 from compost_desktop.settings import Settings
 from tests.support.servers import MosquittoServer
 

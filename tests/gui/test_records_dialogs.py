@@ -36,8 +36,8 @@ from compost_desktop.monitoring.recording import ReadingWriter
 from compost_desktop.records import export as export_module
 from compost_desktop.records.backup import backup, inspect_backup
 from compost_desktop.records.export import READING_COLUMNS, Progress
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from compost_desktop.settings import DatabaseSettings, Settings
 from tests.records.test_export import populate
 

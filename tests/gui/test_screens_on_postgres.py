@@ -14,8 +14,8 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.materials.page import MaterialsPage
 from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 from compost_desktop.settings import Settings
 
 pytestmark = pytest.mark.postgres

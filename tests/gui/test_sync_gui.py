@@ -18,8 +18,8 @@ from compost_desktop.gui.conflicts import ConflictDialog
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.sync_service import SyncService
 from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner, IoRunner
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from compost_desktop.settings import Settings
 from compost_desktop.sync.engine import SyncEngine
 from tests.support.qt import item_at

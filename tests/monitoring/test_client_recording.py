@@ -27,8 +27,8 @@ from compost_desktop.monitoring.client import (
 )
 from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
 from compost_desktop.monitoring.recording import AlarmLog, ReadingWriter
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from tests.support.servers import MosquittoServer, PostgresServer
 
 pytestmark = pytest.mark.mqtt

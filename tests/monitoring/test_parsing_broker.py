@@ -28,8 +28,8 @@ from compost_desktop.monitoring.alarms import MemoryAlarmLog
 from compost_desktop.monitoring.client import BrokerConfig, SensorClient
 from compost_desktop.monitoring.registry import DeviceRegistry
 from compost_desktop.services.history import evaluate_cycle
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from tests.gui.monitoring.support import FakeStore, make_ctx
 from tests.support.servers import MosquittoServer
 

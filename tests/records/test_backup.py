@@ -20,8 +20,8 @@ from compost_desktop.records.backup import (
     inspect_backup,
     restore,
 )
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from tests.records.test_export import make_db, populate
 from tests.support.tables import table_of
 

@@ -25,8 +25,8 @@ from compost_desktop.records.export import (
     ExportCancelled,
     export,
 )
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 
 
 def make_db(url: str) -> Engine:

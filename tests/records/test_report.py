@@ -24,9 +24,9 @@ from compost_desktop.db.models import AlarmRecord, Cycle, SensorReading
 from compost_desktop.domain.lifecycle import CycleStatus, MaterialKind
 from compost_desktop.domain.pathogen import DISCLAIMER, PRESETS, PathogenStatus
 from compost_desktop.services.history import CycleNotFound
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.report_data import ReportData, gather_report
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 from tests.support.tables import table_of
 
 if TYPE_CHECKING:  # the GUI is imported only by the tests that drive it

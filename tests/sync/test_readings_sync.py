@@ -16,7 +16,7 @@ from compost_desktop.services.manual_readings import (
     delete_manual_reading,
     manual_readings,
 )
-from compost_desktop.services.records import CycleDraft
+from compost_desktop.services.values import CycleDraft
 from compost_desktop.sync.engine import ServerUnreachable
 from tests.sync.support import Pc
 

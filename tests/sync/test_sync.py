@@ -15,8 +15,8 @@ from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.monitoring.recording import ReadingWriter
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 from compost_desktop.sync.engine import ServerUnreachable, SyncEngine
 from tests.support.servers import PostgresServer
 

@@ -11,8 +11,8 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.monitoring.recording import ReadingWriter
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from compost_desktop.sync.engine import SyncEngine
 from tests.sync.test_sync import server_rows
 

@@ -13,8 +13,8 @@ import pytest
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import default_url, make_engine, resolve_url
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 from compost_desktop.sync import command
 from compost_desktop.sync.engine import SyncEngine
 

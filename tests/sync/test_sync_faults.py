@@ -24,8 +24,8 @@ from compost_desktop.services.manual_readings import (
     delete_manual_reading,
     position_of,
 )
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import ActiveCycleConflict, NotFoundError, Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 from compost_desktop.sync.engine import ServerUnreachable, SyncEngine
 
 pytestmark = pytest.mark.postgres

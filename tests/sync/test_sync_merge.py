@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from compost_desktop.domain.lifecycle import CycleStatus
-from compost_desktop.services.records import CycleDraft, InputDraft, MaterialDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft, MaterialDraft
 from tests.sync.support import Pc
 
 pytestmark = pytest.mark.postgres

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from compost_desktop.services.records import CycleDraft, InputDraft
+from compost_desktop.services.values import CycleDraft, InputDraft
 from tests.sync.test_sync import Pc, _material, pcs, server_rows, server_url  # noqa: F401
 
 pytestmark = pytest.mark.postgres

@@ -31,7 +31,7 @@ from compost_desktop.gui.cycles.models import number
 from compost_desktop.presentation.palette import CLOSENESS_COLOURS, WARNING, WARNING_BACKGROUND
 from compost_desktop.presentation.words import MOISTURE_TEXT
 from compost_desktop.services.proposal import Proposal, propose
-from compost_desktop.services.records import MaterialRecord
+from compost_desktop.services.values import MaterialRecord
 
 
 class CnScale(QWidget):

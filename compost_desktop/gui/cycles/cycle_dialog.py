@@ -35,8 +35,8 @@ from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import date_format
 from compost_desktop.presentation.palette import ERROR, WARNING
-from compost_desktop.services.records import CycleDraft, CycleRecord, InputDraft, MaterialRecord
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, CycleRecord, InputDraft, MaterialRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,14 +47,14 @@ from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
 from compost_desktop.presentation.palette import ERROR, ON_FILL, STATUS_COLOURS, WARNING
-from compost_desktop.services.records import (
+from compost_desktop.services.store import ActiveCycleConflict, Store
+from compost_desktop.services.values import (
     CycleRecord,
     InputDraft,
     InputRecord,
     MaterialRecord,
     TurningRecord,
 )
-from compost_desktop.services.store import ActiveCycleConflict, Store
 
 if TYPE_CHECKING:
     from compost_desktop.gui.cycles.history_chart import HistoryChart

@@ -38,7 +38,7 @@ from compost_desktop.domain.validation import MAX_INPUT_KG, delivery_warnings
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.presentation.formats import moment_text, to_qdatetime
 from compost_desktop.presentation.palette import ERROR, WARNING
-from compost_desktop.services.records import InputDraft, MaterialRecord
+from compost_desktop.services.values import InputDraft, MaterialRecord
 
 
 @dataclass(frozen=True, slots=True)

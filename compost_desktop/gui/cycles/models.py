@@ -37,7 +37,7 @@ from compost_desktop.presentation.palette import (
     ON_FILL,
     STATUS_COLOURS,
 )
-from compost_desktop.services.records import CycleRecord
+from compost_desktop.services.values import CycleRecord
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -45,8 +45,8 @@ from compost_desktop.gui.cycles.rule_dialog import RuleDialog
 from compost_desktop.presentation.formats import datetime_format
 from compost_desktop.presentation.palette import MUTED_TEXT, PATHOGEN_COLOURS
 from compost_desktop.services.history import evaluate_series, load_series
-from compost_desktop.services.records import CycleRecord
 from compost_desktop.services.report_data import pathogen_headline
+from compost_desktop.services.values import CycleRecord
 
 NO_READINGS = "No temperature readings recorded for this cycle yet"
 

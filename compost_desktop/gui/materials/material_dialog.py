@@ -15,8 +15,8 @@ from compost_desktop.gui.context import MATERIALS, AppContext
 from compost_desktop.gui.generated.ui_material_dialog import Ui_MaterialDialog
 from compost_desktop.gui.materials.models import format_number
 from compost_desktop.presentation.palette import ERROR, ERROR_BACKGROUND
-from compost_desktop.services.records import MaterialDraft, MaterialRecord
 from compost_desktop.services.store import NotFoundError
+from compost_desktop.services.values import MaterialDraft, MaterialRecord
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from compost_desktop.domain.lifecycle import MaterialKind
 from compost_desktop.presentation.palette import MATERIAL_KIND_COLOURS
-from compost_desktop.services.records import MaterialRecord
+from compost_desktop.services.values import MaterialRecord
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -27,8 +27,8 @@ from compost_desktop.gui.materials.models import (
     MaterialTableModel,
 )
 from compost_desktop.presentation.palette import OK, OK_BACKGROUND, WARNING, WARNING_BACKGROUND
-from compost_desktop.services.records import CycleRecord, MaterialRecord
 from compost_desktop.services.store import MaterialInUseError, NotFoundError
+from compost_desktop.services.values import CycleRecord, MaterialRecord
 
 log = logging.getLogger(__name__)
 

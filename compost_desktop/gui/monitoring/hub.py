@@ -49,7 +49,7 @@ from compost_desktop.monitoring.session import (
     items_from_entries,
 )
 from compost_desktop.presentation.formats import clock_text
-from compost_desktop.services.records import CycleRecord
+from compost_desktop.services.values import CycleRecord
 from compost_desktop.settings import MqttSettings
 
 log = logging.getLogger(__name__)

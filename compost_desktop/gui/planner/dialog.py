@@ -59,7 +59,7 @@ from compost_desktop.gui.cycles.models import number
 from compost_desktop.gui.screen import ColumnFitter
 from compost_desktop.presentation.palette import CLOSENESS_COLOURS, ERROR
 from compost_desktop.presentation.words import MOISTURE_TEXT
-from compost_desktop.services.records import MaterialRecord
+from compost_desktop.services.values import MaterialRecord
 
 USES = (
     ("fixed", "Fixed amount", "Exactly this much goes in (e.g. all 40 t of food waste)"),

@@ -25,8 +25,8 @@ import sqlalchemy as sa
 
 from compost_desktop.db.models import Cycle, SensorReading
 from compost_desktop.domain.lifecycle import CycleStatus
-from compost_desktop.services.records import CycleDraft, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, InputDraft
 
 READING_MINUTES = 10
 DAYS = 18

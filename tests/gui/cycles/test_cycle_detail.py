@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from compost_desktop.domain.lifecycle import CycleStatus
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.page import CyclesPage
-from compost_desktop.services.records import InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import InputDraft
 from tests.gui.cycles.conftest import make_cycle, material_id
 from tests.support.qt import item_at
 

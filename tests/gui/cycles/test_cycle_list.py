@@ -22,8 +22,8 @@ from compost_desktop.gui.cycles.models import (
     cycle_rows,
 )
 from compost_desktop.gui.cycles.page import CyclesPage
-from compost_desktop.services.records import CycleRecord, InputRecord
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleRecord, InputRecord
 from tests.gui.cycles.conftest import make_cycle
 
 # The offscreen platform cannot raise windows or propagate size hints.

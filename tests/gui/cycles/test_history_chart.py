@@ -20,8 +20,8 @@ from compost_desktop.gui.devices.keeper import keeper_for
 from compost_desktop.monitoring.registry import DeviceRegistry
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_traces import LOWEST
-from compost_desktop.services.records import InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import InputDraft
 from tests.gui.cycles.conftest import make_cycle, material_id
 from tests.support.readings import insert_readings
 

@@ -11,8 +11,8 @@ from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.models import CycleColumn
 from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.main_window import MainWindow
-from compost_desktop.services.records import CycleDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 

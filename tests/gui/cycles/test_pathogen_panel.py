@@ -247,7 +247,7 @@ def test_a_saved_input_does_not_rejudge_but_a_turning_or_reopening_does(
     panel: PathogenPanel, store: Store
 ) -> None:
     """Judging reads every reading of the cycle; an input cannot change the verdict."""
-    from compost_desktop.services.records import InputDraft
+    from compost_desktop.services.values import InputDraft
     from tests.gui.cycles.conftest import material_id
 
     cid = make_cycle(store, "Bay 1")

@@ -15,8 +15,8 @@ from compost_desktop.gui.context import CYCLES, AppContext
 from compost_desktop.gui.cycles.cycle_dialog import CycleDialog
 from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.tasks import Changes
-from compost_desktop.services.records import CycleRecord
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleRecord
 from tests.gui.cycles.conftest import make_cycle
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")

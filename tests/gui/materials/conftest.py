@@ -11,8 +11,8 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
-from compost_desktop.services.records import CycleDraft, CycleRecord, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleDraft, CycleRecord, InputDraft
 from compost_desktop.settings import Settings
 
 

@@ -14,8 +14,8 @@ from compost_desktop.gui.materials.material_dialog import MaterialDialog
 from compost_desktop.gui.materials.models import MaterialColumn
 from compost_desktop.gui.materials.page import MaterialsPage
 from compost_desktop.presentation.palette import ERROR
-from compost_desktop.services.records import CycleRecord, MaterialDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleRecord, MaterialDraft
 
 # The offscreen platform says this whenever a top-level window is shown; it is not ours.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -12,8 +12,8 @@ from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.materials.models import MaterialColumn, format_number
 from compost_desktop.gui.materials.page import MaterialsPage
 from compost_desktop.gui.tasks import Changes
-from compost_desktop.services.records import CycleRecord, InputDraft
 from compost_desktop.services.store import Store
+from compost_desktop.services.values import CycleRecord, InputDraft
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 

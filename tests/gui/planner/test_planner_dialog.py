@@ -58,7 +58,7 @@ def test_the_recipe_follows_the_feedstocks_and_hits_both_targets(
 
 def test_a_material_without_moisture_is_explained(dialog: PlannerDialog, store: Store) -> None:
     from compost_desktop.domain.lifecycle import MaterialKind
-    from compost_desktop.services.records import MaterialDraft
+    from compost_desktop.services.values import MaterialDraft
 
     store.save_material(MaterialDraft("Legacy chips", MaterialKind.BROWN, 300))
     dialog.on_library_loaded(store.materials())

@@ -1,4 +1,6 @@
-"""Plain data handed from services to screens and scripts; no session or ORM object leaks out."""
+"""Plain values services hand out and take in: records of what is stored, drafts of what a
+person fills in. No session or ORM object leaks out; named apart from the `records` package
+(exports and backups)."""
 
 from __future__ import annotations
 
