@@ -89,7 +89,7 @@ class AlarmEvent:
 
 
 class AlarmLog(Protocol):
-    """Where alarms are kept: `recording.AlarmLog` (the alarm_event table) or memory in tests."""
+    """Where alarms are kept: `recording.DatabaseAlarmLog` (the alarm_event table) or memory in tests."""
 
     def raised(
         self,

@@ -31,7 +31,7 @@ from compost_desktop.monitoring.alarms import AlarmEvent
 from compost_desktop.monitoring.client import BrokerConfig, Delivery, LinkEvent, SensorClient
 from compost_desktop.monitoring.farm_config import FarmConfig
 from compost_desktop.monitoring.parsing import MessageParser, Reading, TopicPatterns
-from compost_desktop.monitoring.recording import AlarmLog, ReadingWriter
+from compost_desktop.monitoring.recording import DatabaseAlarmLog, ReadingWriter
 from compost_desktop.monitoring.registry import RegistryFollower
 from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
 
@@ -84,7 +84,7 @@ def run(
     writer = ReadingWriter(engine, on_settled=client.acknowledge)
     session = MonitoringSession(farm.alarm_settings(), is_pile_probe=devices.registry.is_pile_probe)
     session.set_temperature_unit(farm.temperature_unit())
-    alarm_log = AlarmLog(engine)
+    alarm_log = DatabaseAlarmLog(engine)
     alarms = AlarmWriter(alarm_log)
     publisher = AlarmPublisher(config, farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC)
     if not stop.is_set():
@@ -205,7 +205,7 @@ def _active_cycle(engine: Engine) -> int | None:
         return conn.execute(select(Cycle.id).where(Cycle.status == "active")).scalar()
 
 
-def _restore_open_alarms(session: MonitoringSession, alarm_log: AlarmLog) -> None:
+def _restore_open_alarms(session: MonitoringSession, alarm_log: DatabaseAlarmLog) -> None:
     try:
         session.restore_alarms(items_from_entries(alarm_log.needing_attention()))
     except SQLAlchemyError as exc:

@@ -534,7 +534,7 @@ class AlarmEntry:
 SAME_ALARM_WITHIN = timedelta(minutes=15)  # rows of one condition logged by several recorders
 
 
-class AlarmLog:
+class DatabaseAlarmLog:
     """The alarm history kept in the database, with acknowledgement."""
 
     def __init__(self, engine: Engine) -> None:

@@ -26,7 +26,7 @@ from compost_desktop.monitoring.client import (
     SensorClient,
 )
 from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
-from compost_desktop.monitoring.recording import AlarmLog, ReadingWriter
+from compost_desktop.monitoring.recording import DatabaseAlarmLog, ReadingWriter
 from compost_desktop.services.store import Store
 from compost_desktop.services.values import CycleDraft
 from tests.support.servers import MosquittoServer, PostgresServer
@@ -252,7 +252,7 @@ def test_readings_belong_to_the_cycle_active_when_measured(migrated: sa.Engine) 
 
 
 def test_alarm_log_raise_clear_acknowledge(migrated: sa.Engine) -> None:
-    log = AlarmLog(migrated)
+    log = DatabaseAlarmLog(migrated)
     alarm_id = log.raised("node-1", "temperature", "too_hot", "Too hot: 72 °C", 72.0, 70.0, T0)
     log.cleared("node-1", "too_hot", "temperature", T0 + timedelta(minutes=5))
     log.acknowledge(alarm_id, "Sam")

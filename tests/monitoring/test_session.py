@@ -14,7 +14,7 @@ from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.domain.phases import Phase, phase_spans
 from compost_desktop.monitoring.alarms import AlarmKind, MemoryAlarmLog
 from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
-from compost_desktop.monitoring.recording import AlarmEntry, AlarmLog
+from compost_desktop.monitoring.recording import AlarmEntry, DatabaseAlarmLog
 from compost_desktop.monitoring.registry import DeviceRegistry
 from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
 from compost_desktop.settings import AlarmSettings
@@ -124,7 +124,7 @@ def test_one_hot_spell_logged_by_a_pc_and_the_recorder_is_listed_and_acknowledge
     migrate.upgrade(url)
     engine = make_engine(url)
     try:
-        alarm_log = AlarmLog(engine)
+        alarm_log = DatabaseAlarmLog(engine)
         pc = alarm_log.raised("node-1", "temperature", "too_hot", "hot", 81.0, 70.0, T0)
         alarm_log.raised(
             "node-1", "temperature", "too_hot", "hot", 81.0, 70.0, T0 + timedelta(seconds=40)

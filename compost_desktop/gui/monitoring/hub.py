@@ -588,7 +588,7 @@ class MonitoringHub(QObject):
         engine = getattr(store, "engine", None)
         if not self.record or engine is None or self._injected is not None:
             return None
-        from compost_desktop.monitoring.recording import AlarmLog as DatabaseAlarmLog
+        from compost_desktop.monitoring.recording import DatabaseAlarmLog
 
         self.alarm_log = DatabaseAlarmLog(engine)
         return self.alarm_log

@@ -22,7 +22,7 @@ from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.gui.monitoring.page import MonitoringPage
 from compost_desktop.gui.tasks import IoRunner
-from compost_desktop.monitoring.recording import AlarmLog
+from compost_desktop.monitoring.recording import DatabaseAlarmLog
 from compost_desktop.services.store import Store
 from compost_desktop.settings import Settings
 from tests.gui.monitoring.support import T0, Clock, FakeClient, make_ctx, reading
@@ -118,7 +118,7 @@ def test_an_alarm_raised_before_a_restart_is_listed_after_it(
     first = FakeClient()
     ctx = make_ctx()
     ctx.set_store(Store(engine), "test")
-    hub = MonitoringHub(ctx, client=first, demo_enabled=False, alarm_log=AlarmLog(engine))
+    hub = MonitoringHub(ctx, client=first, demo_enabled=False, alarm_log=DatabaseAlarmLog(engine))
     hub.start()
     first.push(reading(81.0))
     qtbot.waitUntil(lambda: len(hub.alarms) == 1, timeout=2000)
@@ -132,7 +132,7 @@ def test_an_alarm_raised_before_a_restart_is_listed_after_it(
         ctx,
         client=again,
         demo_enabled=False,
-        alarm_log=AlarmLog(engine),
+        alarm_log=DatabaseAlarmLog(engine),
         clock=Clock(T0 + timedelta(minutes=5)),
     )
     page = MonitoringPage(ctx, hub=hub)
