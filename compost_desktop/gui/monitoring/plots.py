@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from compost_desktop.domain.quantities import CO2, HUMIDITY, MOISTURE, O2, TEMPERATURE
@@ -168,6 +168,11 @@ class PlotPanel(QWidget):
         t0 = newest - self.window_s
         registry = self.keeper.registry
         keys = {k for k in self.hub.series if k[1] in PLOTTED} | set(self.backfill)
+        # Every device the window knows, as the device table counts them, so a device gets
+        # the same colour here and there, and keeps it when another one turns up.
+        colours = registry.colours(
+            DEVICE_COLOURS, set(self.hub.devices) | {device for device, _ in keys}
+        )
         for key in sorted(keys):
             device, quantity = key
             if registry.is_ignored(device):
@@ -175,7 +180,11 @@ class PlotPanel(QWidget):
             times, values = self._points(key, t0)
             if not len(times) and key not in self._curves:
                 continue
-            curve = self._curves.get(key) or self._curve_for(device, quantity)
+            curve = self._curves.get(key) or self._curve_for(device, quantity, colours[device])
+            pen = curve.opts["pen"]
+            if pen.color().name() != colours[device]:  # a device that sorts earlier appeared
+                pen.setColor(QColor(colours[device]))
+                curve.setPen(pen)
             if quantity == TEMPERATURE:
                 values = celsius_to(values, self.unit)
             times, values = decimate(times, values, MAX_POINTS_PER_CURVE)
@@ -230,11 +239,9 @@ class PlotPanel(QWidget):
         QTimer.singleShot(0, self, self._fit_titles)  # every plot is shorter now
         return plot
 
-    def _curve_for(self, device: str, quantity: str) -> pg.PlotDataItem:
+    def _curve_for(self, device: str, quantity: str, color: str) -> pg.PlotDataItem:
         plot = self._plot_for(quantity)
         registry = self.keeper.registry
-        devices = {d for d, _ in self.hub.series} | {d for d, _ in self.backfill}
-        color = registry.colours(DEVICE_COLOURS, devices)[device]
         pen = pg.mkPen(color, width=1.5)
         name = registry.label(device)
         if not registry.is_pile_probe(device):

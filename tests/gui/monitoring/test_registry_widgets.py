@@ -162,6 +162,37 @@ def test_plot_axis_ends_at_the_receive_clock(
     assert right == pytest.approx(clock.now.timestamp(), abs=60)
 
 
+def _table_colour(page: MonitoringPage, device: str) -> str:
+    item = page.devices.item(_row(page, device), 0)
+    assert item is not None
+    return item.foreground().color().name()
+
+
+def test_a_curve_has_the_colour_its_device_has_in_the_table(
+    qtbot: QtBot, page: MonitoringPage, client: FakeClient
+) -> None:
+    # node-1 only reports its status so far: in the table, not yet on a plot.
+    client.push(DeviceStatus("node-1", True, {"status": "Online"}, T0))
+    client.push(reading(54.0, device="node-2"))
+    qtbot.waitUntil(lambda: "node-1" in page.hub.devices and len(page.hub.series) == 1)
+    page.plots._dirty = True
+    page.plots.on_repaint_due()
+    page.devices.refresh()
+    in_table = _table_colour(page, "node-2")
+    curve = page.plots._curves[("node-2", "temperature")]
+    assert curve.opts["pen"].color().name() == in_table
+
+    # A device that sorts first turns up: the table's colours shift, and the curve follows.
+    client.push(reading(50.0, device="node-0"))
+    qtbot.waitUntil(lambda: len(page.hub.series) == 2)
+    page.plots._dirty = True
+    page.plots.on_repaint_due()
+    page.devices.refresh()
+    for device in ("node-0", "node-2"):
+        curve = page.plots._curves[(device, "temperature")]
+        assert curve.opts["pen"].color().name() == _table_colour(page, device)
+
+
 @pytest.fixture
 def sqlite_ctx(tmp_path: Path) -> Iterator[AppContext]:
     url = resolve_url(f"sqlite:///{tmp_path / 'compost.db'}")
