@@ -30,7 +30,7 @@ NOT_COLOURS: dict[str, set[str]] = {
     "monitoring/registry.py": {"#1f77b4"},  # the example in check_colour's error message
 }
 
-AA_TEXT = 4.5
+AA_TEXT = palette.AA_TEXT
 
 
 def _sources() -> list[Path]:
@@ -93,20 +93,7 @@ def test_every_exclusion_is_still_needed() -> None:
         assert allowed <= left, f"{name} no longer has {allowed - left}: drop it from NOT_COLOURS"
 
 
-def _luminance(colour: str) -> float:
-    """WCAG 2 relative luminance of a #rrggbb colour."""
-
-    def linear(channel: int) -> float:
-        c = channel / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
-
-
-def contrast(a: str, b: str) -> float:
-    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
+contrast = palette.contrast
 
 
 def test_contrast_matches_the_wcag_examples() -> None:
@@ -153,3 +140,13 @@ PAIRS: dict[str, tuple[str, str]] = {
 @pytest.mark.parametrize(("name", "pair"), PAIRS.items(), ids=list(PAIRS))
 def test_text_is_legible_on_its_background(name: str, pair: tuple[str, str]) -> None:
     assert contrast(*pair) >= AA_TEXT, name
+
+
+@pytest.mark.parametrize(
+    "band",
+    [palette.GAUGE_COLD, palette.GAUGE_GOOD, palette.GAUGE_CAUTION, palette.GAUGE_BAD],
+)
+def test_a_band_label_is_its_hue_dark_enough_to_read(band: str) -> None:
+    shade = palette.legible(band)
+    assert contrast(shade, palette.PAPER) >= AA_TEXT
+    assert contrast(band, palette.PAPER) < AA_TEXT  # each band needed darkening

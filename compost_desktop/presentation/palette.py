@@ -140,3 +140,34 @@ MATERIAL_KIND_COLOURS: Final[dict[MaterialKind, str]] = {
     MaterialKind.GREEN: "#2e7d32",
     MaterialKind.BROWN: "#795548",
 }
+
+
+# --- legibility -------------------------------------------------------------------------------
+
+AA_TEXT: Final = 4.5  # WCAG 2 AA: the least contrast for normal text
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a #rrggbb colour."""
+
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+
+def contrast(a: str, b: str) -> float:
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def legible(colour: str, on: str = PAPER) -> str:
+    """`colour` darkened just enough to be read as text on `on`: a band's hue for its label."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    shade = colour
+    while contrast(shade, on) < AA_TEXT and (r or g or b):
+        r, g, b = (int(c * 0.92) for c in (r, g, b))
+        shade = f"#{r:02x}{g:02x}{b:02x}"
+    return shade

@@ -17,6 +17,7 @@ from compost_desktop.presentation.palette import (
     GAUGE_COLD,
     GAUGE_GOOD,
     GAUGE_NEUTRAL,
+    legible,
 )
 
 START_ANGLE = 225.0  # degrees, Qt's convention: 0 = 3 o'clock, counter-clockwise
@@ -221,7 +222,7 @@ class Gauge(QWidget):
             painter.setPen(QColor(ERROR))  # text: the state colour, not the band's
             painter.drawText(band_rect, Qt.AlignmentFlag.AlignCenter, "no recent reading")
         elif shown is not None and shown.label:
-            painter.setPen(shown.color.darker(115))
+            painter.setPen(QColor(legible(shown.color.name())))  # the band's hue, legible
             painter.drawText(band_rect, Qt.AlignmentFlag.AlignCenter, shown.label)
         painter.setPen(self.palette().text().color())
         title_font = QFont(self.font())
