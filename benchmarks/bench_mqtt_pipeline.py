@@ -8,16 +8,27 @@ subscriber has counted N messages, and until our pipeline (paho -> MessageParser
 SensorClient queue -> the drain loop of recorder.run -> ReadingWriter into a temp SQLite) has
 written all 2N readings. The publisher is not timed. Parse-only and writer-only rates on the
 same data show where the time goes.
+
+The process prototype (issue 16, item 2) meets the same backlog with a third persistent
+session: paho in this process only queues each raw message (topic, payload, receive time) and
+a thread forwards them in batches over a pipe to a spawned child, which parses them with the
+real `MessageParser` and writes with the real `ReadingWriter` into its own temp SQLite; the
+child reports each batch once committed and only then are its messages acknowledged. CPU
+seconds per process (Linux /proc) show which of them is the critical path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import multiprocessing
+import os
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +56,7 @@ DEVICES = 8
 INFLIGHT = 100  # what SensorClient sets; the bare subscriber gets the same
 BARE_ID = "bench-bare"
 OURS_ID = "bench-ours"
+PROTO_ID = "bench-process"
 WARMUP_TOPIC = "compost/status/bench-warmup"
 SETUP_TIMEOUT_S = 10.0
 PUBLISH_TIMEOUT_S = 60.0
@@ -134,14 +146,14 @@ class _Publisher:
 class _BareSubscriber:
     """paho with the same session settings as SensorClient; on_message only counts."""
 
-    def __init__(self, broker: MosquittoServer, target: int = -1) -> None:
+    def __init__(self, broker: MosquittoServer, target: int = -1, client_id: str = BARE_ID) -> None:
         self.count = 0
         self.target = target
         self.done = threading.Event()
         self._topics = [(t, 1) for t in TopicPatterns().subscriptions()]
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=BARE_ID,
+            client_id=client_id,
             clean_session=False,
             protocol=mqtt.MQTTv311,
         )
@@ -201,6 +213,12 @@ def _make_sessions(broker: MosquittoServer, publisher: _Publisher) -> None:
         _warm_up(publisher, got_status)
     finally:
         ours.stop()
+    proto = _BareSubscriber(broker, client_id=PROTO_ID)
+    proto.start()
+    try:
+        _warm_up(publisher, lambda: proto.count > 0)
+    finally:
+        proto.stop()
 
 
 def _bare_run(broker: MosquittoServer, n: int) -> float:
@@ -256,6 +274,169 @@ def _ours_run(broker: MosquittoServer, n: int, engine: Engine) -> tuple[float, f
     return handed_at, written_at, client
 
 
+# --- the prototype: parse and write in a child process ------------------------------------
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pid(broker: MosquittoServer) -> int:
+    proc = broker._proc
+    return proc.pid if proc is not None else 0
+
+
+def _proto_child(conn: Connection, url: str) -> None:
+    """Parse raw messages, write their readings, send back the ids of committed batches."""
+    engine = make_engine(resolve_url(url))
+    parser = MessageParser()
+    writer = ReadingWriter(engine, on_settled=conn.send)
+    conn.send([])  # ready
+    while (first := conn.recv()) is not None:
+        batches = [first]
+        while conn.poll():  # whatever else has arrived meanwhile goes in the same write
+            batches.append(conn.recv())
+        items: list[object] = []
+        for batch_id, messages in batches:
+            for topic, payload, received, retained in messages:
+                at = datetime.fromtimestamp(received, UTC)
+                for item in parser.parse(topic, payload, at, retained=retained):
+                    if type(item) is Reading:
+                        items.append(item)
+            items.append(batch_id)  # a receipt: settled once the readings before it are
+        writer.add(items)
+        writer.flush()
+    engine.dispose()
+
+
+class _ForwardingSubscriber:
+    """paho with manual acks; on_message queues the raw message, a thread forwards batches
+    to the child, another acknowledges each batch the child reports committed."""
+
+    def __init__(self, broker: MosquittoServer, conn: Connection, target: int) -> None:
+        self.target = target
+        self.acked = 0
+        self.received = 0
+        self.most_unacked = 0  # the broker's window for a resumed session's backlog
+        self.batches = 0
+        self.done = threading.Event()
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._messages: list[tuple[str, bytes, float, bool]] = []
+        self._mids: list[tuple[int, int]] = []
+        self._waiting: dict[int, list[tuple[int, int]]] = {}
+        self._stopping = False
+        self._topics = [(t, 1) for t in TopicPatterns().subscriptions()]
+        self._client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=PROTO_ID,
+            clean_session=False,
+            protocol=mqtt.MQTTv311,
+            manual_ack=True,
+        )
+        self._client.max_inflight_messages_set(INFLIGHT)
+        self._client.max_queued_messages_set(0)
+        self._client.on_connect = self._on_connect
+        self._client.on_message = self._on_message
+        self._broker = broker
+        self._threads = [
+            threading.Thread(target=self._forward, daemon=True),
+            threading.Thread(target=self._acknowledge, daemon=True),
+        ]
+
+    def _on_connect(self, client: mqtt.Client, *_args: Any) -> None:
+        client.subscribe(self._topics)
+
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        raw = (message.topic, message.payload, time.time(), bool(message.retain))
+        self.received += 1
+        self.most_unacked = max(self.most_unacked, self.received - self.acked)
+        with self._lock:
+            self._messages.append(raw)
+            self._mids.append((message.mid, message.qos))
+        self._wake.set()
+
+    def _forward(self) -> None:
+        batch_id = 0
+        while not self._stopping:
+            self._wake.wait(0.05)
+            self._wake.clear()
+            with self._lock:
+                messages, self._messages = self._messages, []
+                mids, self._mids = self._mids, []
+            if messages:
+                self._waiting[batch_id] = mids
+                self._conn.send((batch_id, messages))
+                batch_id += 1
+                self.batches += 1
+
+    def _acknowledge(self) -> None:
+        with contextlib.suppress(EOFError, OSError):  # the child ends after the run
+            self._ack_settled()
+
+    def _ack_settled(self) -> None:
+        while settled := self._conn.recv():
+            for batch_id in settled:
+                for mid, qos in self._waiting.pop(batch_id):
+                    self._client.ack(mid, qos)
+                    self.acked += 1
+            if self.acked >= self.target:
+                self.done.set()
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+        self._client.connect_async(self._broker.host, self._broker.port, keepalive=30)
+        self._client.loop_start()
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+        self._stopping = True
+        self._threads[0].join()
+
+
+def _process_run(
+    broker: MosquittoServer, n: int, url: str
+) -> tuple[float, dict[str, float], _ForwardingSubscriber]:
+    """Seconds from connect until every message was acknowledged (so all rows committed),
+    and the CPU seconds each process used meanwhile."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    child = context.Process(target=_proto_child, args=(theirs, url), daemon=True)
+    child.start()
+    theirs.close()
+    try:
+        if not ours.poll(30):
+            raise RuntimeError("the child process did not start")
+        ours.recv()
+        sub = _ForwardingSubscriber(broker, ours, n)
+        pids = {"this process": os.getpid(), "child": child.pid or 0, "mosquitto": _pid(broker)}
+        before = {name: _cpu_s(pid) for name, pid in pids.items()}
+        start = time.perf_counter()
+        sub.start()
+        try:
+            if not sub.done.wait(RECEIVE_TIMEOUT_S):
+                raise RuntimeError(f"process prototype acknowledged {sub.acked}/{n} messages")
+            elapsed = time.perf_counter() - start
+            cpu = {name: _cpu_s(pid) - before[name] for name, pid in pids.items()}
+        finally:
+            sub.stop()
+        ours.send(None)
+        child.join(10)
+        return elapsed, cpu, sub
+    finally:
+        if child.is_alive():
+            child.kill()
+        ours.close()
+
+
 def _parse_only(payloads: list[bytes]) -> tuple[float, list[Reading]]:
     parser = MessageParser()
     for payload in payloads[:1000]:  # warm caches as a running client would have
@@ -302,16 +483,21 @@ def main() -> None:
             broker.start()
             pipeline_db = _temp_db(tmp, "pipeline.db")
             writer_db = _temp_db(tmp, "writer.db")
-            engines += [pipeline_db, writer_db]
+            process_db = _temp_db(tmp, "process.db")
+            engines += [pipeline_db, writer_db, process_db]
             publisher = _Publisher(broker)
             _make_sessions(broker, publisher)
             publish_s = publisher.publish_all(payloads)  # queued once for each session
             publisher.close()
             publisher = None
 
+            load = os.getloadavg()
             bare_s = _bare_run(broker, n)
             handed_s, ours_s, client = _ours_run(broker, n, pipeline_db)
             rows = _count_rows(pipeline_db)
+            url = process_db.url.render_as_string(hide_password=False)
+            process_s, cpu, forwarder = _process_run(broker, n, url)
+            process_rows = _count_rows(process_db)
             parse_s, readings = _parse_only(payloads)
             write_s = _writer_only(writer_db, readings)
         finally:
@@ -340,6 +526,19 @@ def main() -> None:
         f"rejected {client.parser.rejected}"
     )
     print(
+        f"process prototype, all acked:     {process_s:6.2f} s  "
+        f"{n / process_s:7.0f} messages/s  {r / process_s:7.0f} readings/s  "
+        f"({process_rows} rows in the database)"
+    )
+    print(
+        "  CPU seconds meanwhile: "
+        + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items())
+    )
+    print(
+        f"  {forwarder.batches} batches forwarded; at most {forwarder.most_unacked} messages "
+        "were received and not yet acknowledged"
+    )
+    print(
         f"parse only (MessageParser.parse):           {n / parse_s:7.0f} messages/s  "
         f"{r / parse_s:7.0f} readings/s"
     )
@@ -354,12 +553,15 @@ def main() -> None:
         f"({n / serial_s:.0f} messages/s if the stages ran one after another)"
     )
     print(f"ratio ours / bare (messages/s): {bare_s / ours_s:.2f}")
+    print(f"ratio process prototype / bare (messages/s): {bare_s / process_s:.2f}")
+    print(f"load average before the timed runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(
         f"fairness: both subscribers use MQTT 3.1.1, clean_session=False, QoS 1, the same "
         f"{len(TopicPatterns().subscriptions())} topic filters and max_inflight_messages_set"
         f"({INFLIGHT}) as SensorClient. paho's max_inflight only limits what a client "
         "publishes; the incoming QoS 1 window is the broker's max_inflight_messages (not set "
-        "in the test broker's config, so Mosquitto's default 20), the same for both."
+        "in the test broker's config, so Mosquitto's default 20), the same for both; for a "
+        "resumed session's backlog Mosquitto 2.0 sends past it (see 'not yet acknowledged')."
     )
     print(
         f"publisher (untimed): {n / publish_s:.0f} messages/s acked; "
