@@ -1,34 +1,33 @@
-"""Sustained readings/s through the recording pipeline, against a bare paho subscriber.
+"""Sustained readings/s through the recording pipelines, against a bare paho subscriber.
 
-Both subscribers meet the same throwaway Mosquitto in the same run, in the same way: a
+Three subscribers meet the same throwaway Mosquitto in the same run, in the same way: a
 persistent session (fixed client id, clean_session=False, MQTT 3.1.1) subscribes at QoS 1 and
-goes away, N farm-JSON messages are published while both are away so the broker queues them
-for each, and then each reconnects in turn. From the connect call we time until the bare
-subscriber has counted N messages, and until our pipeline (paho -> MessageParser ->
-SensorClient queue -> the drain loop of recorder.run -> ReadingWriter into a temp SQLite) has
-written all 2N readings. The publisher is not timed. Parse-only and writer-only rates on the
-same data show where the time goes.
+goes away, N farm-JSON messages are published while all are away so the broker queues them
+for each, and then each reconnects in turn. From the connect call we time until
 
-The process prototype (issue 16, item 2) meets the same backlog with a third persistent
-session: paho in this process only queues each raw message (topic, payload, receive time) and
-a thread forwards them in batches over a pipe to a spawned child, which parses them with the
-real `MessageParser` and writes with the real `ReadingWriter` into its own temp SQLite; the
-child reports each batch once committed and only then are its messages acknowledged. CPU
-seconds per process (Linux /proc) show which of them is the critical path.
+* the bare subscriber has counted N messages;
+* the in-process pipeline (paho -> MessageParser on paho's thread -> SensorClient queue ->
+  ReadingWriter's thread into a temp SQLite, acknowledging after commit: the GUI's way, and
+  the headless recorder's until issue 16) has written all 2N readings;
+* the headless recorder (issue 16, item 2: paho in this process only queues raw messages,
+  recorder.WorkerLink hands them in batches to the worker process, which parses, runs the
+  session and alarms and writes with the ReadingWriter) has had all N messages acknowledged,
+  which it does only once their readings are committed.
+
+The publisher is not timed. Parse-only and writer-only rates on the same data, and the CPU
+seconds each process used during the recorder's run (Linux /proc), show where the time goes.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import multiprocessing
+import logging
 import os
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +38,16 @@ from sqlalchemy import Engine, func, select
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import SensorReading
-from compost_desktop.monitoring.client import BrokerConfig, SensorClient
+from compost_desktop.monitoring.client import BrokerConfig, Delivery, SensorClient
+from compost_desktop.monitoring.farm_config import FarmConfig
 from compost_desktop.monitoring.parsing import (
     DeviceStatus,
     MessageParser,
     Reading,
     TopicPatterns,
 )
-from compost_desktop.monitoring.recorder import _for_writer
+from compost_desktop.monitoring.recorder import WorkerLink
+from compost_desktop.monitoring.recorder_worker import Report, WorkerSetup
 from compost_desktop.monitoring.recording import ReadingWriter
 from compost_desktop.monitoring.simulator import FARM_TOPIC, PileModel
 from tests.support.servers import MosquittoServer
@@ -56,7 +57,7 @@ DEVICES = 8
 INFLIGHT = 100  # what SensorClient sets; the bare subscriber gets the same
 BARE_ID = "bench-bare"
 OURS_ID = "bench-ours"
-PROTO_ID = "bench-process"
+PROCESS_ID = "bench-recorder"
 WARMUP_TOPIC = "compost/status/bench-warmup"
 SETUP_TIMEOUT_S = 10.0
 PUBLISH_TIMEOUT_S = 60.0
@@ -213,7 +214,7 @@ def _make_sessions(broker: MosquittoServer, publisher: _Publisher) -> None:
         _warm_up(publisher, got_status)
     finally:
         ours.stop()
-    proto = _BareSubscriber(broker, client_id=PROTO_ID)
+    proto = _BareSubscriber(broker, client_id=PROCESS_ID)
     proto.start()
     try:
         _warm_up(publisher, lambda: proto.count > 0)
@@ -259,7 +260,7 @@ def _ours_run(broker: MosquittoServer, n: int, engine: Engine) -> tuple[float, f
                 )
             items = client.drain()
             if items:
-                writer.add(_for_writer(items))
+                writer.add([i for i in items if type(i) is Reading or type(i) is Delivery])
                 handed += sum(1 for i in items if type(i) is Reading)
                 if handed >= expected and handed_at != handed_at:
                     handed_at = time.perf_counter() - start
@@ -274,7 +275,7 @@ def _ours_run(broker: MosquittoServer, n: int, engine: Engine) -> tuple[float, f
     return handed_at, written_at, client
 
 
-# --- the prototype: parse and write in a child process ------------------------------------
+# --- the headless recorder: paho here, parse and write in the worker process ---------------
 
 
 def _cpu_s(pid: int) -> float:
@@ -291,150 +292,45 @@ def _pid(broker: MosquittoServer) -> int:
     return proc.pid if proc is not None else 0
 
 
-def _proto_child(conn: Connection, url: str) -> None:
-    """Parse raw messages, write their readings, send back the ids of committed batches."""
-    engine = make_engine(resolve_url(url))
-    parser = MessageParser()
-    writer = ReadingWriter(engine, on_settled=conn.send)
-    conn.send([])  # ready
-    while (first := conn.recv()) is not None:
-        batches = [first]
-        while conn.poll():  # whatever else has arrived meanwhile goes in the same write
-            batches.append(conn.recv())
-        items: list[object] = []
-        for batch_id, messages in batches:
-            for topic, payload, received, retained in messages:
-                at = datetime.fromtimestamp(received, UTC)
-                for item in parser.parse(topic, payload, at, retained=retained):
-                    if type(item) is Reading:
-                        items.append(item)
-            items.append(batch_id)  # a receipt: settled once the readings before it are
-        writer.add(items)
-        writer.flush()
-    engine.dispose()
-
-
-class _ForwardingSubscriber:
-    """paho with manual acks; on_message queues the raw message, a thread forwards batches
-    to the child, another acknowledges each batch the child reports committed."""
-
-    def __init__(self, broker: MosquittoServer, conn: Connection, target: int) -> None:
-        self.target = target
-        self.acked = 0
-        self.received = 0
-        self.most_unacked = 0  # the broker's window for a resumed session's backlog
-        self.batches = 0
-        self.done = threading.Event()
-        self._conn = conn
-        self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._messages: list[tuple[str, bytes, float, bool]] = []
-        self._mids: list[tuple[int, int]] = []
-        self._waiting: dict[int, list[tuple[int, int]]] = {}
-        self._stopping = False
-        self._topics = [(t, 1) for t in TopicPatterns().subscriptions()]
-        self._client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=PROTO_ID,
-            clean_session=False,
-            protocol=mqtt.MQTTv311,
-            manual_ack=True,
-        )
-        self._client.max_inflight_messages_set(INFLIGHT)
-        self._client.max_queued_messages_set(0)
-        self._client.on_connect = self._on_connect
-        self._client.on_message = self._on_message
-        self._broker = broker
-        self._threads = [
-            threading.Thread(target=self._forward, daemon=True),
-            threading.Thread(target=self._acknowledge, daemon=True),
-        ]
-
-    def _on_connect(self, client: mqtt.Client, *_args: Any) -> None:
-        client.subscribe(self._topics)
-
-    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        raw = (message.topic, message.payload, time.time(), bool(message.retain))
-        self.received += 1
-        self.most_unacked = max(self.most_unacked, self.received - self.acked)
-        with self._lock:
-            self._messages.append(raw)
-            self._mids.append((message.mid, message.qos))
-        self._wake.set()
-
-    def _forward(self) -> None:
-        batch_id = 0
-        while not self._stopping:
-            self._wake.wait(0.05)
-            self._wake.clear()
-            with self._lock:
-                messages, self._messages = self._messages, []
-                mids, self._mids = self._mids, []
-            if messages:
-                self._waiting[batch_id] = mids
-                self._conn.send((batch_id, messages))
-                batch_id += 1
-                self.batches += 1
-
-    def _acknowledge(self) -> None:
-        with contextlib.suppress(EOFError, OSError):  # the child ends after the run
-            self._ack_settled()
-
-    def _ack_settled(self) -> None:
-        while settled := self._conn.recv():
-            for batch_id in settled:
-                for mid, qos in self._waiting.pop(batch_id):
-                    self._client.ack(mid, qos)
-                    self.acked += 1
-            if self.acked >= self.target:
-                self.done.set()
-
-    def start(self) -> None:
-        for thread in self._threads:
-            thread.start()
-        self._client.connect_async(self._broker.host, self._broker.port, keepalive=30)
-        self._client.loop_start()
-
-    def stop(self) -> None:
-        self._client.disconnect()
-        self._client.loop_stop()
-        self._stopping = True
-        self._threads[0].join()
-
-
-def _process_run(
+def _recorder_run(
     broker: MosquittoServer, n: int, url: str
-) -> tuple[float, dict[str, float], _ForwardingSubscriber]:
-    """Seconds from connect until every message was acknowledged (so all rows committed),
-    and the CPU seconds each process used meanwhile."""
-    context = multiprocessing.get_context("spawn")
-    ours, theirs = context.Pipe()
-    child = context.Process(target=_proto_child, args=(theirs, url), daemon=True)
-    child.start()
-    theirs.close()
+) -> tuple[float, dict[str, float], int, Report | None]:
+    """The loop of recorder.run with its real parts: a raw SensorClient in this process, the
+    worker process (parser, session and alarms, ReadingWriter) behind a WorkerLink. Seconds
+    from connect until every message was acknowledged (so all its readings committed), the
+    CPU seconds each process used meanwhile, and the most messages received and not yet
+    acknowledged at once."""
+    config = BrokerConfig(broker.host, broker.port, client_id=PROCESS_ID)
+    setup = WorkerSetup(url, config, TopicPatterns(), UTC, FarmConfig(), logging.WARNING)
+    client = SensorClient(config, manual_ack=True, raw=True)
+    link = WorkerLink(setup, on_settled=client.acknowledge)
+    link.start()
+    report: Report | None = None
     try:
-        if not ours.poll(30):
-            raise RuntimeError("the child process did not start")
-        ours.recv()
-        sub = _ForwardingSubscriber(broker, ours, n)
-        pids = {"this process": os.getpid(), "child": child.pid or 0, "mosquitto": _pid(broker)}
+        if not link.wait_ready(threading.Event()):
+            raise RuntimeError("the worker process did not start")
+        pids = {"main": os.getpid(), "worker": link.process.pid or 0, "mosquitto": _pid(broker)}
         before = {name: _cpu_s(pid) for name, pid in pids.items()}
+        received = most_unacked = 0
         start = time.perf_counter()
-        sub.start()
-        try:
-            if not sub.done.wait(RECEIVE_TIMEOUT_S):
-                raise RuntimeError(f"process prototype acknowledged {sub.acked}/{n} messages")
-            elapsed = time.perf_counter() - start
-            cpu = {name: _cpu_s(pid) - before[name] for name, pid in pids.items()}
-        finally:
-            sub.stop()
-        ours.send(None)
-        child.join(10)
-        return elapsed, cpu, sub
+        client.start()
+        deadline = time.monotonic() + RECEIVE_TIMEOUT_S
+        while link.acknowledged < n:
+            if time.monotonic() > deadline or link.lost.is_set():
+                raise RuntimeError(f"recorder acknowledged {link.acknowledged}/{n} messages")
+            items = client.drain()
+            if items:
+                received += sum(1 for i in items if type(i) is Delivery)
+                most_unacked = max(most_unacked, received - link.acknowledged)
+                link.forward(items)
+            else:
+                client.wait(0.05)
+        elapsed = time.perf_counter() - start
+        cpu = {name: _cpu_s(pid) - before[name] for name, pid in pids.items()}
     finally:
-        if child.is_alive():
-            child.kill()
-        ours.close()
+        report = link.stop(10.0)
+        client.stop()
+    return elapsed, cpu, most_unacked, report
 
 
 def _parse_only(payloads: list[bytes]) -> tuple[float, list[Reading]]:
@@ -496,7 +392,7 @@ def main() -> None:
             handed_s, ours_s, client = _ours_run(broker, n, pipeline_db)
             rows = _count_rows(pipeline_db)
             url = process_db.url.render_as_string(hide_password=False)
-            process_s, cpu, forwarder = _process_run(broker, n, url)
+            process_s, cpu, most_unacked, report = _recorder_run(broker, n, url)
             process_rows = _count_rows(process_db)
             parse_s, readings = _parse_only(payloads)
             write_s = _writer_only(writer_db, readings)
@@ -526,7 +422,7 @@ def main() -> None:
         f"rejected {client.parser.rejected}"
     )
     print(
-        f"process prototype, all acked:     {process_s:6.2f} s  "
+        f"headless recorder, all acked:     {process_s:6.2f} s  "
         f"{n / process_s:7.0f} messages/s  {r / process_s:7.0f} readings/s  "
         f"({process_rows} rows in the database)"
     )
@@ -535,8 +431,8 @@ def main() -> None:
         + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items())
     )
     print(
-        f"  {forwarder.batches} batches forwarded; at most {forwarder.most_unacked} messages "
-        "were received and not yet acknowledged"
+        f"  at most {most_unacked} messages were received and not yet acknowledged; the worker "
+        f"reported {report.written if report else '?'} readings written"
     )
     print(
         f"parse only (MessageParser.parse):           {n / parse_s:7.0f} messages/s  "
@@ -553,7 +449,7 @@ def main() -> None:
         f"({n / serial_s:.0f} messages/s if the stages ran one after another)"
     )
     print(f"ratio ours / bare (messages/s): {bare_s / ours_s:.2f}")
-    print(f"ratio process prototype / bare (messages/s): {bare_s / process_s:.2f}")
+    print(f"ratio headless recorder / bare (messages/s): {bare_s / process_s:.2f}")
     print(f"load average before the timed runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(
         f"fairness: both subscribers use MQTT 3.1.1, clean_session=False, QoS 1, the same "
