@@ -434,6 +434,16 @@ def main() -> None:
         f"  at most {most_unacked} messages were received and not yet acknowledged; the worker "
         f"reported {report.written if report else '?'} readings written"
     )
+    # The floor: the worker cannot go faster than its CPU time, nor the three processes
+    # faster than this machine's cores can run them all.
+    cores = os.cpu_count() or 1
+    total = sum(cpu.values())
+    bound_s = max(cpu["worker"], cpu["main"], total / cores)
+    print(
+        f"  bounds: the worker alone {n / cpu['worker']:.0f} messages/s; all three processes "
+        f"({total:.2f} CPU s) on {cores} cores {n * cores / total:.0f} messages/s; so at most "
+        f"{bare_s / bound_s:.2f}x of bare paho in this run"
+    )
     print(
         f"parse only (MessageParser.parse):           {n / parse_s:7.0f} messages/s  "
         f"{r / parse_s:7.0f} readings/s"
