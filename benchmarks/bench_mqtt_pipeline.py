@@ -1,18 +1,28 @@
-"""Sustained readings/s through the recording pipeline, against a bare paho subscriber.
+"""Sustained readings/s through the recording pipelines, against a bare paho subscriber.
 
-Both subscribers meet the same throwaway Mosquitto in the same run, in the same way: a
+Three subscribers meet the same throwaway Mosquitto in the same run, in the same way: a
 persistent session (fixed client id, clean_session=False, MQTT 3.1.1) subscribes at QoS 1 and
-goes away, N farm-JSON messages are published while both are away so the broker queues them
-for each, and then each reconnects in turn. From the connect call we time until the bare
-subscriber has counted N messages, and until our pipeline (paho -> MessageParser ->
-SensorClient queue -> the drain loop of recorder.run -> ReadingWriter into a temp SQLite) has
-written all 2N readings. The publisher is not timed. Parse-only and writer-only rates on the
-same data show where the time goes.
+goes away, N farm-JSON messages are published while all are away so the broker queues them
+for each, and then each reconnects in turn. From the connect call we time until
+
+* the bare subscriber has counted N messages;
+* the in-process pipeline (paho -> MessageParser on paho's thread -> SensorClient queue ->
+  ReadingWriter's thread into a temp SQLite, acknowledging after commit: the GUI's way, and
+  the headless recorder's until issue 16) has written all 2N readings;
+* the headless recorder (issue 16, item 2: paho in this process only queues raw messages,
+  recorder.WorkerLink hands them in batches to the worker process, which parses, runs the
+  session and alarms and writes with the ReadingWriter) has had all N messages acknowledged,
+  which it does only once their readings are committed.
+
+The publisher is not timed. Parse-only and writer-only rates on the same data, and the CPU
+seconds each process used during the recorder's run (Linux /proc), show where the time goes.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import tempfile
 import threading
 import time
@@ -28,14 +38,16 @@ from sqlalchemy import Engine, func, select
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import SensorReading
-from compost_desktop.monitoring.client import BrokerConfig, SensorClient
+from compost_desktop.monitoring.client import BrokerConfig, Delivery, SensorClient
+from compost_desktop.monitoring.farm_config import FarmConfig
 from compost_desktop.monitoring.parsing import (
     DeviceStatus,
     MessageParser,
     Reading,
     TopicPatterns,
 )
-from compost_desktop.monitoring.recorder import _for_writer
+from compost_desktop.monitoring.recorder import WorkerLink
+from compost_desktop.monitoring.recorder_worker import Report, WorkerSetup
 from compost_desktop.monitoring.recording import ReadingWriter
 from compost_desktop.monitoring.simulator import FARM_TOPIC, PileModel
 from tests.support.servers import MosquittoServer
@@ -45,6 +57,7 @@ DEVICES = 8
 INFLIGHT = 100  # what SensorClient sets; the bare subscriber gets the same
 BARE_ID = "bench-bare"
 OURS_ID = "bench-ours"
+PROCESS_ID = "bench-recorder"
 WARMUP_TOPIC = "compost/status/bench-warmup"
 SETUP_TIMEOUT_S = 10.0
 PUBLISH_TIMEOUT_S = 60.0
@@ -134,14 +147,14 @@ class _Publisher:
 class _BareSubscriber:
     """paho with the same session settings as SensorClient; on_message only counts."""
 
-    def __init__(self, broker: MosquittoServer, target: int = -1) -> None:
+    def __init__(self, broker: MosquittoServer, target: int = -1, client_id: str = BARE_ID) -> None:
         self.count = 0
         self.target = target
         self.done = threading.Event()
         self._topics = [(t, 1) for t in TopicPatterns().subscriptions()]
         self._client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
-            client_id=BARE_ID,
+            client_id=client_id,
             clean_session=False,
             protocol=mqtt.MQTTv311,
         )
@@ -201,6 +214,12 @@ def _make_sessions(broker: MosquittoServer, publisher: _Publisher) -> None:
         _warm_up(publisher, got_status)
     finally:
         ours.stop()
+    proto = _BareSubscriber(broker, client_id=PROCESS_ID)
+    proto.start()
+    try:
+        _warm_up(publisher, lambda: proto.count > 0)
+    finally:
+        proto.stop()
 
 
 def _bare_run(broker: MosquittoServer, n: int) -> float:
@@ -241,7 +260,7 @@ def _ours_run(broker: MosquittoServer, n: int, engine: Engine) -> tuple[float, f
                 )
             items = client.drain()
             if items:
-                writer.add(_for_writer(items))
+                writer.add([i for i in items if type(i) is Reading or type(i) is Delivery])
                 handed += sum(1 for i in items if type(i) is Reading)
                 if handed >= expected and handed_at != handed_at:
                     handed_at = time.perf_counter() - start
@@ -254,6 +273,64 @@ def _ours_run(broker: MosquittoServer, n: int, engine: Engine) -> tuple[float, f
     if writer.duplicates:
         raise RuntimeError(f"{writer.duplicates} duplicates: timestamps were not unique")
     return handed_at, written_at, client
+
+
+# --- the headless recorder: paho here, parse and write in the worker process ---------------
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far; NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _pid(broker: MosquittoServer) -> int:
+    proc = broker._proc
+    return proc.pid if proc is not None else 0
+
+
+def _recorder_run(
+    broker: MosquittoServer, n: int, url: str
+) -> tuple[float, dict[str, float], int, Report | None]:
+    """The loop of recorder.run with its real parts: a raw SensorClient in this process, the
+    worker process (parser, session and alarms, ReadingWriter) behind a WorkerLink. Seconds
+    from connect until every message was acknowledged (so all its readings committed), the
+    CPU seconds each process used meanwhile, and the most messages received and not yet
+    acknowledged at once."""
+    config = BrokerConfig(broker.host, broker.port, client_id=PROCESS_ID)
+    setup = WorkerSetup(url, config, TopicPatterns(), UTC, FarmConfig(), logging.WARNING)
+    client = SensorClient(config, manual_ack=True, raw=True)
+    link = WorkerLink(setup, on_settled=client.acknowledge)
+    link.start()
+    report: Report | None = None
+    try:
+        if not link.wait_ready(threading.Event()):
+            raise RuntimeError("the worker process did not start")
+        pids = {"main": os.getpid(), "worker": link.process.pid or 0, "mosquitto": _pid(broker)}
+        before = {name: _cpu_s(pid) for name, pid in pids.items()}
+        received = most_unacked = 0
+        start = time.perf_counter()
+        client.start()
+        deadline = time.monotonic() + RECEIVE_TIMEOUT_S
+        while link.acknowledged < n:
+            if time.monotonic() > deadline or link.lost.is_set():
+                raise RuntimeError(f"recorder acknowledged {link.acknowledged}/{n} messages")
+            items = client.drain()
+            if items:
+                received += sum(1 for i in items if type(i) is Delivery)
+                most_unacked = max(most_unacked, received - link.acknowledged)
+                link.forward(items)
+            else:
+                client.wait(0.05)
+        elapsed = time.perf_counter() - start
+        cpu = {name: _cpu_s(pid) - before[name] for name, pid in pids.items()}
+    finally:
+        report = link.stop(10.0)
+        client.stop()
+    return elapsed, cpu, most_unacked, report
 
 
 def _parse_only(payloads: list[bytes]) -> tuple[float, list[Reading]]:
@@ -302,16 +379,21 @@ def main() -> None:
             broker.start()
             pipeline_db = _temp_db(tmp, "pipeline.db")
             writer_db = _temp_db(tmp, "writer.db")
-            engines += [pipeline_db, writer_db]
+            process_db = _temp_db(tmp, "process.db")
+            engines += [pipeline_db, writer_db, process_db]
             publisher = _Publisher(broker)
             _make_sessions(broker, publisher)
             publish_s = publisher.publish_all(payloads)  # queued once for each session
             publisher.close()
             publisher = None
 
+            load = os.getloadavg()
             bare_s = _bare_run(broker, n)
             handed_s, ours_s, client = _ours_run(broker, n, pipeline_db)
             rows = _count_rows(pipeline_db)
+            url = process_db.url.render_as_string(hide_password=False)
+            process_s, cpu, most_unacked, report = _recorder_run(broker, n, url)
+            process_rows = _count_rows(process_db)
             parse_s, readings = _parse_only(payloads)
             write_s = _writer_only(writer_db, readings)
         finally:
@@ -340,6 +422,29 @@ def main() -> None:
         f"rejected {client.parser.rejected}"
     )
     print(
+        f"headless recorder, all acked:     {process_s:6.2f} s  "
+        f"{n / process_s:7.0f} messages/s  {r / process_s:7.0f} readings/s  "
+        f"({process_rows} rows in the database)"
+    )
+    print(
+        "  CPU seconds meanwhile: "
+        + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items())
+    )
+    print(
+        f"  at most {most_unacked} messages were received and not yet acknowledged; the worker "
+        f"reported {report.written if report else '?'} readings written"
+    )
+    # The floor: the worker cannot go faster than its CPU time, nor the three processes
+    # faster than this machine's cores can run them all.
+    cores = os.cpu_count() or 1
+    total = sum(cpu.values())
+    bound_s = max(cpu["worker"], cpu["main"], total / cores)
+    print(
+        f"  bounds: the worker alone {n / cpu['worker']:.0f} messages/s; all three processes "
+        f"({total:.2f} CPU s) on {cores} cores {n * cores / total:.0f} messages/s; so at most "
+        f"{bare_s / bound_s:.2f}x of bare paho in this run"
+    )
+    print(
         f"parse only (MessageParser.parse):           {n / parse_s:7.0f} messages/s  "
         f"{r / parse_s:7.0f} readings/s"
     )
@@ -354,12 +459,15 @@ def main() -> None:
         f"({n / serial_s:.0f} messages/s if the stages ran one after another)"
     )
     print(f"ratio ours / bare (messages/s): {bare_s / ours_s:.2f}")
+    print(f"ratio headless recorder / bare (messages/s): {bare_s / process_s:.2f}")
+    print(f"load average before the timed runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(
         f"fairness: both subscribers use MQTT 3.1.1, clean_session=False, QoS 1, the same "
         f"{len(TopicPatterns().subscriptions())} topic filters and max_inflight_messages_set"
         f"({INFLIGHT}) as SensorClient. paho's max_inflight only limits what a client "
         "publishes; the incoming QoS 1 window is the broker's max_inflight_messages (not set "
-        "in the test broker's config, so Mosquitto's default 20), the same for both."
+        "in the test broker's config, so Mosquitto's default 20), the same for both; for a "
+        "resumed session's backlog Mosquitto 2.0 sends past it (see 'not yet acknowledged')."
     )
     print(
         f"publisher (untimed): {n / publish_s:.0f} messages/s acked; "

@@ -6,5 +6,5 @@ import sys
 from compost_desktop.cli import main
 
 if __name__ == "__main__":
-    multiprocessing.freeze_support()  # a no-op unless a library starts worker processes
+    multiprocessing.freeze_support()  # `record` runs its worker as a spawned process
     sys.exit(main())

@@ -318,6 +318,55 @@ def check_records(ctx: Context) -> str:
     return f"report PDF of {document.page_count} page(s), Excel export of {rows} cycle(s)"
 
 
+def check_recorder_worker(ctx: Context) -> str:
+    """`record` parses and writes in a spawned worker process: it starts (frozen, through
+    freeze_support in the launcher), stores a message's readings, reports them and stops."""
+    if ctx.database_url is None:
+        raise CheckFailed("skipped: needs the database of the migrations check")
+    import json
+    import logging
+    from datetime import UTC, datetime
+
+    from compost_desktop.monitoring.client import BrokerConfig, Delivery
+    from compost_desktop.monitoring.farm_config import FarmConfig
+    from compost_desktop.monitoring.parsing import TopicPatterns
+    from compost_desktop.monitoring.recorder import WorkerLink
+    from compost_desktop.monitoring.recorder_worker import WorkerSetup
+
+    setup = WorkerSetup(
+        ctx.database_url.render_as_string(hide_password=False),
+        BrokerConfig("127.0.0.1", 9),  # its alarm topic: nothing listens, nothing is sent
+        TopicPatterns(),
+        UTC,
+        FarmConfig(),
+        logging.WARNING,
+    )
+    acked: list[Delivery] = []
+    link = WorkerLink(setup, on_settled=acked.extend)
+    link.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not link.ready.wait(0.1):
+            if link.lost.is_set() or time.monotonic() > deadline:
+                raise CheckFailed(
+                    f"the worker process did not start (exit code {link.process.exitcode})"
+                )
+        body = {"device_id": "selftest", "temperature": 55.0, "moisture": 50.0}
+        body["timestamp"] = datetime.now(UTC).isoformat()
+        message = ("compost/sensor/data", json.dumps(body).encode(), time.time(), False)
+        link.forward([message, Delivery(1, 1, 1)])
+        while not acked:
+            if link.lost.is_set() or time.monotonic() > deadline:
+                raise CheckFailed("the worker process did not report the message stored")
+            time.sleep(0.02)
+        report = link.stop(10.0)
+    finally:
+        link.close()
+    if report is None or report.written != 2:
+        raise CheckFailed(f"the worker process reported {report}")
+    return f"process {link.process.pid} stored a message's 2 readings and stopped"
+
+
 CHECKS: list[tuple[str, Callable[[Context], str]]] = [
     ("migrations", check_migrations),
     ("mix", check_mix),
@@ -328,6 +377,7 @@ CHECKS: list[tuple[str, Callable[[Context], str]]] = [
     ("main window", check_window),
     ("plotting", check_plotting),
     ("report and export", check_records),
+    ("recorder worker", check_recorder_worker),
 ]
 
 

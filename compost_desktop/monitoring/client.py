@@ -10,6 +10,9 @@ were away are delivered when we return.
 With `manual_ack`, a QoS 1 message is not acknowledged on receipt: a `Delivery` follows its
 items in the queue, and whoever stores them hands it back to `acknowledge` once they are
 committed. Until then the broker keeps the message, so a crash loses nothing it has not kept.
+
+With `raw`, paho's thread does not parse at all: it queues each message as a `RawMessage`
+tuple for a consumer that parses elsewhere (the headless recorder's worker process).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import socket
 import ssl
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass
@@ -108,7 +112,11 @@ class Delivery:
     connection: int  # message ids are per connection; a stale one must never be acked
 
 
-Item = Reading | DeviceStatus | LastKnown | LinkEvent | Delivery
+# A message as received, for parsing elsewhere: topic, payload, receive time (epoch seconds),
+# retain flag. A plain tuple: it crosses a process boundary by the thousand.
+RawMessage = tuple[str, bytes, float, bool]
+
+Item = Reading | DeviceStatus | LastKnown | LinkEvent | Delivery | RawMessage
 
 
 class SensorClient:
@@ -122,8 +130,12 @@ class SensorClient:
         max_queue: int = MAX_QUEUE,
         manual_ack: bool = False,
         skip_retained_untimed: bool = False,
+        raw: bool = False,
     ) -> None:
+        """`raw` queues messages unparsed (`RawMessage`); `parser` and `skip_retained_untimed`
+        are then the consumer's business."""
         self.config = config
+        self.raw = raw
         self.parser = parser or MessageParser(patterns)
         self.patterns = self.parser.patterns
         self.state = LinkState.OFFLINE
@@ -270,17 +282,10 @@ class SensorClient:
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         items: list[Any] = []
         try:
-            items = self.parser.parse(
-                message.topic, bytes(message.payload), retained=bool(message.retain)
-            )
-            # The parser turns a retained value without a device time into LastKnown; this
-            # catches any other retained reading that carries no time of its own.
-            if message.retain and self.skip_retained_untimed and items:
-                kept = [
-                    i for i in items if type(i) is not Reading or i.measured_at != i.received_at
-                ]
-                self.retained_skipped += len(items) - len(kept)
-                items = kept
+            if self.raw:
+                items = [(message.topic, bytes(message.payload), time.time(), bool(message.retain))]
+            else:
+                items = self._parse(message)
         except Exception:  # e.g. a topic that is not UTF-8
             self._callback_failed("on_message")
         try:
@@ -292,6 +297,18 @@ class SensorClient:
                 self._append(items)
         except Exception:
             self._callback_failed("on_message")
+
+    def _parse(self, message: mqtt.MQTTMessage) -> list[Any]:
+        items: list[Any] = self.parser.parse(
+            message.topic, bytes(message.payload), retained=bool(message.retain)
+        )
+        # The parser turns a retained value without a device time into LastKnown; this
+        # catches any other retained reading that carries no time of its own.
+        if message.retain and self.skip_retained_untimed and items:
+            kept = [i for i in items if type(i) is not Reading or i.measured_at != i.received_at]
+            self.retained_skipped += len(items) - len(kept)
+            items = kept
+        return items
 
     def _append(self, items: list[Any]) -> None:
         with self._lock:

@@ -5,43 +5,55 @@ and time zone from the database (`farm_config`), so it raises the alarms a PC wo
 to `alarm_event` (synced to the PCs) and to a retained MQTT topic for the farm's phones
 (`alarm_publisher`). Alarms left open by its last run are taken back at start, so a restart
 neither forgets nor repeats them.
+
+Two processes (measured in benchmarks/bench_mqtt_pipeline.py: on one GIL paho, the parser
+and the writer kept up with about a third of a bare paho subscriber). This one holds the
+MQTT subscription: paho queues each message unparsed, the loop here hands them over in
+batches, and acknowledges a batch's QoS 1 messages once the worker reports everything it
+carried committed. The worker process (`recorder_worker`) parses, runs the session and the
+alarms, and writes. Should the worker die, nothing it held was acknowledged: this process
+reconnects the persistent session, so the broker sends those messages again, and starts a
+new worker (see `WorkerLink`).
 """
 
 from __future__ import annotations
 
 import logging
-import queue
+import multiprocessing
 import signal
 import threading
 import time
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import Any, Final
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import describe, make_engine, resolve_url
-from compost_desktop.db.models import Cycle
-from compost_desktop.monitoring import farm_config
-from compost_desktop.monitoring.alarm_publisher import AlarmPublisher
-from compost_desktop.monitoring.alarms import AlarmEvent
-from compost_desktop.monitoring.client import BrokerConfig, Delivery, LinkEvent, SensorClient
+from compost_desktop.monitoring import farm_config, recorder_worker
+from compost_desktop.monitoring.client import (
+    BrokerConfig,
+    Delivery,
+    LinkEvent,
+    RawMessage,
+    SensorClient,
+)
 from compost_desktop.monitoring.farm_config import FarmConfig
-from compost_desktop.monitoring.parsing import MessageParser, Reading, TopicPatterns
-from compost_desktop.monitoring.recording import DatabaseAlarmLog, ReadingWriter
-from compost_desktop.monitoring.registry import RegistryFollower
-from compost_desktop.monitoring.session import AlarmWriter, MonitoringSession, items_from_entries
+from compost_desktop.monitoring.parsing import TopicPatterns
+from compost_desktop.monitoring.recorder_worker import Report, WorkerSetup, first_line
 
 log = logging.getLogger(__name__)
 
-STATS_EVERY_S = 60.0
-ALARM_TICK_S = 1.0  # silence checks and alarm-log retries
-FARM_REFRESH_S = 30.0  # thresholds and the active cycle, as PCs change them
 # At SIGTERM, how long the last write may take: a hung database must not hold the service.
-STOP_WRITE_TIMEOUT_S = 10.0
+STOP_WRITE_TIMEOUT_S: Final = 10.0
+# After its last write the worker closes the alarm log, the alarm topic and the registry
+# (briefly when the database is not answering); beyond this it is killed.
+STOP_CLOSE_MARGIN_S: Final = 12.0
+RESTART_DELAY_MAX_S: Final = 30.0
+STABLE_AFTER_S: Final = 60.0  # a worker that ran this long resets the restart delay
 
 
 def run(
@@ -68,117 +80,29 @@ def run(
         farm_config.zone(timezone)  # an unknown zone fails before anything starts
     engine = make_engine(url)
     _wait_for_schema(url, stop)
-    # Each start-up read waits up to the connect timeout on a hung database: after SIGTERM
-    # the rest are skipped, so the service stops in seconds, not a timeout per read.
+    # A start-up read waits up to the connect timeout on a hung database: after SIGTERM it
+    # is skipped, so the service stops in seconds.
     farm = (None if stop.is_set() else _load_farm(engine)) or FarmConfig()
+    engine.dispose()
     if patterns is None:
         patterns = with_overrides(farm.patterns(), topics)
     zone = farm_config.zone(timezone if timezone is not None else farm.timezone or "")
-    # QoS 1 messages are acknowledged only once their readings are committed (or refused
-    # for good), so a crash or kill at any moment leaves the rest with the broker.
-    parser = MessageParser(patterns, naive_timezone=zone)
-    devices = RegistryFollower(engine, parser)
-    if not stop.is_set():
-        devices.tick()  # the devices' clock zones and roles before the first message
-    client = SensorClient(config, patterns, parser, manual_ack=True, skip_retained_untimed=True)
-    writer = ReadingWriter(engine, on_settled=client.acknowledge)
-    session = MonitoringSession(farm.alarm_settings(), is_pile_probe=devices.registry.is_pile_probe)
-    session.set_temperature_unit(farm.temperature_unit())
-    alarm_log = DatabaseAlarmLog(engine)
-    alarms = AlarmWriter(alarm_log)
-    publisher = AlarmPublisher(config, farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC)
-    if not stop.is_set():
-        _restore_open_alarms(session, alarm_log)
-    if not stop.is_set():
-        _refresh(engine, session)
+    setup = WorkerSetup(
+        database_url=url.render_as_string(hide_password=False),
+        broker=config,
+        patterns=patterns,
+        zone=zone,
+        farm=farm,
+        log_level=logging.getLogger().getEffectiveLevel(),
+    )
     log.info("Recording %s into %s", config.describe(), describe(url))
     log.info(
         "Topics %s; device clocks without offset read as %s; alarms on %s/#",
         ", ".join(patterns.subscriptions()),
         zone,
-        publisher.prefix,
+        (farm.alarm_topic or farm_config.DEFAULT_ALARM_TOPIC).rstrip("/"),
     )
-    chores = _Housekeeper(engine, alarms)
-    writer.start()
-    devices.start()
-    client.start()
-    publisher.start()
-    chores.start()
-    last_stats = last_tick = time.monotonic()
-    try:
-        while not stop.is_set():
-            items = client.drain()
-            batch = session.apply(items, record=False)
-            if items:
-                writer.add(_for_writer(items))
-            if batch.readings or batch.last_known:
-                devices.seen([*batch.readings, *batch.last_known])
-            for change in batch.events:
-                _alarm(change, alarms, publisher)
-            for event in (i for i in items if isinstance(i, LinkEvent)):
-                log.info("Broker %s %s", event.state.value, event.detail)
-            now = time.monotonic()
-            if now - last_tick >= ALARM_TICK_S:
-                last_tick = now
-                for change in session.check_silence(datetime.now(UTC)).events:
-                    _alarm(change, alarms, publisher)
-            while not chores.farm_states.empty():
-                _apply_farm_state(session, *chores.farm_states.get_nowait())
-            if now - last_stats > STATS_EVERY_S:
-                last_stats = now
-                log.info(
-                    "Stats: %d written, %d duplicates, %d pending, %d rejected messages, "
-                    "%d readings quarantined, %d alarms raised or cleared",
-                    writer.written,
-                    writer.duplicates,
-                    writer.pending,
-                    client.parser.rejected,
-                    writer.quarantined,
-                    alarms.written,
-                )
-            if not items:
-                client.wait(0.05)
-    finally:
-        log.info("Stopping: writing %d readings", writer.pending)
-        last_items = client.drain()
-        last = session.apply(last_items, record=False)
-        writer.add(_for_writer(last_items))
-        devices.seen([*last.readings, *last.last_known])
-        for change in last.events:
-            _alarm(change, alarms, publisher)
-        # Write (and acknowledge) while still connected; what arrives meanwhile stays unacked.
-        writer.stop(STOP_WRITE_TIMEOUT_S)
-        unwritten = writer.pending
-        # A database that did not take the last readings will not take more: nothing else may
-        # wait on it (the service manager kills a recorder that takes too long to stop).
-        answering = not unwritten and writer.last_error is None
-        client.stop()
-        if chores.stop(5.0 if answering else 0.5) and answering:
-            alarms.flush(force=True)
-        publisher.stop()
-        devices.stop(save=answering)
-        engine.dispose()
-        if unwritten:
-            log.error(
-                "Stopped with %d readings unwritten (%s); they were not acknowledged, so the "
-                "broker delivers them again at the next start",
-                unwritten,
-                writer.last_error or "database not answering",
-            )
-        if alarms.pending:
-            log.error("%d alarm changes could not be written before stopping", alarms.pending)
-    log.info(
-        "Stopped: %d readings written, %d duplicates, %d quarantined",
-        writer.written,
-        writer.duplicates,
-        writer.quarantined,
-    )
-    return 0 if not unwritten else 1
-
-
-def _for_writer(items: Sequence[object]) -> list[object]:
-    """Readings, and the deliveries the writer hands back for acknowledgement once stored."""
-    return [i for i in items if type(i) is Reading or type(i) is Delivery]
+    return _Recorder(setup, stop).run()
 
 
 def with_overrides(base: TopicPatterns, topics: dict[str, str | None] | None) -> TopicPatterns:
@@ -186,88 +110,239 @@ def with_overrides(base: TopicPatterns, topics: dict[str, str | None] | None) ->
     return farm_config.with_topics(base, topics) if topics else base
 
 
-def _alarm(event: AlarmEvent, alarms: AlarmWriter, publisher: AlarmPublisher) -> None:
-    log.warning("Alarm %s: %s", "raised" if event.raised else "cleared", event.message)
-    alarms.add([event])
-    publisher.publish(event)
+class WorkerLink:
+    """This process's side of one worker process: spawn it, hand it batches, acknowledge
+    what it reports stored, notice when it dies.
+
+    Every batch gets an id; its deliveries wait here until the worker reports the id
+    settled, and are then handed to `on_settled` (the client's `acknowledge`). The writer
+    settles in order, so a settled id also tells that any older one still waiting was
+    dropped by the worker's full buffer: those are forgotten, unacknowledged.
+    """
+
+    def __init__(
+        self, setup: WorkerSetup, on_settled: Callable[[list[Delivery]], None] | None = None
+    ) -> None:
+        self.setup = setup
+        self.on_settled = on_settled
+        self.report: Report | None = None
+        self.acknowledged = 0  # messages handed to on_settled
+        self.dropped = 0  # messages the worker dropped unstored (never acknowledged)
+        self.ready = threading.Event()
+        self.stopped = threading.Event()  # the worker sent its report
+        self.lost = threading.Event()  # the pipe closed: the worker is gone
+        self.started_at = 0.0
+        self._waiting: dict[int, list[Delivery]] = {}
+        self._lock = threading.Lock()
+        self._next_id = 0
+        context = multiprocessing.get_context("spawn")  # paho's threads make fork unsafe
+        self._inbox, worker_out = context.Pipe(duplex=False)
+        worker_in, self._outbox = context.Pipe(duplex=False)
+        self._worker_ends = (worker_in, worker_out)
+        self.process = context.Process(
+            target=recorder_worker.main,
+            args=(worker_in, worker_out, setup),
+            name="recorder-worker",
+            daemon=True,
+        )
+        self._listener = threading.Thread(target=self._listen, name="worker-link", daemon=True)
+
+    @property
+    def unacknowledged(self) -> int:
+        """Messages handed to the worker and not yet reported stored."""
+        with self._lock:
+            return sum(len(d) for d in self._waiting.values())
+
+    def start(self) -> None:
+        self.started_at = time.monotonic()
+        self.process.start()
+        for end in self._worker_ends:
+            end.close()  # the worker's now: its exit then closes the pipe for us
+        self._listener.start()
+
+    def wait_ready(self, stop: threading.Event) -> bool:
+        """Until the worker is ready (True), or it died or `stop` was set. Its start-up reads
+        may wait on a database that is away, as the recorder always has."""
+        while not self.ready.wait(0.05):
+            if self.lost.is_set() or stop.is_set():
+                return False
+        return True
+
+    def forward(self, items: Sequence[Any]) -> list[LinkEvent]:
+        """Hand the drained client items' messages to the worker as one batch; returns the
+        link events among them. A dead worker's pipe only marks it lost."""
+        messages: list[RawMessage] = []
+        deliveries: list[Delivery] = []
+        links: list[LinkEvent] = []
+        for item in items:
+            kind = type(item)
+            if kind is tuple:
+                messages.append(item)
+            elif kind is Delivery:
+                deliveries.append(item)
+            elif kind is LinkEvent:
+                links.append(item)
+        if messages or deliveries:
+            with self._lock:
+                batch_id = self._next_id
+                self._next_id += 1
+                self._waiting[batch_id] = deliveries
+            self._send(("batch", batch_id, messages))
+        return links
+
+    def stop(self, timeout: float) -> Report | None:
+        """Ask the worker to write what it holds (acknowledging as it reports) and end;
+        returns its report, None if it died or did not answer in time (then it is killed)."""
+        self._send(("stop", timeout))
+        deadline = time.monotonic() + timeout + STOP_CLOSE_MARGIN_S
+        while not self.stopped.wait(0.05):
+            if self.lost.is_set() or time.monotonic() > deadline:
+                break
+        self.close(wait=1.0 if self.stopped.is_set() else 0.0)
+        return self.report
+
+    def close(self, wait: float = 0.0) -> None:
+        """End the worker process (killed if it does not exit within `wait` s)."""
+        self.process.join(wait)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5.0)
+        self._listener.join(2.0)  # what it still had to say (logs) after the pipe closed
+        self._outbox.close()
+
+    def _send(self, message: tuple[Any, ...]) -> None:
+        if self.lost.is_set():
+            return
+        try:
+            self._outbox.send(message)
+        except (OSError, ValueError):  # BrokenPipeError: the worker is gone
+            self.lost.set()
+
+    def _listen(self) -> None:
+        try:
+            while True:
+                message = self._inbox.recv()
+                kind = message[0]
+                if kind == "settled":
+                    self.settled(message[1])
+                elif kind == "log":
+                    record: logging.LogRecord = message[1]
+                    logging.getLogger(record.name).handle(record)
+                elif kind == "ready":
+                    self.ready.set()
+                elif kind == "stopped":
+                    self.report = message[1]
+                    self.stopped.set()
+        except (EOFError, OSError):
+            pass
+        except Exception:
+            log.exception("Unreadable message from the recording worker")
+        finally:
+            self.lost.set()
+            self._inbox.close()
+
+    def settled(self, batch_ids: list[int]) -> None:
+        """The worker stored these batches: acknowledge their messages (and forget older
+        ones still waiting: the worker dropped them from a full buffer)."""
+        deliveries: list[Delivery] = []
+        with self._lock:
+            for batch_id in batch_ids:
+                while self._waiting:
+                    oldest = next(iter(self._waiting))
+                    if oldest > batch_id:
+                        break
+                    got = self._waiting.pop(oldest)
+                    if oldest == batch_id:
+                        deliveries.extend(got)
+                    else:
+                        self.dropped += len(got)
+        if deliveries and self.on_settled is not None:
+            try:
+                self.on_settled(deliveries)
+            except Exception:
+                log.exception("Could not acknowledge %d stored messages", len(deliveries))
+            self.acknowledged += len(deliveries)
+
+
+class _Recorder:
+    """The main process's loop: a client, a worker, and a new pair should the worker die."""
+
+    def __init__(self, setup: WorkerSetup, stop: threading.Event) -> None:
+        self.setup = setup
+        self.stop = stop
+        self.restart_delay = 1.0
+
+    def run(self) -> int:
+        while True:
+            client = SensorClient(self.setup.broker, self.setup.patterns, manual_ack=True, raw=True)
+            link = WorkerLink(self.setup, on_settled=client.acknowledge)
+            link.start()
+            log.info("Worker process %s started", link.process.pid)
+            if link.wait_ready(self.stop):
+                client.start()
+                self._record(client, link)
+            if not link.lost.is_set() or self.stop.is_set():
+                return self._finish(client, link)
+            self._lost(client, link)
+            if self.stop.wait(self.restart_delay):
+                log.info("Stopped before a new worker started; nothing is held here")
+                return 0
+            self.restart_delay = min(self.restart_delay * 2, RESTART_DELAY_MAX_S)
+
+    def _record(self, client: SensorClient, link: WorkerLink) -> None:
+        """Hand messages to the worker until told to stop or the worker dies."""
+        while not self.stop.is_set() and not link.lost.is_set():
+            items = client.drain()
+            if items:
+                for event in link.forward(items):
+                    log.info("Broker %s %s", event.state.value, event.detail)
+            else:
+                client.wait(0.05)
+            if time.monotonic() - link.started_at > STABLE_AFTER_S:
+                self.restart_delay = 1.0
+
+    def _finish(self, client: SensorClient, link: WorkerLink) -> int:
+        """Stop: the worker writes what it holds while the client is still connected, so
+        what it stores is acknowledged; what arrives meanwhile stays unacknowledged."""
+        link.forward(client.drain())
+        report = link.stop(STOP_WRITE_TIMEOUT_S)
+        client.stop()
+        if report is None:
+            log.error(
+                "Stopped without the worker's last report; %d messages were not acknowledged, "
+                "so the broker delivers them again at the next start",
+                link.unacknowledged,
+            )
+            return 1
+        log.info(
+            "Stopped: %d readings written, %d duplicates, %d quarantined",
+            report.written,
+            report.duplicates,
+            report.quarantined,
+        )
+        return 0 if not report.unwritten else 1
+
+    def _lost(self, client: SensorClient, link: WorkerLink) -> None:
+        """The worker died: acknowledge nothing more, and disconnect, so that the broker
+        sends again what it had not stored (a persistent session resends unacknowledged
+        messages only on a new connection)."""
+        link.close()
+        client.stop()
+        log.error(
+            "The recording worker ended unexpectedly (exit code %s); its %d unacknowledged "
+            "messages come again from the broker. Starting a new worker in %.0f s.",
+            link.process.exitcode,
+            link.unacknowledged,
+            self.restart_delay,
+        )
 
 
 def _load_farm(engine: Engine) -> FarmConfig | None:
     try:
         return farm_config.load(engine)
     except SQLAlchemyError as exc:
-        log.warning("Farm settings not readable, using the defaults: %s", _first_line(exc))
+        log.warning("Farm settings not readable, using the defaults: %s", first_line(exc))
         return None
-
-
-def _active_cycle(engine: Engine) -> int | None:
-    with engine.connect() as conn:
-        return conn.execute(select(Cycle.id).where(Cycle.status == "active")).scalar()
-
-
-def _restore_open_alarms(session: MonitoringSession, alarm_log: DatabaseAlarmLog) -> None:
-    try:
-        session.restore_alarms(items_from_entries(alarm_log.needing_attention()))
-    except SQLAlchemyError as exc:
-        log.warning("Open alarms not readable: %s", _first_line(exc))
-
-
-def _refresh(engine: Engine, session: MonitoringSession) -> None:
-    """Thresholds saved on a PC and the cycle activated there apply here within a minute."""
-    loaded = _load_farm_state(engine)
-    if loaded is not None:
-        _apply_farm_state(session, *loaded)
-
-
-def _load_farm_state(engine: Engine) -> tuple[FarmConfig, bool] | None:
-    try:
-        return farm_config.load(engine), _active_cycle(engine) is not None
-    except SQLAlchemyError as exc:
-        log.debug("Farm settings not refreshed: %s", _first_line(exc))
-        return None
-
-
-def _apply_farm_state(session: MonitoringSession, farm: FarmConfig, active: bool) -> None:
-    session.cycle_active = active
-    if farm.alarms is not None and farm.alarms != session.engine.settings:
-        log.info("Alarm thresholds changed: %s", farm.alarms)
-        session.set_thresholds(farm.alarms)
-    session.set_temperature_unit(farm.temperature_unit())
-
-
-class _Housekeeper:
-    """The recorder's periodic database chores (alarm log, farm settings) on their own thread:
-    a database that hangs must never hold the loop that reads the broker and hears SIGTERM."""
-
-    def __init__(self, engine: Engine, alarms: AlarmWriter) -> None:
-        self.engine = engine
-        self.alarms = alarms
-        self.farm_states: queue.SimpleQueue[tuple[FarmConfig, bool]] = queue.SimpleQueue()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="recorder-chores", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float) -> bool:
-        """True when the thread ended (then nothing else is writing the alarm log)."""
-        self._stop.set()
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
-    def _run(self) -> None:
-        last_refresh = time.monotonic()  # run() refreshed once before starting us
-        while not self._stop.wait(ALARM_TICK_S):
-            self.alarms.flush()
-            if time.monotonic() - last_refresh >= FARM_REFRESH_S:
-                last_refresh = time.monotonic()
-                loaded = _load_farm_state(self.engine)
-                if loaded is not None:
-                    self.farm_states.put(loaded)
-
-
-def _first_line(exc: BaseException) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
 
 
 def _wait_for_schema(url: URL, stop: threading.Event) -> None:

@@ -81,7 +81,7 @@ def _collect(client: SensorClient, count: int, timeout: float = 10) -> list[Rece
     got: list[Received] = []
 
     def enough() -> bool:
-        got.extend(i for i in client.drain() if not isinstance(i, LinkEvent))
+        got.extend(i for i in client.drain() if not isinstance(i, LinkEvent | tuple))
         return len(got) >= count
 
     _wait(enough, timeout)
@@ -95,7 +95,7 @@ def _collect_until(
     got: list[Received] = []
 
     def arrived() -> bool:
-        got.extend(i for i in client.drain() if not isinstance(i, LinkEvent))
+        got.extend(i for i in client.drain() if not isinstance(i, LinkEvent | tuple))
         return any(isinstance(i, Reading) and wanted(i) for i in got)
 
     _wait(arrived, timeout)
