@@ -44,8 +44,8 @@ def main(argv: list[str]) -> int:
     from compost_desktop.gui.context import AppContext
     from compost_desktop.gui.planner.dialog import PlannerDialog
     from compost_desktop.gui.tasks import ChangeBus, ImmediateRunner
-    from compost_desktop.services.values import MaterialDraft
     from compost_desktop.services.store import Store
+    from compost_desktop.services.values import MaterialDraft
     from compost_desktop.settings import Settings
 
     app = create_app([sys.argv[0]])

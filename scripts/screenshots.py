@@ -55,8 +55,8 @@ from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from compost_desktop.domain.lifecycle import MaterialKind  # noqa: E402
-from compost_desktop.services.values import CycleDraft, InputDraft, MaterialDraft  # noqa: E402
 from compost_desktop.services.store import Store  # noqa: E402
+from compost_desktop.services.values import CycleDraft, InputDraft, MaterialDraft  # noqa: E402
 
 
 def settle(ms: int = 150) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from compost_desktop.domain.lifecycle import MaterialKind
+from compost_desktop.domain.states import Closeness
 from compost_desktop.domain.validation import (
     ValidationError,
     check_cn_ratio,
@@ -33,14 +34,6 @@ class MixStatus(StrEnum):
     OPTIMAL = "optimal"
     TOO_MUCH_GREEN = "too_much_green"
     TOO_MUCH_BROWN = "too_much_brown"
-
-
-class Closeness(StrEnum):
-    """How far a value sits from its band; drives green/amber/red in the screens."""
-
-    IN_BAND = "in_band"
-    NEAR = "near"
-    FAR = "far"
 
 
 class MoistureStatus(StrEnum):

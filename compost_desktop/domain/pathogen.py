@@ -52,6 +52,7 @@ from itertools import chain, islice, pairwise
 from operator import itemgetter
 from typing import NamedTuple
 
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.domain.validation import (
     ValidationError,
     check_moisture_pct,
@@ -76,16 +77,6 @@ _MAX_LISTED_GAPS = 3
 _MIN_ABSENCE = timedelta(minutes=5)
 _END = datetime.max.replace(tzinfo=UTC)
 _SENTINEL = (("", _END, math.nan),)  # closes the sweep so the last reading time is judged
-
-
-class PathogenStatus(StrEnum):
-    MET = "met"
-    NOT_YET = "not_yet"
-    FAILED = "failed"
-
-    @property
-    def label(self) -> str:
-        return {"met": "Met", "not_yet": "Not yet", "failed": "Failed"}[self.value]
 
 
 class ReadingInterval(StrEnum):

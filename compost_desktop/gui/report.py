@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.domain.pathogen import PRESETS, PathogenRule, PathogenStatus
+from compost_desktop.domain.pathogen import PRESETS, PathogenRule
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.gui.context import AppContext
 from compost_desktop.presentation.palette import LINE, PAPER, PATHOGEN_COLOURS
 from compost_desktop.records.files import write_atomic

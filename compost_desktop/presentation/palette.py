@@ -16,9 +16,8 @@ from __future__ import annotations
 from typing import Final
 
 from compost_desktop.domain.lifecycle import CycleStatus, MaterialKind
-from compost_desktop.domain.mix import Closeness
-from compost_desktop.domain.pathogen import PathogenStatus
 from compost_desktop.domain.phases import Phase
+from compost_desktop.domain.states import Closeness, PathogenStatus
 
 # --- states: text, outlines and marks on white ----------------------------------------------
 # A box tinted with a state's background is edged and written in the state's colour.

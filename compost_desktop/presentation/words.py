@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from compost_desktop.domain.mix import Closeness, MoistureStatus
+from compost_desktop.domain.mix import MoistureStatus
+from compost_desktop.domain.states import Closeness
 
 MOISTURE_TEXT: Final[dict[MoistureStatus, tuple[str, Closeness]]] = {
     MoistureStatus.TOO_DRY: ("too dry (below 40 %)", Closeness.FAR),

@@ -61,7 +61,8 @@ from PySide6.QtGui import (
 )
 
 from compost_desktop import APP_NAME
-from compost_desktop.domain.pathogen import PathogenRule, PathogenStatus, format_duration
+from compost_desktop.domain.pathogen import PathogenRule, format_duration
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.domain.units import (
     TemperatureUnit,
     celsius_to,

@@ -24,12 +24,12 @@ from compost_desktop.domain.pathogen import (
     DISCLAIMER,
     PathogenResult,
     PathogenRule,
-    PathogenStatus,
     format_duration,
 )
 from compost_desktop.domain.phases import PhaseSpan
 from compost_desktop.domain.progress import bay_fill_l
 from compost_desktop.domain.quantities import TEMPERATURE
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.services import chart_data
 from compost_desktop.services.chart_data import Marker, Series
 from compost_desktop.services.history import CycleNotFound, evaluate_series, load_series

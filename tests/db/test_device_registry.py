@@ -14,7 +14,8 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import SensorDevice
 from compost_desktop.domain.devices import Role
-from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL, PathogenStatus
+from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.monitoring.registry import DeviceRegistry, device_uuid, guess_role
 from compost_desktop.presentation.palette import DEVICE_COLOURS
 from compost_desktop.services import chart_data

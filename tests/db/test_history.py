@@ -6,12 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from compost_desktop.domain.pathogen import (
-    EPA_PFRP_IN_VESSEL,
-    PAS_100,
-    PathogenRule,
-    PathogenStatus,
-)
+from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL, PAS_100, PathogenRule
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.monitoring.recording import ReadingWriter
 from compost_desktop.services.history import (

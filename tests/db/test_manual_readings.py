@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import Base
-from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL, PAS_100, PathogenStatus
+from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL, PAS_100
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.domain.validation import ValidationError
 from compost_desktop.services.history import cycle_moisture, cycle_temperatures, evaluate_cycle
 from compost_desktop.services.manual_readings import (

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from compost_desktop.domain.mix import (
     AdditionMaterial,
-    Closeness,
     MixComponent,
     MixStatus,
     MoistureStatus,
@@ -18,6 +17,7 @@ from compost_desktop.domain.mix import (
     analyse,
     moisture_status,
 )
+from compost_desktop.domain.states import Closeness
 from compost_desktop.domain.validation import ValidationError
 
 KITCHEN = MixComponent("Kitchen scraps", 10, 15, 2.4, 70)

@@ -23,11 +23,11 @@ from compost_desktop.domain.pathogen import (
     UK_ABPR_HOUSED_WINDROW,
     MoistureSample,
     PathogenRule,
-    PathogenStatus,
     TemperatureReading,
     evaluate,
     format_duration,
 )
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.domain.validation import ValidationError
 
 T0 = datetime(2024, 5, 1, 6, 0, tzinfo=UTC)

@@ -13,12 +13,12 @@ from compost_desktop.domain.pathogen import (
     PAS_100_DAILY,
     PRESETS,
     PathogenRule,
-    PathogenStatus,
     ReadingInterval,
     evaluate,
     rules_from_json,
     rules_to_json,
 )
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.domain.validation import ValidationError
 
 START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)

@@ -21,7 +21,8 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import Cycle, SensorReading
 from compost_desktop.domain.devices import Role
-from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL, PathogenStatus
+from compost_desktop.domain.pathogen import EPA_PFRP_IN_VESSEL
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.gui.monitoring.hub import MonitoringHub
 from compost_desktop.monitoring import recorder
 from compost_desktop.monitoring.alarms import MemoryAlarmLog

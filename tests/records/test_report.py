@@ -22,7 +22,8 @@ from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import AlarmRecord, Cycle, SensorReading
 from compost_desktop.domain.lifecycle import CycleStatus, MaterialKind
-from compost_desktop.domain.pathogen import DISCLAIMER, PRESETS, PathogenStatus
+from compost_desktop.domain.pathogen import DISCLAIMER, PRESETS
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.services.history import CycleNotFound
 from compost_desktop.services.report_data import ReportData, gather_report
 from compost_desktop.services.store import Store

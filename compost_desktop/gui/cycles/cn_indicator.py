@@ -19,13 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.domain.mix import (
-    Closeness,
-    MixAnalysis,
-    MixComponent,
-    TargetBand,
-    analyse,
-)
+from compost_desktop.domain.mix import MixAnalysis, MixComponent, TargetBand, analyse
+from compost_desktop.domain.states import Closeness
 from compost_desktop.domain.units import MassUnit, kg_to
 from compost_desktop.gui.cycles.models import number
 from compost_desktop.presentation.palette import CLOSENESS_COLOURS, WARNING, WARNING_BACKGROUND

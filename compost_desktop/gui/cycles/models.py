@@ -27,8 +27,9 @@ from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from compost_desktop.domain.lifecycle import CycleStatus
-from compost_desktop.domain.mix import Closeness, TargetBand, analyse
+from compost_desktop.domain.mix import TargetBand, analyse
 from compost_desktop.domain.progress import time_progress, volume_progress
+from compost_desktop.domain.states import Closeness
 from compost_desktop.domain.units import MassUnit, kg_to
 from compost_desktop.presentation.formats import day_text
 from compost_desktop.presentation.palette import (

@@ -34,10 +34,10 @@ from compost_desktop.domain.pathogen import (
     PRESETS,
     PathogenResult,
     PathogenRule,
-    PathogenStatus,
     rules_from_json,
     rules_to_json,
 )
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.domain.units import celsius_to
 from compost_desktop.domain.validation import ValidationError
 from compost_desktop.gui.context import READINGS, AppContext

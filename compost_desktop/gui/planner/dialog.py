@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.domain.mix import Closeness, moisture_status
+from compost_desktop.domain.mix import moisture_status
 from compost_desktop.domain.planner import (
     DEFAULT_MOISTURE_PCT,
     Feedstock,
@@ -42,6 +42,7 @@ from compost_desktop.domain.planner import (
     PlanRequest,
     plan,
 )
+from compost_desktop.domain.states import Closeness
 from compost_desktop.domain.units import (
     STANDARD_UNITS,
     AmountUnit,

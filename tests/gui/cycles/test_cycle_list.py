@@ -11,7 +11,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from compost_desktop.domain.lifecycle import CycleStatus
-from compost_desktop.domain.mix import Closeness, TargetBand
+from compost_desktop.domain.mix import TargetBand
+from compost_desktop.domain.states import Closeness
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.models import (
     RAW_ROLE,

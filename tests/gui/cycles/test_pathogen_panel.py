@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from pytestqt.qtbot import QtBot
 
 from compost_desktop.db.models import SensorReading
-from compost_desktop.domain.pathogen import DISCLAIMER, PRESETS, PathogenStatus
+from compost_desktop.domain.pathogen import DISCLAIMER, PRESETS
+from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.cycles.page import CyclesPage
 from compost_desktop.gui.cycles.pathogen_panel import NO_READINGS, PathogenPanel
