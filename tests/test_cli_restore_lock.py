@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,15 +24,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from compost_desktop.db import lock
 from tests.records.test_export import make_db, populate
 from tests.support.servers import MosquittoServer
+from tests.support.waiting import wait_until
 from tests.test_cli import _exe, run
-
-
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
 
 
 def _count(db: Path) -> int:
@@ -81,10 +74,10 @@ def recorder(
             stderr=subprocess.STDOUT,
         )
         try:
-            _wait(lambda: any(n["pid"] == proc.pid for n in _writer_notes(db)), 30, "lock")
+            wait_until(lambda: any(n["pid"] == proc.pid for n in _writer_notes(db)), 30, "lock")
             # Subscribed: from now on the broker keeps what it is sent for the recorder.
             logged = tmp_path / "recorder.log"
-            _wait(lambda: "MQTT connected" in logged.read_text(), 30, "recorder subscribed")
+            wait_until(lambda: "MQTT connected" in logged.read_text(), 30, "recorder subscribed")
             yield proc
         finally:
             if proc.poll() is None:
@@ -134,10 +127,10 @@ def test_restore_while_a_recorder_writes_is_refused_and_the_store_stays_intact(
     url, db, backup = store
     before = _count(db)
     with Stream(mqtt_broker) as stream:
-        _wait(lambda: _count(db) > before + 50, 30, "readings being recorded")
+        wait_until(lambda: _count(db) > before + 50, 30, "readings being recorded")
         refused = run("db", "restore", "--database", url, str(backup))
         during = stream.sent
-        _wait(lambda: stream.sent > during + 200, 30, "more readings sent after the refusal")
+        wait_until(lambda: stream.sent > during + 200, 30, "more readings sent after the refusal")
     assert refused.returncode == 1
     assert "Traceback" not in refused.stderr
     assert "in use by the recorder" in refused.stderr
@@ -146,7 +139,7 @@ def test_restore_while_a_recorder_writes_is_refused_and_the_store_stays_intact(
     assert "Nothing was changed" in refused.stderr
     assert not list(db.parent.glob("farm.db.before-restore-*"))
 
-    _wait(lambda: _count(db) >= before + stream.sent, 30, "every reading sent stored")
+    wait_until(lambda: _count(db) >= before + stream.sent, 30, "every reading sent stored")
     recorder.send_signal(signal.SIGTERM)
     assert recorder.wait(30) == 0
     assert _integrity(db) == "ok"

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
-from tests.monitoring.test_client_recording import Publisher, _count, _recorder, _wait, farm_json
+from tests.monitoring.test_client_recording import Publisher, _count, _recorder, farm_json
 from tests.support.servers import MosquittoServer
+from tests.support.waiting import wait_until
 
 pytestmark = [pytest.mark.mqtt, pytest.mark.postgres]
 
@@ -29,7 +30,7 @@ def test_recorder_attributes_readings_right_after_a_plain_sql_activation(
     try:
         pub = Publisher(fresh_mqtt_broker)
         url = resolve_url(pg_url)
-        _wait(lambda: migrate.status(url).state is migrate.SchemaState.CURRENT, 30)
+        wait_until(lambda: migrate.status(url).state is migrate.SchemaState.CURRENT, 30)
         engine = make_engine(url)
         with engine.begin() as conn:
             cycle = conn.execute(
@@ -56,7 +57,7 @@ def test_recorder_attributes_readings_right_after_a_plain_sql_activation(
         for second in range(1, 121):
             pub.send("compost/sensor/data", farm_json("node-1", start + timedelta(seconds=second)))
         pub.close()
-        _wait(lambda: _count(engine, "device_id = 'node-1'") == 240, 30)
+        wait_until(lambda: _count(engine, "device_id = 'node-1'") == 240, 30)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
     finally:

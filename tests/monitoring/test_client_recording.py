@@ -30,6 +30,7 @@ from compost_desktop.monitoring.recording import DatabaseAlarmLog, ReadingWriter
 from compost_desktop.services.store import Store
 from compost_desktop.services.values import CycleDraft
 from tests.support.servers import MosquittoServer, PostgresServer
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.mqtt
 
@@ -65,16 +66,8 @@ def publisher(mqtt_broker: MosquittoServer) -> Iterator[Publisher]:
 def _connected_client(broker: MosquittoServer, client_id: str | None = None) -> SensorClient:
     client = SensorClient(BrokerConfig(broker.host, broker.port, client_id=client_id))
     client.start()
-    _wait(lambda: client.state is LinkState.CONNECTED, 10)
+    wait_until(lambda: client.state is LinkState.CONNECTED, 10)
     return client
-
-
-def _wait(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
 
 
 def _collect(client: SensorClient, count: int, timeout: float = 10) -> list[Received]:
@@ -84,7 +77,7 @@ def _collect(client: SensorClient, count: int, timeout: float = 10) -> list[Rece
         got.extend(i for i in client.drain() if not isinstance(i, LinkEvent | tuple))
         return len(got) >= count
 
-    _wait(enough, timeout)
+    wait_until(enough, timeout)
     return got
 
 
@@ -98,7 +91,7 @@ def _collect_until(
         got.extend(i for i in client.drain() if not isinstance(i, LinkEvent | tuple))
         return any(isinstance(i, Reading) and wanted(i) for i in got)
 
-    _wait(arrived, timeout)
+    wait_until(arrived, timeout)
     return got
 
 
@@ -169,8 +162,8 @@ def test_broker_restart_mid_stream_and_the_client_keeps_receiving(
         pub.send("compost/sensor/data", farm_json("node-1", T0))
         pub.close()
         fresh_mqtt_broker.restart()
-        _wait(lambda: client.state is not LinkState.CONNECTED or client.pending > 0, 5)
-        _wait(lambda: client.state is LinkState.CONNECTED, 30)
+        wait_until(lambda: client.state is not LinkState.CONNECTED or client.pending > 0, 5)
+        wait_until(lambda: client.state is LinkState.CONNECTED, 30)
         pub = Publisher(fresh_mqtt_broker)
         pub.send("compost/sensor/data", farm_json("node-1", T0 + timedelta(minutes=1)))
         # QoS 1 may deliver the first message again after the restart, so counting items
@@ -273,13 +266,13 @@ def test_writer_buffers_while_postgres_is_down_and_catches_up(
     writer.start()
     try:
         writer.add([_reading("n", T0 + timedelta(seconds=s)) for s in range(100)])
-        _wait(lambda: writer.written == 100, 10)
+        wait_until(lambda: writer.written == 100, 10)
         pg_server.stop()
         writer.add([_reading("n", T0 + timedelta(seconds=100 + s)) for s in range(100)])
-        _wait(lambda: writer.last_error is not None, 10)
+        wait_until(lambda: writer.last_error is not None, 10)
         assert writer.pending == 100
         pg_server.start()
-        _wait(lambda: writer.written == 200, 60)
+        wait_until(lambda: writer.written == 200, 60)
     finally:
         writer.stop()
         engine.dispose()
@@ -313,7 +306,7 @@ def test_headless_recorder_records_every_qos1_reading_once_and_stops_cleanly(
     try:
         pub = Publisher(fresh_mqtt_broker)
         url = resolve_url(any_url)
-        _wait(lambda: migrate.status(url).state is migrate.SchemaState.CURRENT, 30)
+        wait_until(lambda: migrate.status(url).state is migrate.SchemaState.CURRENT, 30)
         engine = make_engine(url)
         # Wait until the recorder is subscribed: a probe message gets stored.
         deadline = time.monotonic() + 30
@@ -339,7 +332,7 @@ def test_headless_recorder_records_every_qos1_reading_once_and_stops_cleanly(
         pub = Publisher(fresh_mqtt_broker)
         pub.send("compost/sensor/data", farm_json("probe-2", datetime.now(UTC)), qos=1)
         pub.close()
-        _wait(lambda: _count(engine) >= 602 + probes, 30)
+        wait_until(lambda: _count(engine) >= 602 + probes, 30)
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
     finally:
@@ -386,7 +379,7 @@ def test_simulate_command_publishes_farm_json(mqtt_broker: MosquittoServer) -> N
             check=False,
         )
         assert result.returncode == 0, result.stderr
-        _wait(lambda: len(received) >= 20, 10)
+        wait_until(lambda: len(received) >= 20, 10)
     finally:
         sub.disconnect()
         sub.loop_stop()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from compost_desktop.services.store import Store
 from compost_desktop.services.values import CycleDraft
 from tests.gui.monitoring.support import FakeStore, make_ctx
 from tests.support.servers import MosquittoServer
+from tests.support.waiting import wait_until
 
 pytestmark = [
     pytest.mark.log_allowed("^Rejected MQTT message"),
@@ -50,15 +51,6 @@ def _publish(broker: MosquittoServer, topic: str, payload: str, *, retain: bool 
     finally:
         client.disconnect()
         client.loop_stop()
-
-
-def _wait(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture
@@ -107,7 +99,7 @@ def test_a_retained_esphome_value_is_not_recorded_on_connect(
     try:
         time.sleep(1.5)  # connected, retained messages delivered
         _publish(fresh_mqtt_broker, "farm/live-node/sensor/temperature/state", "57.5", retain=True)
-        _wait(lambda: len(_rows(engine)) >= 1)
+        wait_until(lambda: len(_rows(engine)) >= 1)
         time.sleep(0.5)
     finally:
         running.close()
@@ -133,7 +125,7 @@ def test_tasmota_factory_settings_in_a_utc8_farm(
             '{"Time":"2026-06-11T12:00:00","DS18B20":{"Id":"01144A0CB6AA","Temperature":56.4},'
             '"TempUnit":"C"}',
         )
-        _wait(lambda: len(_rows(engine)) == 1)
+        wait_until(lambda: len(_rows(engine)) == 1)
     finally:
         running.close()
     [(device, _, value, measured_at)] = _rows(engine)
@@ -174,8 +166,8 @@ def test_an_air_sensor_does_not_affect_the_pathogen_result(
             info.wait_for_publish(10)
         client.disconnect()
         client.loop_stop()
-        _wait(lambda: len(_rows(engine)) == 3 * len(messages), timeout=30)
-        _wait(lambda: DeviceRegistry(engine).load().keys() >= {"pile-a/SHT3X"}, timeout=15)
+        wait_until(lambda: len(_rows(engine)) == 3 * len(messages), timeout=30)
+        wait_until(lambda: DeviceRegistry(engine).load().keys() >= {"pile-a/SHT3X"}, timeout=15)
     finally:
         running.close()
     registry = DeviceRegistry(engine)
@@ -230,8 +222,8 @@ def test_the_recorder_alarms_on_pile_probes_only_and_never_on_a_retained_value(
             '{"DS18B20":{"Id":"0316A279AAAA","Temperature":82.0},'
             '"SHT3X":{"Temperature":81.0,"Humidity":30.0},"TempUnit":"C"}',
         )
-        _wait(lambda: len(_rows(engine)) == 3)
-        _wait(lambda: _alarm_devices(engine) != [], timeout=15)
+        wait_until(lambda: len(_rows(engine)) == 3)
+        wait_until(lambda: _alarm_devices(engine) != [], timeout=15)
         time.sleep(1.0)  # a wrong alarm on the air sensor would be written by now
     finally:
         running.close()

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,16 +21,9 @@ from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.farm_config import FarmConfig
 from compost_desktop.settings import AlarmSettings
 from tests.support.servers import MosquittoServer
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.mqtt
-
-
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not in {timeout} s")
-        time.sleep(0.05)
 
 
 class Watcher:
@@ -107,7 +99,9 @@ def test_headless_recorder_raises_an_alarm_and_clears_it_with_hysteresis(
             assert time.monotonic() < deadline, "recorder never stored a reading"
 
         send("node-hot", 80.0)
-        _wait(lambda: _rows(engine, "SELECT count(*) FROM alarm_event")[0][0] == 1, 20, "raise")
+        wait_until(
+            lambda: _rows(engine, "SELECT count(*) FROM alarm_event")[0][0] == 1, 20, "raise"
+        )
         [(kind, device, value, threshold, cleared)] = _rows(
             engine, "SELECT kind, device_id, value, threshold, cleared_at FROM alarm_event"
         )
@@ -118,22 +112,22 @@ def test_headless_recorder_raises_an_alarm_and_clears_it_with_hysteresis(
             75.0,
             None,
         )
-        _wait(lambda: "raised" in phone.states(), 10, "raise on the alarm topic")
+        wait_until(lambda: "raised" in phone.states(), 10, "raise on the alarm topic")
 
         send("node-hot", 73.0)  # below 75 but inside the 3 °C hysteresis: still raised
-        _wait(lambda: count("device_id = 'node-hot'") == 2, 10, "second reading stored")
+        wait_until(lambda: count("device_id = 'node-hot'") == 2, 10, "second reading stored")
         time.sleep(1.5)  # an alarm tick has passed
         assert _rows(engine, "SELECT cleared_at FROM alarm_event") == [(None,)]
 
         send("node-hot", 71.5)  # beyond the hysteresis: cleared
-        _wait(
+        wait_until(
             lambda: (
                 _rows(engine, "SELECT cleared_at IS NOT NULL FROM alarm_event")[0][0] in (True, 1)
             ),
             20,
             "clear",
         )
-        _wait(lambda: phone.states()[-1:] == ["cleared"], 10, "clear on the alarm topic")
+        wait_until(lambda: phone.states()[-1:] == ["cleared"], 10, "clear on the alarm topic")
 
         # --timezone: a Tasmota clock at factory settings sends local time with no offset.
         publisher.publish(
@@ -141,7 +135,7 @@ def test_headless_recorder_raises_an_alarm_and_clears_it_with_hysteresis(
             json.dumps({"Time": "2026-06-11T12:00:00", "DS18B20": {"Temperature": 55.0}}),
             qos=1,
         ).wait_for_publish(10)
-        _wait(lambda: count("device_id LIKE 'shed%'") == 1, 10, "tasmota reading")
+        wait_until(lambda: count("device_id LIKE 'shed%'") == 1, 10, "tasmota reading")
         proc.send_signal(signal.SIGTERM)
         _, stderr = proc.communicate(timeout=60)
     finally:
@@ -161,7 +155,7 @@ def test_headless_recorder_raises_an_alarm_and_clears_it_with_hysteresis(
     # A phone that subscribes later still gets the condition's latest state (retained).
     late = Watcher(fresh_mqtt_broker, "phone-2")
     try:
-        _wait(lambda: bool(late.messages), 10, "retained alarm state")
+        wait_until(lambda: bool(late.messages), 10, "retained alarm state")
     finally:
         late.close()
     topic, payload, retained = late.messages[0]

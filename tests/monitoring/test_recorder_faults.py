@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,6 +29,7 @@ from compost_desktop.monitoring.parsing import LastKnown, MessageParser, Reading
 from compost_desktop.monitoring.recording import ReadingWriter, content_refused
 from compost_desktop.monitoring.validation import printable, reading_problem
 from tests.support.servers import MosquittoServer, PostgresServer
+from tests.support.waiting import wait_until
 
 T0 = datetime(2026, 6, 11, tzinfo=UTC)
 
@@ -46,14 +46,6 @@ def _reading(
     received: datetime | None = None,
 ) -> Reading:
     return Reading(device, quantity, value, at, received or at + timedelta(seconds=1), "t")
-
-
-def _wait(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.02)
 
 
 def _rows(engine: sa.Engine, sql: str) -> list[sa.Row[*tuple[Any, ...]]]:
@@ -365,7 +357,7 @@ def test_two_recorders_on_one_broker_store_each_reading_once(
             )
             return int(rows[0][0])
 
-        _wait(lambda: stored() >= 100, 30)
+        wait_until(lambda: stored() >= 100, 30)
         time.sleep(1.5)  # time for a late second copy to show up, if it were going to
         for p in procs:
             p.send_signal(signal.SIGTERM)
@@ -403,7 +395,7 @@ def test_manual_ack_frees_the_brokers_window_for_messages_that_yield_no_reading(
     pub.connect(mqtt_broker.host, mqtt_broker.port)
     pub.loop_start()
     try:
-        _wait(lambda: client.state is LinkState.CONNECTED, 10)
+        wait_until(lambda: client.state is LinkState.CONNECTED, 10)
         time.sleep(0.3)  # subscribed
         for _ in range(30):
             pub.publish("compost/sensor/data", b"{not json", qos=1).wait_for_publish(5)
@@ -485,8 +477,8 @@ def test_the_recorder_goes_on_through_hostile_payloads(
             send(topic, payload)
             send("compost/sensor/data", good(n))
         goods = "SELECT 1 FROM sensor_reading WHERE device_id = 'good'"
-        _wait(lambda: len(_rows(engine, goods)) == len(hostile), 30)
-        _wait(lambda: bool(_rows(engine, "SELECT 1 FROM rejected_reading")), 10)
+        wait_until(lambda: len(_rows(engine, goods)) == len(hostile), 30)
+        wait_until(lambda: bool(_rows(engine, "SELECT 1 FROM rejected_reading")), 10)
         proc.send_signal(signal.SIGTERM)
         _, log = proc.communicate(timeout=60)
     finally:
@@ -538,7 +530,7 @@ def test_a_retained_value_without_device_time_is_not_recorded_again_at_each_conn
             def connected(c: SensorClient = client) -> bool:
                 return c.state is LinkState.CONNECTED
 
-            _wait(connected, 10)
+            wait_until(connected, 10)
             time.sleep(0.5)
             pub.publish(state, "56.0", qos=1).wait_for_publish(5)  # a live, new state
             deadline = time.monotonic() + 10

@@ -15,7 +15,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,16 +31,9 @@ from compost_desktop.monitoring.recorder import WorkerLink
 from compost_desktop.monitoring.recorder_worker import WorkerSetup
 from compost_desktop.monitoring.recording import ReadingWriter
 from tests.support.servers import MosquittoServer
+from tests.support.waiting import wait_until
 
 T0 = datetime(2026, 7, 1, tzinfo=UTC)
-
-
-def _wait(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.05)
 
 
 def _count(db: Path, where: str) -> int:
@@ -108,7 +100,7 @@ def test_a_killed_worker_loses_nothing_the_broker_sends_it_again(
     stream = _Stream(fresh_mqtt_broker)
     lock: sqlite3.Connection | None = None
     try:
-        _wait(lambda: bool(workers()), 30, f"worker started\n{log()}")
+        wait_until(lambda: bool(workers()), 30, f"worker started\n{log()}")
         stream.send(1, device="probe")  # subscribed once the probe is stored
         deadline = time.monotonic() + 30
         while _count(db, "device_id = 'probe'") == 0:
@@ -124,7 +116,7 @@ def test_a_killed_worker_loses_nothing_the_broker_sends_it_again(
         time.sleep(1.0)  # the first of them received and parsed by the worker, not written
         [first] = workers()
         os.kill(first, signal.SIGKILL)
-        _wait(lambda: "ended unexpectedly" in log(), 10, f"worker loss noticed\n{log()}")
+        wait_until(lambda: "ended unexpectedly" in log(), 10, f"worker loss noticed\n{log()}")
         # As many as the broker lets go unacknowledged (Mosquitto's window: 20 by default).
         held = re.search(r"its (\d+) unacknowledged messages", log())
         assert held is not None and 0 < int(held.group(1)) <= 150, log()
@@ -132,11 +124,13 @@ def test_a_killed_worker_loses_nothing_the_broker_sends_it_again(
         lock.close()
         lock = None
 
-        _wait(lambda: len(workers()) == 2, 30, f"a new worker\n{log()}")
+        wait_until(lambda: len(workers()) == 2, 30, f"a new worker\n{log()}")
         assert proc.poll() is None, log()  # the main process kept running
         stream.send(50)
         sent = stream.sent - probes
-        _wait(lambda: _count(db, "device_id = 'node-w'") == 2 * sent, 60, f"all stored\n{log()}")
+        wait_until(
+            lambda: _count(db, "device_id = 'node-w'") == 2 * sent, 60, f"all stored\n{log()}"
+        )
         time.sleep(1.0)  # a late second copy would show now
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(60) == 0, log()
