@@ -274,7 +274,8 @@ class HistoryChart(QWidget):
         self.band_check.toggled.connect(self.on_band_toggled)
         self.series_list.itemChanged.connect(self.on_series_item_changed)
         ctx.bus.changed.connect(self.on_data_changed)
-        keeper_for(ctx).changed.connect(self.refresh)  # a colour pinned on the Devices page
+        self.keeper = keeper_for(ctx)
+        self.keeper.changed.connect(self.on_registry_changed)
         self._set_buttons_enabled(False)
 
     # --- public ------------------------------------------------------------------------
@@ -436,6 +437,13 @@ class HistoryChart(QWidget):
         if kinds & {READINGS, CYCLES}:
             self.refresh()
 
+    @Slot()
+    def on_registry_changed(self) -> None:
+        """Redraw for a colour pinned on the Devices page; the keeper also reloads every 30 s
+        with nothing new, which must not re-read a whole cycle."""
+        if self._colors and self._colours_for(list(self._colors)) != self._colors:
+            self.refresh()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._stale:
@@ -516,6 +524,11 @@ class HistoryChart(QWidget):
         width = self.graphics.width() - _AXIS_WIDTH if self.graphics.isVisible() else self.width()
         return buckets_for(max(width, 400) * self.devicePixelRatioF())
 
+    def _colours_for(self, keys: list[str]) -> dict[str, str]:
+        """The colours the Devices page and the live plots show, a pinned one included."""
+        every = self.keeper.registry.colours(DEVICE_COLOURS, [k for k in keys if k != LOWEST])
+        return {k: LOWEST_PROBE if k == LOWEST else every[k] for k in keys}
+
     def _top(self) -> pg.PlotItem | None:
         return next(iter(self.plots.values()), None)
 
@@ -558,9 +571,7 @@ class HistoryChart(QWidget):
         devices = sorted({t.key for t in snap.traces if not t.manual and t.key != LOWEST})
         hands = sorted({t.key for t in snap.traces if t.manual})
         # The colours the Devices page and the live plots show, a pinned one included.
-        registry = keeper_for(self.ctx).registry
-        self._colors = registry.colours(DEVICE_COLOURS, devices + hands)
-        self._colors[LOWEST] = LOWEST_PROBE
+        self._colors = self._colours_for([LOWEST, *devices, *hands])
         for trace in snap.traces:
             self._add_trace(trace)
         self._not_pile = {t.key for t in snap.traces if not t.pile and not t.manual}

@@ -302,6 +302,8 @@ def test_a_colour_pinned_on_the_devices_page_is_the_curve_colour(
 ) -> None:
     chart.show_cycle(cycle)
     keeper = keeper_for(ctx)
+    keeper.changed.emit()  # the keeper's 30 s reload with nothing new: no whole-cycle re-read
+    assert not chart.reload_timer.isActive()
     registry = keeper.registry
     registry.observe("probe-b", "temperature", "farm")
     registry.save_new()
