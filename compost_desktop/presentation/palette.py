@@ -13,6 +13,7 @@ report prints the colours the screens show.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
 from compost_desktop.domain.lifecycle import CycleStatus, MaterialKind
@@ -162,6 +163,7 @@ def contrast(a: str, b: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+@cache  # asked at every gauge repaint, for a handful of band colours
 def legible(colour: str, on: str = PAPER) -> str:
     """`colour` darkened just enough to be read as text on `on`: a band's hue for its label."""
     r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
