@@ -71,9 +71,11 @@ def explain(exc: BaseException) -> tuple[int, str]:
         return EXIT_FAILURE, sqlite_message(sqlite_error)
     from sqlalchemy.exc import DBAPIError
 
+    from compost_desktop.db.engine import first_line
+
     if isinstance(exc, DBAPIError):
-        return EXIT_FAILURE, f"The database refused or failed the operation: {_first_line(exc)}"
-    return EXIT_FAILURE, f"Unexpected error: {type(exc).__name__}: {_first_line(exc)}"
+        return EXIT_FAILURE, f"The database refused or failed the operation: {first_line(exc)}"
+    return EXIT_FAILURE, f"Unexpected error: {type(exc).__name__}: {first_line(exc)}"
 
 
 def os_error(exc: OSError) -> str:
@@ -104,7 +106,9 @@ def _sqlite_cause(exc: BaseException) -> sqlite3.Error | None:
 
 
 def sqlite_message(exc: sqlite3.Error) -> str:
-    text = _first_line(exc)
+    from compost_desktop.db.engine import first_line  # SQLAlchemy only once a command fails
+
+    text = first_line(exc)
     lowered = text.lower()
     if "full" in lowered:
         return f"The disk is full ({text}). Free some space and try again; nothing was changed."
@@ -139,8 +143,3 @@ def log_hint() -> str:
         return str(log_file())
     except OSError:
         return "the log"
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

@@ -21,7 +21,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from compost_desktop.db.engine import describe, make_engine
+from compost_desktop.db.engine import describe, first_line, make_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -160,7 +160,7 @@ def _status(engine: Engine, url: URL) -> DbStatus:
         if url.get_backend_name() == "sqlite":
             raise DatabaseUnreachableError(_sqlite_problem(url, exc)) from exc
         raise DatabaseUnreachableError(
-            f"Cannot reach {describe(url)}: {_first_line(exc)}. Check that the server is running "
+            f"Cannot reach {describe(url)}: {first_line(exc)}. Check that the server is running "
             "and the address is right."
         ) from exc
     except DatabaseError as exc:  # sqlite3.DatabaseError: not a database, malformed
@@ -259,7 +259,7 @@ def _backup_sqlite(url: URL, before: DbStatus) -> Path | None:
 
 def _sqlite_problem(url: URL, exc: BaseException) -> str:
     """What a SQLite failure means for the user's file, without talk of servers."""
-    detail = _first_line(exc)
+    detail = first_line(exc)
     lowered = detail.lower()
     if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
         return (
@@ -288,8 +288,3 @@ def _unchanged_backup(source: Path, revision: str) -> Path | None:
         (p.stat().st_mtime for p in (source, Path(f"{source}-wal")) if p.exists()), default=0.0
     )
     return newest if newest.stat().st_mtime > changed else None
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

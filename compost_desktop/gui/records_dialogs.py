@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compost_desktop.db.engine import first_line
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
 from compost_desktop.gui.tasks import Runner
 from compost_desktop.presentation.formats import moment_text
@@ -800,7 +801,7 @@ class RecordsController(QObject):
             return
         if not isinstance(exc, ExportError | BackupError | OSError):
             log.error("%s", title, exc_info=exc)  # not expected: keep the traceback in the log
-        message = str(exc) if isinstance(exc, ExportError | BackupError) else _plain(exc)
+        message = str(exc) if isinstance(exc, ExportError | BackupError) else first_line(exc)
         if consequence and consequence not in message:
             message = f"{message}\n\n{consequence}"
         self.window.statusBar().showMessage(title, 15_000)
@@ -826,13 +827,6 @@ def _show(progress: QProgressDialog, done: int, total: int, unit: str | None) ->
         progress.setLabelText(f"{title}\n{100 * done // total} %")
     progress.setMaximum(max(total, 1))
     progress.setValue(min(done, max(total, 1)))
-
-
-def _plain(exc: BaseException) -> str:
-    """A message without a traceback: the database driver's first line, else the text."""
-    orig = getattr(exc, "orig", None)
-    text = str(orig or exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
 
 
 def _ask(box: QMessageBox) -> bool:

@@ -32,7 +32,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from compost_desktop.db import migrate
-from compost_desktop.db.engine import describe, make_engine, resolve_url
+from compost_desktop.db.engine import describe, first_line, make_engine, resolve_url
 from compost_desktop.monitoring import farm_config, recorder_worker
 from compost_desktop.monitoring.client import (
     BrokerConfig,
@@ -43,7 +43,7 @@ from compost_desktop.monitoring.client import (
 )
 from compost_desktop.monitoring.farm_config import FarmConfig
 from compost_desktop.monitoring.parsing import TopicPatterns
-from compost_desktop.monitoring.recorder_worker import Report, WorkerSetup, first_line
+from compost_desktop.monitoring.recorder_worker import Report, WorkerSetup
 
 log = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ from typing import Any, Final
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from compost_desktop.db.engine import make_engine, resolve_url
+from compost_desktop.db.engine import first_line, make_engine, resolve_url
 from compost_desktop.db.models import Cycle
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.alarm_publisher import AlarmPublisher
@@ -409,7 +409,3 @@ class _Housekeeper:
                 loaded = _load_farm_state(self.engine)
                 if loaded is not None:
                     self.farm_states.put(loaded)
-
-
-def first_line(exc: BaseException) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]

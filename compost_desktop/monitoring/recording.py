@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, and_, insert, or_, select, text, upda
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
+from compost_desktop.db.engine import first_line
 from compost_desktop.db.models import (
     AlarmRecord,
     Cycle,
@@ -148,10 +149,6 @@ def _refusal(exc: BaseException) -> tuple[str, str]:
     if "NUL" in message:
         return "nul_character", message
     return f"refused_{type(orig).__name__.lower()}"[:40], message
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(getattr(exc, "orig", None) or exc).splitlines() or [type(exc).__name__])[0]
 
 
 class ReadingWriter:
@@ -467,7 +464,7 @@ class ReadingWriter:
                 "Reading from %s refused (%s) and could not be quarantined either: %s",
                 device[:80],
                 reason,
-                _first_line(exc),
+                first_line(exc),
             )
             return True
         self.quarantined += 1
@@ -484,7 +481,7 @@ class ReadingWriter:
         return True
 
     def _unavailable(self, exc: BaseException) -> None:
-        message = _first_line(exc)
+        message = first_line(exc)
         if not isinstance(exc, SQLAlchemyError):
             log.error("Unexpected error writing readings", exc_info=exc)
         if message != self.last_error:

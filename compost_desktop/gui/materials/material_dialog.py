@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QLocale, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
+from compost_desktop.db.engine import first_line
 from compost_desktop.domain import validation as v
 from compost_desktop.domain.lifecycle import MaterialKind
 from compost_desktop.gui.context import MATERIALS, AppContext
@@ -250,7 +251,7 @@ class MaterialDialog(QDialog):
         else:
             log.warning("Saving a material failed: %s", exc)
             self._set_form_message(
-                f"Not saved: the database did not accept the change ({_first_line(exc)}). "
+                f"Not saved: the database did not accept the change ({first_line(exc)}). "
                 "What you typed is still here; press Save to try again."
             )
         self.ok_button.setEnabled(True)
@@ -274,8 +275,3 @@ def _plain(key: str, exc: v.ValidationError, typed: float) -> str:
     if key == "moisture_pct":
         return f"Moisture must be from 0 to below 100 % of wet mass (got {typed:g})."
     return exc.message
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
