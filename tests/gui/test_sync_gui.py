@@ -160,3 +160,43 @@ def test_a_paused_sync_lets_no_saved_change_start_a_round(
         qtbot.waitUntil(lambda: not service.running, timeout=30_000)
         if service.engine is not None:
             service.engine.server.dispose()
+
+
+def test_a_stock_count_typed_on_the_materials_page_reaches_the_server(
+    qtbot: QtBot, ctx: AppContext, local: sa.Engine, pg_url: str
+) -> None:
+    """A count is its own kind of change (no cycle reloads for it); sync must still send it."""
+    from compost_desktop.gui.materials.models import MaterialColumn
+    from compost_desktop.gui.materials.page import MaterialsPage
+
+    service = SyncService(ctx, local, pg_url)
+    page = MaterialsPage(ctx)
+    qtbot.addWidget(page)
+    server = make_engine(resolve_url(pg_url))
+
+    def on_server() -> float | None:
+        with server.connect() as conn:
+            found = conn.execute(
+                sa.text("SELECT stock_kg FROM compost_materials WHERE name = 'Straw'")
+            ).first()
+        return None if found is None or found[0] is None else float(found[0])
+
+    try:
+        with qtbot.waitSignal(service.state_changed, timeout=30_000):
+            service.start()  # the first round puts the library on the server
+        # ... and what it pulled may ask for one more: let every round end first.
+        qtbot.waitUntil(
+            lambda: not service.running and not service._soon.isActive(), timeout=30_000
+        )
+        straw = next(m for m in page.model.materials() if m.name == "Straw")
+        row = page.model.row_of(straw.id)
+        assert row is not None
+        assert page.model.setData(page.model.index(row, MaterialColumn.STOCK), "1234")
+        # Well inside the 30 s periodic round: only the round the count itself asks for counts.
+        qtbot.waitUntil(lambda: on_server() == 1234.0, timeout=15_000)
+    finally:
+        service.stop()
+        qtbot.waitUntil(lambda: not service.running, timeout=30_000)
+        if service.engine is not None:
+            service.engine.server.dispose()
+        server.dispose()
