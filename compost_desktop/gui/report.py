@@ -28,6 +28,7 @@ from compost_desktop.domain.pathogen import PRESETS, PathogenRule
 from compost_desktop.domain.states import PathogenStatus
 from compost_desktop.gui.context import AppContext
 from compost_desktop.presentation.palette import LINE, PAPER, PATHOGEN_COLOURS
+from compost_desktop.presentation.words import counted
 from compost_desktop.records.files import write_atomic
 from compost_desktop.reports.document import ReportDocument, default_report_path, local_now
 from compost_desktop.services.report_data import ReportData, gather_report
@@ -170,7 +171,7 @@ class ReportDialog(QDialog):
         count = self.document.page_count
         self.status_label.setText(
             f"Report for “{data.facts.name}” with {data.pathogen.rule.name}: "
-            f"{count} page{'s' if count != 1 else ''}. Pathogen reduction: {data.pathogen.headline}."
+            f"{counted(count, 'page')}. Pathogen reduction: {data.pathogen.headline}."
         )
         for image in pages:
             label = QLabel(self.preview)
@@ -247,7 +248,7 @@ class ReportDialog(QDialog):
             self._show_error(str(exc))
             return
         self.status_label.setStyleSheet("")
-        self.status_label.setText(f"Sent {sent} page{'s' if sent != 1 else ''} to the printer.")
+        self.status_label.setText(f"Sent {counted(sent, 'page')} to the printer.")
         self.printed.emit(sent)
 
     @Slot()

@@ -14,3 +14,12 @@ MOISTURE_TEXT: Final[dict[MoistureStatus, tuple[str, Closeness]]] = {
     MoistureStatus.HIGH: ("high (60–65 %)", Closeness.NEAR),
     MoistureStatus.TOO_WET: ("too wet (above 65 %)", Closeness.FAR),
 }
+
+
+def counted(count: int, noun: str, text: str | None = None) -> str:
+    """ "1 delivery", "3 deliveries": `text` is the count as shown (the locale's digits)."""
+    shown = str(count) if text is None else text
+    if count == 1:
+        return f"{shown} {noun}"
+    plural = noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+    return f"{shown} {plural}"

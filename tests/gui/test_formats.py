@@ -13,6 +13,7 @@ from compost_desktop.presentation.formats import (
     moment_seconds_text,
     moment_text,
 )
+from compost_desktop.presentation.words import counted
 
 MOMENT = datetime(2026, 11, 24, 9, 5, 7, tzinfo=UTC)
 
@@ -44,3 +45,16 @@ def test_dates_and_times_follow_the_locale_with_the_year_in_full(
     finally:
         monkeypatch.undo()
         time.tzset()
+
+
+@pytest.mark.parametrize(
+    ("count", "noun", "expected"),
+    [
+        (1, "delivery", "1 delivery"),
+        (2, "delivery", "2 deliveries"),
+        (0, "alarm", "0 alarms"),
+        (3, "day", "3 days"),
+    ],
+)
+def test_a_count_takes_the_plural_it_needs(count: int, noun: str, expected: str) -> None:
+    assert counted(count, noun) == expected

@@ -47,6 +47,7 @@ from compost_desktop.gui.tasks import Changes
 from compost_desktop.presentation.failures import explain_load, explain_save
 from compost_desktop.presentation.formats import day_text, moment_text, to_qdatetime
 from compost_desktop.presentation.palette import ERROR, ON_FILL, STATUS_COLOURS, WARNING
+from compost_desktop.presentation.words import counted
 from compost_desktop.services.store import ActiveCycleConflict, Store
 from compost_desktop.services.values import (
     CycleRecord,
@@ -436,7 +437,7 @@ class CycleDetail(QWidget):
         self.ui.current_value.setText(self._volume(cycle.current_volume_l))
         mass = units.mass.value
         self.ui.totals_value.setText(
-            f"{len(cycle.inputs)} deliveries: green {number(kg_to(cycle.green_kg, units.mass), 1, loc)} "
+            f"{counted(len(cycle.inputs), 'delivery')}: green {number(kg_to(cycle.green_kg, units.mass), 1, loc)} "
             f"{mass}, brown {number(kg_to(cycle.brown_kg, units.mass), 1, loc)} {mass}; "
             f"estimated volume {self._volume(cycle.estimated_volume_l)}"
         )

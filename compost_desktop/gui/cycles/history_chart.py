@@ -61,6 +61,7 @@ from compost_desktop.presentation.palette import (
     SOFT_INK,
     TURNING_MARK,
 )
+from compost_desktop.presentation.words import counted
 from compost_desktop.services.chart_data import Marker
 from compost_desktop.services.chart_traces import (
     LOWEST,
@@ -844,7 +845,7 @@ class HistoryChart(QWidget):
             return
         snap = self.detail or overview.snapshot
         loc = QLocale()
-        count = f"{loc.toString(overview.readings)} reading{'s' if overview.readings != 1 else ''}"
+        count = counted(overview.readings, "reading", loc.toString(overview.readings))
         resolution = (
             "every reading shown"
             if snap.bucket_seconds <= 1.0

@@ -40,6 +40,7 @@ from compost_desktop.presentation.palette import (
     WARNING,
     WARNING_BACKGROUND,
 )
+from compost_desktop.presentation.words import counted
 
 COLUMNS = ("Raised", "Device", "Alarm", "State")
 ACTIVE = QColor(ERROR)
@@ -221,7 +222,7 @@ class AlarmNotifier(QObject):
             self.banner.hide()
             return
         count = len(attention)
-        words = f"{count} alarm{'s' if count != 1 else ''}"
+        words = counted(count, "alarm")
         newest = attention[0]
         summary = (
             f"{len(active)} active, {len(unseen)} not acknowledged. Newest: {newest.event.message}"

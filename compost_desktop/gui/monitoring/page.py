@@ -42,6 +42,7 @@ from compost_desktop.presentation.palette import (
     WARNING,
     WARNING_BACKGROUND,
 )
+from compost_desktop.presentation.words import counted
 
 GAUGE_QUANTITIES: Final = (TEMPERATURE, MOISTURE, HUMIDITY, O2, CO2)
 QUANTITY_NAMES: Final = {
@@ -338,7 +339,7 @@ class MonitoringPage(QWidget):
         self.on_gauge_refresh_due()
         rejected = self.hub.rejected
         self.rejected_label.setText(
-            f"{rejected} message{'s' if rejected != 1 else ''} rejected"
+            f"{counted(rejected, 'message')} rejected"
             + (f", {self.hub.dropped} dropped" if self.hub.dropped else "")
         )
         self.on_cycle_changed()

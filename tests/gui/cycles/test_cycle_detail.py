@@ -120,6 +120,7 @@ def test_delete_an_input_then_undo_brings_it_back(
     qtbot.mouseClick(detail.ui.delete_input_button, Qt.MouseButton.LeftButton)
     assert [i.material_name for i in store.cycle(cid).inputs] == ["Kitchen scraps"]
     assert table.rowCount() == 1
+    assert detail.ui.totals_value.text().startswith("1 delivery: ")
     assert "C:N 15.0:1" in detail.indicator.ratio_label.text()
     assert detail.ui.undo_button.isEnabled()
 
@@ -132,6 +133,7 @@ def test_delete_an_input_then_undo_brings_it_back(
         ("Leaves, shredded", 5.0, 45.0),  # the override came back too
     ]
     assert table.rowCount() == 2
+    assert detail.ui.totals_value.text().startswith("2 deliveries: ")
     assert "C:N 25.0:1" in detail.indicator.ratio_label.text()
     detail.undo_stack.redo()
     assert len(store.cycle(cid).inputs) == 1
