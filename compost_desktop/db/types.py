@@ -14,6 +14,32 @@ from sqlalchemy.types import TypeDecorator
 SQLITE_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
 
 
+def utc(value: datetime) -> datetime:
+    """An aware datetime in UTC, as the database is given it; naive ones are refused."""
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where a UTC time is stored")
+        value = value.astimezone(UTC)
+    return value
+
+
+def sqlite_text(value: datetime | None) -> str | None:
+    """An aware datetime as SQLite stores it (SQLITE_DATETIME, in UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = utc(value)
+    return SQLITE_DATETIME % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in and out; SQLite would otherwise drop the zone silently."""
 
@@ -23,9 +49,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given where a UTC time is stored")
-        value = value.astimezone(UTC)
+        value = utc(value)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -34,26 +58,7 @@ class UtcDateTime(TypeDecorator[datetime]):
         chain was a quarter of its writer's time (bench_mqtt_pipeline, writer only)."""
         if dialect.name != "sqlite":
             return super().bind_processor(dialect)
-        stored = SQLITE_DATETIME
-
-        def process(value: Any) -> str | None:
-            if value is None:
-                return None
-            if value.tzinfo is not UTC:
-                if value.tzinfo is None:
-                    raise ValueError("naive datetime given where a UTC time is stored")
-                value = value.astimezone(UTC)
-            return stored % (
-                value.year,
-                value.month,
-                value.day,
-                value.hour,
-                value.minute,
-                value.second,
-                value.microsecond,
-            )
-
-        return process
+        return sqlite_text
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
