@@ -11,6 +11,8 @@ import argparse
 import errno
 import sqlite3
 
+from compost_desktop.db.errors import first_line
+
 EXIT_FAILURE = 1
 EXIT_BAD_INPUT = 2
 
@@ -69,9 +71,7 @@ def explain(exc: BaseException) -> tuple[int, str]:
     sqlite_error = _sqlite_cause(exc)
     if sqlite_error is not None:
         return EXIT_FAILURE, sqlite_message(sqlite_error)
-    from sqlalchemy.exc import DBAPIError
-
-    from compost_desktop.db.engine import first_line
+    from sqlalchemy.exc import DBAPIError  # loaded only once a command fails
 
     if isinstance(exc, DBAPIError):
         return EXIT_FAILURE, f"The database refused or failed the operation: {first_line(exc)}"
@@ -106,8 +106,6 @@ def _sqlite_cause(exc: BaseException) -> sqlite3.Error | None:
 
 
 def sqlite_message(exc: sqlite3.Error) -> str:
-    from compost_desktop.db.engine import first_line  # SQLAlchemy only once a command fails
-
     text = first_line(exc)
     lowered = text.lower()
     if "full" in lowered:

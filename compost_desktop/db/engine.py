@@ -19,13 +19,6 @@ from compost_desktop.paths import data_dir
 log = logging.getLogger(__name__)
 
 
-def first_line(exc: BaseException) -> str:
-    """An error in one line without a traceback: the database driver's own words when it has
-    them, else the message, else the error's name."""
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 ENV_DATABASE_URL = "COMPOST_DATABASE_URL"
 # A statement this long without an answer is logged (a hung server shows within seconds).
 SLOW_STATEMENT_S = 5.0

@@ -21,7 +21,8 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError, OperationalError
 
-from compost_desktop.db.engine import describe, first_line, make_engine
+from compost_desktop.db.engine import describe, make_engine
+from compost_desktop.db.errors import first_line
 
 if TYPE_CHECKING:
     from alembic.config import Config

@@ -56,7 +56,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compost_desktop.db.engine import first_line
+from compost_desktop.db.errors import first_line
 from compost_desktop.gui.context import CYCLES, MATERIALS, READINGS, SETTINGS, AppContext
 from compost_desktop.gui.tasks import Runner
 from compost_desktop.presentation.formats import moment_text

@@ -32,7 +32,8 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import SQLAlchemyError
 
 from compost_desktop.db import migrate
-from compost_desktop.db.engine import describe, first_line, make_engine, resolve_url
+from compost_desktop.db.engine import describe, make_engine, resolve_url
+from compost_desktop.db.errors import first_line
 from compost_desktop.monitoring import farm_config, recorder_worker
 from compost_desktop.monitoring.client import (
     BrokerConfig,

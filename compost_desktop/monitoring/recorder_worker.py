@@ -44,7 +44,8 @@ from typing import Any, Final
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from compost_desktop.db.engine import first_line, make_engine, resolve_url
+from compost_desktop.db.engine import make_engine, resolve_url
+from compost_desktop.db.errors import first_line
 from compost_desktop.db.models import Cycle
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.alarm_publisher import AlarmPublisher

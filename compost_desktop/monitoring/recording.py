@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, and_, insert, or_, select, text, upda
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, SQLAlchemyError, StatementError
 from sqlalchemy.orm import Session
 
-from compost_desktop.db.engine import first_line
+from compost_desktop.db.errors import first_line
 from compost_desktop.db.models import (
     AlarmRecord,
     Cycle,

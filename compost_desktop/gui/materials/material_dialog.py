@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QLocale, Signal, Slot
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
-from compost_desktop.db.engine import first_line
+from compost_desktop.db.errors import first_line
 from compost_desktop.domain import validation as v
 from compost_desktop.domain.lifecycle import MaterialKind
 from compost_desktop.gui.context import MATERIALS, AppContext
