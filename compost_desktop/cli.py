@@ -235,9 +235,17 @@ def add_selftest_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    if not argv:
+        # A plain launch (the desktop icon) opens the app: building the parser with every
+        # command is a thirtieth of the whole start, for nothing to parse.
+        return argparse.Namespace(command=None, database=None)
+    return build_parser().parse_args(argv)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; every failure ends here as one plain line and an exit code."""
-    args = build_parser().parse_args(argv)
+    args = _parse(sys.argv[1:] if argv is None else argv)
     from compost_desktop import clierrors
 
     if args.command is not None:

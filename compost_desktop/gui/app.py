@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import gc
 import getpass
-import hashlib
 import logging
 import os
 import signal
 import socket
 import sys
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QSettings, QSocketNotifier, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QKeySequence
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QWidget
@@ -70,8 +70,9 @@ def use_settings_location() -> None:
 def instance_key(database_url: str | None = None) -> str:
     """One running copy per user, data folder and database; other profiles run side by side."""
     where = f"{data_dir().resolve()}|{settings_dir()}|{database_url or ''}"
-    digest = hashlib.sha1(where.encode()).hexdigest()[:12]
-    return f"{APP_ID}-{getpass.getuser()}-{digest}"
+    # A checksum, not hashlib: its OpenSSL module is a hundredth of the start, and the key
+    # only tells a few local profiles apart.
+    return f"{APP_ID}-{getpass.getuser()}-{zlib.crc32(where.encode()):08x}"
 
 
 class SingleInstance(QObject):
@@ -131,6 +132,31 @@ def bring_forward(window: QWidget) -> None:
     window.show()
     window.raise_()
     window.activateWindow()
+
+
+class FirstPaint(QObject):
+    """Runs `callbacks` once, just after the window's first paint (or after `latest_ms`,
+    should it start minimised and not paint)."""
+
+    def __init__(
+        self, window: QWidget, callbacks: list[Callable[[], object]], latest_ms: int = 2000
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._callbacks = callbacks
+        window.installEventFilter(self)
+        QTimer.singleShot(latest_ms, self._run)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self._window.removeEventFilter(self)
+            QTimer.singleShot(0, self._run)  # after this paint, not before it
+        return False
+
+    def _run(self) -> None:
+        callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            callback()
 
 
 class SignalQuitter(QObject):
@@ -332,7 +358,8 @@ def _refused(exc: BaseException) -> bool:
     )
 
 
-def create_app(argv: list[str]) -> QApplication:
+def create_app(argv: list[str], input_guard: bool = True) -> QApplication:
+    """The application; `run_gui` installs the input guard itself, after the first paint."""
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_ID)
@@ -340,7 +367,8 @@ def create_app(argv: list[str]) -> QApplication:
     app.setOrganizationName(APP_ID)
     app.setApplicationVersion(__version__)
     use_settings_location()
-    install_input_guard(app)
+    if input_guard:
+        install_input_guard(app)
     icon = resource_path("icons/compost-desktop.png")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
@@ -390,7 +418,7 @@ def build_window(ctx: AppContext, log_path: str) -> MainWindow:
 def run_gui(database_url: str | None) -> int:
     log_path = setup()
     log.info("Starting %s %s", APP_NAME, __version__)
-    app = create_app(sys.argv)
+    app = create_app(sys.argv, input_guard=False)
     instance = SingleInstance(instance_key(database_url), app)
     if instance.forward_to_running():
         log.info("Already running: asked the open window to come forward")
@@ -413,9 +441,16 @@ def run_gui(database_url: str | None) -> int:
     server_url = None if database_url else server_url_from(settings)
     connector = DatabaseConnector(ctx, window, database_url, syncing=server_url is not None)
     sync = SyncLink(ctx, window, server_url)
-    # The File menu's jobs are wired once the window is up: nobody clicks them in its first
-    # milliseconds, and their module is a tenth of the imports before the window.
-    QTimer.singleShot(0, lambda: connect_records(ctx, window, sync, database_url))
+    # What the first picture does not need waits until it is painted: nobody types, scrolls
+    # or opens the File menu in the window's first milliseconds.
+    quit_after = os.environ.get("COMPOST_QUIT_AFTER_SHOWN_MS")
+    painted: list[Callable[[], object]] = [
+        lambda: install_input_guard(app),
+        lambda: connect_records(ctx, window, sync, database_url),
+    ]
+    if quit_after is not None:  # start-up measurements and smoke tests
+        painted.insert(0, lambda: print("main-window-shown", flush=True))
+    FirstPaint(window, painted)
     connect_help(window)
     fit_on_screen(window)
     instance.activation_requested.connect(lambda: bring_forward(window))
@@ -423,9 +458,6 @@ def run_gui(database_url: str | None) -> int:
     window.show()
     # Start the database work once the event loop runs, so the first paint comes first.
     QTimer.singleShot(0, connector.start)
-    quit_after = os.environ.get("COMPOST_QUIT_AFTER_SHOWN_MS")
-    if quit_after is not None:  # start-up measurements and smoke tests
-        QTimer.singleShot(0, lambda: print("main-window-shown", flush=True))
     # Once the database thread has opened the store (and so imported SQLAlchemy: importing
     # it from two threads at once fails), build the visible page, then the others;
     # monitoring (and so recording) starts whether or not its page is ever opened.

@@ -17,6 +17,7 @@ from pytestqt.qtbot import QtBot
 
 from compost_desktop import settings_store
 from compost_desktop.gui.app import (
+    FirstPaint,
     SingleInstance,
     build_window,
     connect_help,
@@ -190,3 +191,19 @@ def test_what_runs_before_the_window_shows_loads_no_sqlalchemy() -> None:
         "print(sorted(m for m in ('sqlalchemy', 'compost_desktop.db.engine') if m in sys.modules))\n"
     )
     assert run_probe(probe) == "[]"
+
+
+def test_what_waits_for_the_first_paint_runs_once_just_after_it(qtbot: QtBot) -> None:
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    ran: list[str] = []
+    FirstPaint(window, [lambda: ran.append("guard"), lambda: ran.append("file menu")], 300)
+    qtbot.wait(50)
+    assert ran == []  # not before the window is shown
+    window.show()
+    qtbot.waitUntil(lambda: bool(ran))
+    assert ran == ["guard", "file menu"]
+    qtbot.wait(400)  # the fallback for a window that never paints finds nothing left to do
+    window.update()
+    qtbot.wait(50)
+    assert ran == ["guard", "file menu"]

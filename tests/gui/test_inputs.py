@@ -17,17 +17,15 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from compost_desktop.gui.app import create_app
-from compost_desktop.gui.inputs import InputGuard
+from compost_desktop.gui.inputs import InputGuard, install_input_guard
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 
 @pytest.fixture
 def guard(qapp: QApplication) -> InputGuard:
-    create_app([])  # installs the guard as the real start-up does
-    found = qapp.findChild(InputGuard)
-    assert isinstance(found, InputGuard)
-    return found
+    create_app([])  # installs the guard, as a dialog asked before the window does
+    return install_input_guard(qapp)  # the same one
 
 
 Form = tuple[QWidget, QDoubleSpinBox, QComboBox, QDateTimeEdit, QLineEdit]
@@ -139,3 +137,28 @@ def test_a_dialog_taller_than_the_screen_opens_inside_it(qtbot: QtBot, guard: In
     dialog.show()
     qtbot.waitExposed(dialog)
     assert avail.contains(dialog.frameGeometry())
+
+
+def test_fields_made_before_the_guard_are_guarded_once_it_is_installed(
+    qapp: QApplication, qtbot: QtBot
+) -> None:
+    """The app installs the guard after its first paint; a field already made by then (a
+    page built early) must not keep taking the wheel or the locale's two-digit year."""
+    existing = getattr(qapp, "_compost_input_guard", None)
+    if existing is not None:
+        qapp.removeEventFilter(existing)
+        existing.setParent(None)
+        existing.deleteLater()
+        del qapp._compost_input_guard  # type: ignore[attr-defined]
+    w = QWidget()
+    box, when = QDoubleSpinBox(w), QDateTimeEdit(w)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert box.focusPolicy() == Qt.FocusPolicy.WheelFocus  # Qt's own, without the guard
+    guard = install_input_guard(qapp)
+    assert box.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    assert "yyyy" in when.displayFormat()
+    wheel(box)
+    assert box.value() == 0
+    assert install_input_guard(qapp) is guard
