@@ -16,6 +16,8 @@ for each, and then each reconnects in turn. From the connect call we time until
 
 The publisher is not timed. Parse-only and writer-only rates on the same data, and the CPU
 seconds each process used during the recorder's run (Linux /proc), show where the time goes.
+The writer is also timed with SQLAlchemy Core's insert in its place (its former path, the
+baseline for ours), on SQLite and on a throwaway PostgreSQL.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
@@ -48,9 +51,9 @@ from compost_desktop.monitoring.parsing import (
 )
 from compost_desktop.monitoring.recorder import WorkerLink
 from compost_desktop.monitoring.recorder_worker import Report, WorkerSetup
-from compost_desktop.monitoring.recording import ReadingWriter
+from compost_desktop.monitoring.recording import CycleWindows, ReadingWriter
 from compost_desktop.monitoring.simulator import FARM_TOPIC, PileModel
-from tests.support.servers import MosquittoServer
+from tests.support.servers import MosquittoServer, PostgresServer
 
 N_MESSAGES = 40_000  # the broker queues at most 100,000 per session
 DEVICES = 8
@@ -344,8 +347,42 @@ def _parse_only(payloads: list[bytes]) -> tuple[float, list[Reading]]:
     return time.perf_counter() - start, readings
 
 
-def _writer_only(engine: Engine, readings: list[Reading]) -> float:
+class _CoreInsert:
+    """The writer's former insert, the baseline for its own: SQLAlchemy Core's INSERT … ON
+    CONFLICT DO NOTHING RETURNING id with a parameter dict per row."""
+
+    def __init__(self, dialect: str) -> None:
+        table: Any = SensorReading.__table__
+        if dialect == "postgresql":
+            stmt: Any = postgresql.insert(table).on_conflict_do_nothing(
+                constraint="uq_sensor_reading_identity"
+            )
+        else:
+            stmt = sqlite.insert(table).on_conflict_do_nothing()
+        self._stmt = stmt.returning(table.c.id)
+
+    def __call__(
+        self, conn: Connection, readings: list[Reading], windows: CycleWindows
+    ) -> list[int]:
+        rows = [
+            {
+                "batch_id": windows.cycle_at(r.measured_at),
+                "device_id": r.device_id,
+                "quantity": r.quantity,
+                "value": r.value,
+                "measured_at": r.measured_at,
+                "received_at": r.received_at,
+                "source": "mqtt",
+            }
+            for r in readings
+        ]
+        return list(conn.execute(self._stmt, rows).scalars().all())
+
+
+def _writer_only(engine: Engine, readings: list[Reading], core: bool = False) -> float:
     writer = ReadingWriter(engine)
+    if core:
+        writer._insert = _CoreInsert(engine.dialect.name)  # type: ignore[assignment]
     writer.add(readings)
     start = time.perf_counter()
     writer.flush()
@@ -353,6 +390,26 @@ def _writer_only(engine: Engine, readings: list[Reading]) -> float:
     if writer.written != len(readings):
         raise RuntimeError(f"writer wrote {writer.written}/{len(readings)}")
     return elapsed
+
+
+def _postgres_writer(readings: list[Reading]) -> tuple[float, float]:
+    """Writer-only seconds on a throwaway PostgreSQL (the farm server's case), ours and the
+    Core insert's, each into a fresh database."""
+    server = PostgresServer()
+    try:
+        server.start()
+        seconds = []
+        for core in (False, True):
+            url = resolve_url(server.create_database("core" if core else "ours"))
+            migrate.upgrade(url)
+            engine = make_engine(url)
+            try:
+                seconds.append(_writer_only(engine, readings, core=core))
+            finally:
+                engine.dispose()
+        return seconds[0], seconds[1]
+    finally:
+        server.cleanup()
 
 
 def _temp_db(directory: str, name: str) -> Engine:
@@ -380,7 +437,8 @@ def main() -> None:
             pipeline_db = _temp_db(tmp, "pipeline.db")
             writer_db = _temp_db(tmp, "writer.db")
             process_db = _temp_db(tmp, "process.db")
-            engines += [pipeline_db, writer_db, process_db]
+            core_db = _temp_db(tmp, "core.db")
+            engines += [pipeline_db, writer_db, process_db, core_db]
             publisher = _Publisher(broker)
             _make_sessions(broker, publisher)
             publish_s = publisher.publish_all(payloads)  # queued once for each session
@@ -396,6 +454,8 @@ def main() -> None:
             process_rows = _count_rows(process_db)
             parse_s, readings = _parse_only(payloads)
             write_s = _writer_only(writer_db, readings)
+            core_s = _writer_only(core_db, readings, core=True)
+            pg_s, pg_core_s = _postgres_writer(readings)
         finally:
             if publisher is not None:
                 publisher.close()
@@ -451,6 +511,15 @@ def main() -> None:
     print(
         f"writer only (ReadingWriter.flush, {r} rows):                "
         f"{r / write_s:7.0f} readings/s  ({write_s:.2f} s)"
+    )
+    print(
+        f"  the same rows through SQLAlchemy Core's insert (the former path, baseline): "
+        f"{r / core_s:7.0f} readings/s ({core_s:.2f} s); ratio {core_s / write_s:.2f}x"
+    )
+    print(
+        f"writer only on PostgreSQL (throwaway server, the farm's case): {r / pg_s:7.0f} "
+        f"readings/s ({pg_s:.2f} s); SQLAlchemy Core's insert {r / pg_core_s:7.0f} readings/s "
+        f"({pg_core_s:.2f} s); ratio {pg_core_s / pg_s:.2f}x"
     )
     # If paho, the parser and the writer simply take turns on one GIL, the costs add up.
     serial_s = bare_s + parse_s + write_s

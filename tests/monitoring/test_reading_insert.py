@@ -50,8 +50,11 @@ def test_readings_are_stored_exactly_as_the_orm_stores_them(engine: sa.Engine) -
         (T0 + timedelta(hours=3)).astimezone(CEST),  # another zone: stored in UTC
         datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),  # a year of three digits, zero-padded
     ]
+    # A whole number as the parser may hand it (an int), among floats.
+    values = [55, 55.25, -3.5, 1e-7]
     readings = [
-        Reading("bulk", "temperature", 55.25, at, at + timedelta(seconds=1), "t") for at in times
+        Reading("bulk", "temperature", value, at, at + timedelta(seconds=1), "t")
+        for value, at in zip(values, times, strict=True)
     ]
     writer = ReadingWriter(engine)
     writer.add(readings)
@@ -77,6 +80,7 @@ def test_readings_are_stored_exactly_as_the_orm_stores_them(engine: sa.Engine) -
             .order_by(SensorReading.measured_at)
         ).all()
     assert back == sorted(times)
+    assert sorted(v for _, v, *_ in _stored(engine, "bulk")) == sorted(values)
 
 
 def test_a_batch_longer_than_one_statement_is_stored_once_with_the_new_ids(
