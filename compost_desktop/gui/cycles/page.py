@@ -80,6 +80,8 @@ class CycleTableView(QTableView):
 class CyclesPage(QWidget):
     """List ↔ detail in a stack; loads rows on the database thread whenever cycles change."""
 
+    load_finished = Signal()  # rows shown, or why they could not be
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -309,11 +311,13 @@ class CyclesPage(QWidget):
         if self._reload_pending:
             self._reload_pending = False
             self.reload()
+        self.load_finished.emit()
 
     @Slot(object)
     def on_load_failed(self, exc: BaseException) -> None:
         self._loading = False
         self.error_label.setText(f"Cycles could not be loaded. {explain_load(exc)}")
+        self.load_finished.emit()
 
     @Slot(frozenset)
     def on_data_changed(self, kinds: frozenset[str]) -> None:
