@@ -446,7 +446,9 @@ def main() -> None:
             publisher = None
 
             load = os.getloadavg()
+            bare_cpu = _cpu_s(os.getpid()), _cpu_s(_pid(broker))
             bare_s = _bare_run(broker, n)
+            bare_cpu = _cpu_s(os.getpid()) - bare_cpu[0], _cpu_s(_pid(broker)) - bare_cpu[1]
             handed_s, ours_s, client = _ours_run(broker, n, pipeline_db)
             rows = _count_rows(pipeline_db)
             url = process_db.url.render_as_string(hide_password=False)
@@ -489,6 +491,7 @@ def main() -> None:
     print(
         "  CPU seconds meanwhile: "
         + ", ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items())
+        + f" (the bare subscriber's run: itself {bare_cpu[0]:.2f}, mosquitto {bare_cpu[1]:.2f})"
     )
     print(
         f"  at most {most_unacked} messages were received and not yet acknowledged; the worker "
