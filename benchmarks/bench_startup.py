@@ -107,6 +107,7 @@ def main() -> None:
         env = {**env, "COMPOST_DATA_DIR": data}
         _time_until(app_cmd, env, "first-page-ready")
         full = [_time_until(app_cmd, env, "first-page-ready") for _ in range(RUNS)]
+        complete = [_time_until(app_cmd, env, "cycle-list-complete") for _ in range(RUNS)]
     app_ms, bare_ms = statistics.median(app) * 1000, statistics.median(bare) * 1000
     print(
         f"app start to main window shown: median {app_ms:.0f} ms over {RUNS} runs "
@@ -118,7 +119,8 @@ def main() -> None:
     )
     print(
         f"app start to the cycle list shown, {CYCLES:,} cycles: "
-        f"median {statistics.median(full) * 1000:.0f} ms"
+        f"median {statistics.median(full) * 1000:.0f} ms (its first rows; all of them after "
+        f"{statistics.median(complete) * 1000:.0f} ms)"
     )
     print(f"bare PySide6 window (baseline):  median {bare_ms:.0f} ms")
     print(

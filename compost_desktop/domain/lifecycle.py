@@ -19,6 +19,15 @@ class CycleStatus(StrEnum):
         return self.value.capitalize()
 
 
+# The order cycles are listed in: what runs, then what is coming, then the record.
+STATUS_RANK: dict[CycleStatus, int] = {
+    CycleStatus.ACTIVE: 0,
+    CycleStatus.PLANNING: 1,
+    CycleStatus.COMPLETED: 2,
+    CycleStatus.ARCHIVED: 3,
+}
+
+
 class MaterialKind(StrEnum):
     GREEN = "green"
     BROWN = "brown"

@@ -463,19 +463,31 @@ def run_gui(database_url: str | None) -> int:
     # monitoring (and so recording) starts whether or not its page is ever opened.
     connector.first_attempt_done = lambda: _finish_start(window, quit_after is None)
     if quit_after is not None:
-        # Quit a while after the first page shows its list (or why it has none), so smoke
-        # tests exercise the real start.
-        def on_list_shown() -> None:
-            print("first-page-ready", flush=True)
+        # "first-page-ready" once the list can be used (its first rows shown); quit a while
+        # after all of them are (or it says why there are none), so smoke tests exercise
+        # the real start.
+        said: list[str] = []
+
+        def on_rows_shown() -> None:
+            if not said:
+                said.append("first-page-ready")
+                print("first-page-ready", flush=True)
+
+        def on_list_complete() -> None:
+            on_rows_shown()
+            print("cycle-list-complete", flush=True)
             QTimer.singleShot(int(quit_after), app.quit)
 
         def on_page_built(key: str) -> None:
             if key != "cycles":
                 return
             if ctx.store is None:  # nothing to load: the page says why
-                on_list_shown()
-            else:  # built before its rows arrive: they come from the database thread
-                window.page("cycles").load_finished.connect(on_list_shown)  # type: ignore[attr-defined]
+                on_list_complete()
+                return
+            # Built before its rows arrive: they come from the database thread.
+            page = window.page("cycles")
+            page.rows_shown.connect(on_rows_shown)  # type: ignore[attr-defined]
+            page.load_finished.connect(on_list_complete)  # type: ignore[attr-defined]
 
         window.page_built.connect(on_page_built)
     code = app.exec()

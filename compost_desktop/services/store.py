@@ -11,13 +11,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from compost_desktop.db.models import Cycle, Input, Material, Turning
 from compost_desktop.domain import validation as v
 from compost_desktop.domain.lifecycle import (
+    STATUS_RANK,
     CycleStatus,
     MaterialKind,
     check_dates,
@@ -241,14 +242,25 @@ class Store:
         """All cycles with their inputs, for lists that show a C:N per row."""
         return self._load_cycles()
 
+    def first_cycles(self, limit: int) -> tuple[list[CycleRecord], int]:
+        """The first `limit` cycles in the list's order (by status, newest start first) and
+        how many cycles there are: a long history's list shows these while the rest load."""
+        with self.reader.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(Cycle)).scalar_one()
+        return self._load_cycles(first=limit), int(total)
+
     def cycles_by_id(self, cycle_ids: Collection[int]) -> list[CycleRecord]:
         """Some cycles with their inputs: the rows a change touched, to refresh in a list."""
         return self._load_cycles(cycle_ids) if cycle_ids else []
 
     def _load_cycles(
-        self, cycle_ids: Collection[int] | None = None, turnings_of: int | None = None
+        self,
+        cycle_ids: Collection[int] | None = None,
+        turnings_of: int | None = None,
+        first: int | None = None,
     ) -> list[CycleRecord]:
-        """Cycles (all, or these) with their inputs, and the turnings of `turnings_of`.
+        """Cycles (all, these, or the `first` in the list's order) with their inputs, and the
+        turnings of `turnings_of`.
 
         Two plain queries rather than ORM loading: 10,000 cycles with 30,000 inputs load
         several times faster, and the list is what a user waits for at start.
@@ -259,6 +271,20 @@ class Store:
         if cycle_ids is not None:
             cycles_q = cycles_q.where(Cycle.__table__.c.id.in_(list(cycle_ids)))
             inputs_where.append(i.batch_id.in_(list(cycle_ids)))
+        if first is not None:
+            rank = case(
+                {status.value: rank for status, rank in STATUS_RANK.items()},
+                value=Cycle.status,
+                else_=len(STATUS_RANK),
+            )
+            firsts = (
+                select(Cycle.id)
+                .order_by(rank, Cycle.start_date.desc(), Cycle.id.desc())
+                .limit(first)
+                .scalar_subquery()
+            )
+            cycles_q = cycles_q.where(Cycle.__table__.c.id.in_(firsts))
+            inputs_where.append(i.batch_id.in_(firsts))
         with self.reader.connect() as conn:
             cycle_rows = conn.execute(cycles_q).mappings().all()
             turnings = (

@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from compost_desktop.domain.lifecycle import CycleStatus
+from compost_desktop.domain.lifecycle import STATUS_RANK, CycleStatus
 from compost_desktop.domain.mix import TargetBand, analyse
 from compost_desktop.domain.progress import time_progress, volume_progress
 from compost_desktop.domain.states import Closeness
@@ -41,15 +41,6 @@ from compost_desktop.presentation.palette import (
 from compost_desktop.services.values import CycleRecord
 
 Index = QModelIndex | QPersistentModelIndex
-
-# Display order of the status groups: the running pile first, history last.
-STATUS_RANK: dict[CycleStatus, int] = {
-    CycleStatus.ACTIVE: 0,
-    CycleStatus.PLANNING: 1,
-    CycleStatus.COMPLETED: 2,
-    CycleStatus.ARCHIVED: 3,
-}
-
 
 # Custom roles: the raw value behind a cell, and the whole row for delegates and tests.
 RAW_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -41,6 +41,8 @@ from compost_desktop.presentation.palette import ERROR, FILL_BAR, MAX_CYCLES, PR
 if TYPE_CHECKING:
     from compost_desktop.gui.cycles.detail import CycleDetail
 
+FIRST_ROWS = 200  # shown before the rest of a long history has loaded: a few screens
+
 FIRST_STEPS = (
     "<h2>No cycles yet</h2>"
     "<p>To get started:</p><ol>"
@@ -80,7 +82,8 @@ class CycleTableView(QTableView):
 class CyclesPage(QWidget):
     """List ↔ detail in a stack; loads rows on the database thread whenever cycles change."""
 
-    load_finished = Signal()  # rows shown, or why they could not be
+    rows_shown = Signal()  # the list can be used: the first rows, or all of them
+    load_finished = Signal()  # every row shown, or why they could not be
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +91,7 @@ class CyclesPage(QWidget):
         self._loading = False
         self._reload_pending = False
         self._loaded_once = False
+        self._loading_all_of: int | None = None  # the first rows are shown; all are coming
         self.stack = QStackedWidget(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -286,11 +290,39 @@ class CyclesPage(QWidget):
         self._loading = True
         band = self.ctx.settings.band
         today = date.today()
+        if self._loaded_once:
+            self._load_all()
+            return
+
+        # The first time, a screenful first: a long history (10,000 cycles) takes half a
+        # second to load, and the list is what a user waits for at start.
+        def first() -> tuple[list[CycleRow], int]:
+            cycles, total = store.first_cycles(FIRST_ROWS)
+            return cycle_rows(cycles, band, today), total
+
+        self.ctx.runner.submit(first, self.on_first_rows_loaded, self.on_load_failed)
+
+    def _load_all(self) -> None:
+        store = self.ctx.store
+        assert store is not None
+        band = self.ctx.settings.band
+        today = date.today()
         self.ctx.runner.submit(
             lambda: cycle_rows(store.cycles(), band, today),
             self.on_rows_loaded,
             self.on_load_failed,
         )
+
+    @Slot(object)
+    def on_first_rows_loaded(self, loaded: tuple[list[CycleRow], int]) -> None:
+        rows, total = loaded
+        if len(rows) >= total:
+            self.on_rows_loaded(rows)  # that was all of them
+            return
+        self._loading_all_of = total
+        self._keeping_selection(lambda: self.model.set_rows(rows))
+        self.rows_shown.emit()
+        self._load_all()
 
     @Slot(str)
     def on_hint_link(self, link: str) -> None:
@@ -306,17 +338,21 @@ class CyclesPage(QWidget):
     def on_rows_loaded(self, rows: list[CycleRow]) -> None:
         self._loading = False
         self._loaded_once = True
+        self._loading_all_of = None
         self.error_label.setText("")
         self._keeping_selection(lambda: self.model.set_rows(rows))
         if self._reload_pending:
             self._reload_pending = False
             self.reload()
+        self.rows_shown.emit()
         self.load_finished.emit()
 
     @Slot(object)
     def on_load_failed(self, exc: BaseException) -> None:
         self._loading = False
+        self._loading_all_of = None
         self.error_label.setText(f"Cycles could not be loaded. {explain_load(exc)}")
+        self._update_count()
         self.load_finished.emit()
 
     @Slot(frozenset)
@@ -401,6 +437,11 @@ class CyclesPage(QWidget):
         self.empty_hint.setVisible(empty)
         self.table.setVisible(not empty)
         noun = "cycle" if total == 1 else "cycles"
+        if self._loading_all_of is not None:
+            self.count_label.setText(
+                f"{shown} of {self._loading_all_of:,} cycles shown; loading the rest…"
+            )
+            return
         self.count_label.setText(
             f"{total} {noun}" if shown == total else f"{shown} of {total} {noun} shown"
         )

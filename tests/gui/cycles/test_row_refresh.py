@@ -36,8 +36,16 @@ def counted(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
         calls.append("some")
         return some(ids)
 
+    first = store.first_cycles
+
+    def first_cycles(limit: int) -> tuple[list[CycleRecord], int]:
+        cycles, total = first(limit)
+        calls.append("all" if len(cycles) >= total else "first")  # a short list comes whole
+        return cycles, total
+
     monkeypatch.setattr(store, "cycles", all_cycles)
     monkeypatch.setattr(store, "cycles_by_id", some_cycles)
+    monkeypatch.setattr(store, "first_cycles", first_cycles)
     return calls
 
 
