@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QDate, QItemSelectionModel, QLocale, QModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeyEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -37,6 +37,7 @@ from compost_desktop.gui.cycles.models import (
 from compost_desktop.gui.tasks import cycle_ids_of
 from compost_desktop.presentation.failures import explain_load
 from compost_desktop.presentation.palette import ERROR, FILL_BAR, MAX_CYCLES, PROGRESS_BAR
+from compost_desktop.presentation.words import counted
 
 if TYPE_CHECKING:
     from compost_desktop.gui.cycles.detail import CycleDetail
@@ -436,15 +437,18 @@ class CyclesPage(QWidget):
         empty = total == 0 and self._loaded_once
         self.empty_hint.setVisible(empty)
         self.table.setVisible(not empty)
-        noun = "cycle" if total == 1 else "cycles"
+        number = QLocale().toString  # the locale's digits and grouping, as in the table
+
+        def cycles(count: int) -> str:
+            return counted(count, "cycle", number(count))
+
         if self._loading_all_of is not None:
-            self.count_label.setText(
-                f"{shown} of {self._loading_all_of:,} cycles shown; loading the rest…"
-            )
-            return
-        self.count_label.setText(
-            f"{total} {noun}" if shown == total else f"{shown} of {total} {noun} shown"
-        )
+            text = f"{number(shown)} of {cycles(self._loading_all_of)} shown; loading the rest…"
+        elif shown == total:
+            text = cycles(total)
+        else:
+            text = f"{number(shown)} of {cycles(total)} shown"
+        self.count_label.setText(text)
 
     # --- navigation ------------------------------------------------------------------
 
