@@ -25,7 +25,6 @@ from compost_desktop.gui.collector import MainThreadCollector
 from compost_desktop.gui.context import AppContext
 from compost_desktop.gui.elided import ElidedButton
 from compost_desktop.gui.errors import ErrorReporter
-from compost_desktop.gui.inputs import install_input_guard
 from compost_desktop.gui.main_window import MainWindow
 from compost_desktop.gui.screen import fit_on_screen
 from compost_desktop.gui.sync_service import SyncService
@@ -358,6 +357,13 @@ def _refused(exc: BaseException) -> bool:
     )
 
 
+def _install_input_guard(app: QApplication) -> None:
+    # Its module (a dozen Qt classes) loads after the first paint, with the guard itself.
+    from compost_desktop.gui.inputs import install_input_guard
+
+    install_input_guard(app)
+
+
 def create_app(argv: list[str], input_guard: bool = True) -> QApplication:
     """The application; `run_gui` installs the input guard itself, after the first paint."""
     app = QApplication.instance() or QApplication(argv)
@@ -368,7 +374,7 @@ def create_app(argv: list[str], input_guard: bool = True) -> QApplication:
     app.setApplicationVersion(__version__)
     use_settings_location()
     if input_guard:
-        install_input_guard(app)
+        _install_input_guard(app)
     icon = resource_path("icons/compost-desktop.png")
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
@@ -445,7 +451,7 @@ def run_gui(database_url: str | None) -> int:
     # or opens the File menu in the window's first milliseconds.
     quit_after = os.environ.get("COMPOST_QUIT_AFTER_SHOWN_MS")
     painted: list[Callable[[], object]] = [
-        lambda: install_input_guard(app),
+        lambda: _install_input_guard(app),
         lambda: connect_records(ctx, window, sync, database_url),
     ]
     if quit_after is not None:  # start-up measurements and smoke tests
@@ -505,8 +511,6 @@ def run_gui(database_url: str | None) -> int:
 
 def connect_help(window: MainWindow) -> None:
     """F1 opens the user guide shipped in resources/help, from any page."""
-    from compost_desktop.gui.help import UserGuideDialog
-
     help_menu = next(
         (a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "Help"),
         None,
@@ -519,6 +523,9 @@ def connect_help(window: MainWindow) -> None:
     def show_guide() -> None:
         dialog = getattr(window, "user_guide", None)
         if dialog is None:
+            # Loaded when first asked for: its module was 3 ms of the start, before the paint.
+            from compost_desktop.gui.help import UserGuideDialog
+
             dialog = UserGuideDialog(window)
             window.user_guide = dialog  # type: ignore[attr-defined]
         bring_forward(dialog)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QWidget
 
 from compost_desktop import secrets
-from compost_desktop.gui.inputs import install_input_guard
 from compost_desktop.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,6 +30,8 @@ def needed_passwords(settings: Settings) -> list[tuple[str, str]]:
 
 def ask_with_dialog(parent: QWidget | None = None) -> Ask:
     def ask(title: str, label: str) -> str | None:
+        from compost_desktop.gui.inputs import install_input_guard
+
         app = QApplication.instance()
         if isinstance(app, QApplication):
             install_input_guard(app)  # asked before the window, which installs it otherwise
