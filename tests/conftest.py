@@ -9,8 +9,12 @@ import re
 import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 # Before any Qt or app import: tests run headless and never touch the user's real data.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -131,3 +135,16 @@ def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'compost.db'}"
     else:
         yield request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def any_engine(any_url: str) -> Iterator[Engine]:
+    """An engine on `any_url`'s database, migrated to the current schema."""
+    from compost_desktop.db import migrate
+    from compost_desktop.db.engine import make_engine, resolve_url
+
+    url = resolve_url(any_url)
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()

@@ -7,7 +7,6 @@ explicit values for what sync carries from another PC.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -30,12 +29,8 @@ from tests.db.test_migrations import _run_sql
 
 
 @pytest.fixture
-def engine(any_url: str) -> Iterator[Engine]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    eng = make_engine(url)
-    yield eng
-    eng.dispose()
+def engine(any_engine: Engine) -> Engine:
+    return any_engine
 
 
 def _cycle(store: Store, name: str) -> int:

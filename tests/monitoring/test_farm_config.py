@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -19,12 +18,8 @@ from compost_desktop.sync.engine import SyncEngine
 
 
 @pytest.fixture
-def engine(any_url: str) -> Iterator[sa.Engine]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    made = make_engine(url)
-    yield made
-    made.dispose()
+def engine(any_engine: sa.Engine) -> sa.Engine:
+    return any_engine
 
 
 def test_nothing_stored_reads_as_unset_and_the_reader_keeps_its_own(engine: sa.Engine) -> None:

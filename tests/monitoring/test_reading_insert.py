@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from compost_desktop.db import migrate
-from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.db.models import SensorReading
 from compost_desktop.monitoring.parsing import Reading
 from compost_desktop.monitoring.recording import CycleWindows, ReadingInsert, ReadingWriter
 
 T0 = datetime(2026, 6, 11, 8, 30, tzinfo=UTC)
 CEST = timezone(timedelta(hours=2))
-
-
-@pytest.fixture
-def engine(any_url: str) -> Iterator[sa.Engine]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    eng = make_engine(url)
-    yield eng
-    eng.dispose()
 
 
 def _stored(engine: sa.Engine, device: str) -> list[tuple[object, ...]]:
@@ -41,7 +28,7 @@ def _stored(engine: sa.Engine, device: str) -> list[tuple[object, ...]]:
     return [tuple(row) for row in rows]
 
 
-def test_readings_are_stored_exactly_as_the_orm_stores_them(engine: sa.Engine) -> None:
+def test_readings_are_stored_exactly_as_the_orm_stores_them(any_engine: sa.Engine) -> None:
     """Sync and the history compare stored times as text on SQLite: one character off and a
     reading is a different reading (stored twice, or not found by its identity)."""
     times = [
@@ -56,11 +43,11 @@ def test_readings_are_stored_exactly_as_the_orm_stores_them(engine: sa.Engine) -
         Reading("bulk", "temperature", value, at, at + timedelta(seconds=1), "t")
         for value, at in zip(values, times, strict=True)
     ]
-    writer = ReadingWriter(engine)
+    writer = ReadingWriter(any_engine)
     writer.add(readings)
     writer.flush()
     assert writer.written == 4
-    with Session(engine) as session, session.begin():
+    with Session(any_engine) as session, session.begin():
         for r in readings:
             session.add(
                 SensorReading(
@@ -72,34 +59,36 @@ def test_readings_are_stored_exactly_as_the_orm_stores_them(engine: sa.Engine) -
                     source="mqtt",
                 )
             )
-    assert _stored(engine, "bulk") == _stored(engine, "orm")
-    with Session(engine) as session:
+    assert _stored(any_engine, "bulk") == _stored(any_engine, "orm")
+    with Session(any_engine) as session:
         back = session.scalars(
             sa.select(SensorReading.measured_at)
             .where(SensorReading.device_id == "bulk")
             .order_by(SensorReading.measured_at)
         ).all()
     assert back == sorted(times)
-    assert sorted(float(str(row[1])) for row in _stored(engine, "bulk")) == sorted(values)
+    assert sorted(float(str(row[1])) for row in _stored(any_engine, "bulk")) == sorted(values)
 
 
 def test_a_batch_longer_than_one_statement_is_stored_once_with_the_new_ids(
-    engine: sa.Engine,
+    any_engine: sa.Engine,
 ) -> None:
     readings = [
         Reading("n", "temperature", float(i), T0 + timedelta(seconds=i), T0, "t") for i in range(23)
     ]
-    insert = ReadingInsert(engine.dialect.name, engine.dialect.paramstyle, rows_per_statement=5)
+    insert = ReadingInsert(
+        any_engine.dialect.name, any_engine.dialect.paramstyle, rows_per_statement=5
+    )
     windows = CycleWindows([])
-    with engine.begin() as conn:
+    with any_engine.begin() as conn:
         first = insert(conn, readings[3:17:2], windows)
-    with engine.begin() as conn:
+    with any_engine.begin() as conn:
         rest = insert(conn, readings, windows)
     assert len(first) == 7 and len(rest) == 16
-    with engine.connect() as conn:
+    with any_engine.connect() as conn:
         stored = dict(conn.execute(sa.select(SensorReading.id, SensorReading.value)).all())
     assert sorted(stored) == sorted(first + rest)
     assert sorted(stored.values()) == [float(i) for i in range(23)]
     # Inserted again, as a lost acknowledgement would: nothing new, no ids.
-    with engine.begin() as conn:
+    with any_engine.begin() as conn:
         assert insert(conn, readings, windows) == []

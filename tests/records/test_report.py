@@ -155,12 +155,8 @@ def build_cycle(engine: Engine, *, step_minutes: int = 30, days: int = 30, name:
 
 
 @pytest.fixture
-def engine(any_url: str) -> Iterator[Engine]:
-    url = resolve_url(any_url)
-    migrate.upgrade(url)
-    built = make_engine(url)
-    yield built
-    built.dispose()
+def engine(any_engine: Engine) -> Engine:
+    return any_engine
 
 
 @pytest.fixture(scope="module")
