@@ -61,6 +61,7 @@ INFLIGHT = 100  # what SensorClient sets; the bare subscriber gets the same
 BARE_ID = "bench-bare"
 OURS_ID = "bench-ours"
 PROCESS_ID = "bench-recorder"
+PG_PROCESS_ID = "bench-recorder-pg"
 WARMUP_TOPIC = "compost/status/bench-warmup"
 SETUP_TIMEOUT_S = 10.0
 PUBLISH_TIMEOUT_S = 60.0
@@ -217,12 +218,13 @@ def _make_sessions(broker: MosquittoServer, publisher: _Publisher) -> None:
         _warm_up(publisher, got_status)
     finally:
         ours.stop()
-    proto = _BareSubscriber(broker, client_id=PROCESS_ID)
-    proto.start()
-    try:
-        _warm_up(publisher, lambda: proto.count > 0)
-    finally:
-        proto.stop()
+    for client_id in (PROCESS_ID, PG_PROCESS_ID):
+        proto = _BareSubscriber(broker, client_id=client_id)
+        proto.start()
+        try:
+            _warm_up(publisher, lambda: proto.count > 0)  # noqa: B023 (waited on at once)
+        finally:
+            proto.stop()
 
 
 def _bare_run(broker: MosquittoServer, n: int) -> float:
@@ -296,14 +298,18 @@ def _pid(broker: MosquittoServer) -> int:
 
 
 def _recorder_run(
-    broker: MosquittoServer, n: int, url: str
+    broker: MosquittoServer,
+    n: int,
+    url: str,
+    client_id: str = PROCESS_ID,
+    postgres: PostgresServer | None = None,
 ) -> tuple[float, dict[str, float], int, Report | None]:
     """The loop of recorder.run with its real parts: a raw SensorClient in this process, the
     worker process (parser, session and alarms, ReadingWriter) behind a WorkerLink. Seconds
     from connect until every message was acknowledged (so all its readings committed), the
     CPU seconds each process used meanwhile, and the most messages received and not yet
     acknowledged at once."""
-    config = BrokerConfig(broker.host, broker.port, client_id=PROCESS_ID)
+    config = BrokerConfig(broker.host, broker.port, client_id=client_id)
     setup = WorkerSetup(url, config, TopicPatterns(), UTC, FarmConfig(), logging.WARNING)
     client = SensorClient(config, manual_ack=True, raw=True)
     link = WorkerLink(setup, on_settled=client.acknowledge)
@@ -314,6 +320,8 @@ def _recorder_run(
             raise RuntimeError("the worker process did not start")
         pids = {"main": os.getpid(), "worker": link.process.pid or 0, "mosquitto": _pid(broker)}
         before = {name: _cpu_s(pid) for name, pid in pids.items()}
+        if postgres is not None:  # its backends live as long as the worker's connections
+            before["postgres"] = _postgres_cpu(postgres)
         received = most_unacked = 0
         start = time.perf_counter()
         client.start()
@@ -330,6 +338,8 @@ def _recorder_run(
                 client.wait(0.05)
         elapsed = time.perf_counter() - start
         cpu = {name: _cpu_s(pid) - before[name] for name, pid in pids.items()}
+        if postgres is not None:
+            cpu["postgres"] = _postgres_cpu(postgres) - before["postgres"]
     finally:
         report = link.stop(10.0)
         client.stop()
@@ -392,24 +402,45 @@ def _writer_only(engine: Engine, readings: list[Reading], core: bool = False) ->
     return elapsed
 
 
-def _postgres_writer(readings: list[Reading]) -> tuple[float, float]:
-    """Writer-only seconds on a throwaway PostgreSQL (the farm server's case), ours and the
-    Core insert's, each into a fresh database."""
-    server = PostgresServer()
+def _postgres_cpu(server: PostgresServer) -> float:
+    """CPU seconds the PostgreSQL server's live processes (postmaster and its backends) have
+    used so far (Linux /proc); NaN elsewhere."""
     try:
-        server.start()
-        seconds = []
-        for core in (False, True):
-            url = resolve_url(server.create_database("core" if core else "ours"))
-            migrate.upgrade(url)
-            engine = make_engine(url)
-            try:
-                seconds.append(_writer_only(engine, readings, core=core))
-            finally:
-                engine.dispose()
-        return seconds[0], seconds[1]
-    finally:
-        server.cleanup()
+        root = int((server.data_dir / "postmaster.pid").read_text().split()[0])
+        stats = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stats.append((int(entry.name), (entry / "stat").read_text()))
+                except OSError:
+                    continue  # gone meanwhile
+    except OSError:
+        return float("nan")
+    total = 0
+    for pid, stat in stats:
+        fields = stat.rsplit(")", 1)[1].split()
+        if pid == root or int(fields[1]) == root:  # fields[1]: the parent's pid
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_db(server: PostgresServer, name: str) -> Engine:
+    url = resolve_url(server.create_database(name))
+    migrate.upgrade(url)
+    return make_engine(url)
+
+
+def _postgres_writer(server: PostgresServer, readings: list[Reading]) -> tuple[float, float]:
+    """Writer-only seconds on PostgreSQL, ours and the Core insert's, each into a fresh
+    database."""
+    seconds = []
+    for core in (False, True):
+        engine = _postgres_db(server, "core" if core else "ours")
+        try:
+            seconds.append(_writer_only(engine, readings, core=core))
+        finally:
+            engine.dispose()
+    return seconds[0], seconds[1]
 
 
 def _temp_db(directory: str, name: str) -> Engine:
@@ -431,9 +462,13 @@ def main() -> None:
     engines: list[Engine] = []
     publisher: _Publisher | None = None
     broker = MosquittoServer()
+    postgres = PostgresServer()  # the farm server's case
     with tempfile.TemporaryDirectory(prefix="compost-bench-") as tmp:
         try:
             broker.start()
+            postgres.start()
+            pg_process_db = _postgres_db(postgres, "recorder")
+            engines.append(pg_process_db)
             pipeline_db = _temp_db(tmp, "pipeline.db")
             writer_db = _temp_db(tmp, "writer.db")
             process_db = _temp_db(tmp, "process.db")
@@ -454,16 +489,20 @@ def main() -> None:
             url = process_db.url.render_as_string(hide_password=False)
             process_s, cpu, most_unacked, report = _recorder_run(broker, n, url)
             process_rows = _count_rows(process_db)
+            pg_url = pg_process_db.url.render_as_string(hide_password=False)
+            pg_process_s, pg_cpu, _, _ = _recorder_run(broker, n, pg_url, PG_PROCESS_ID, postgres)
+            pg_process_rows = _count_rows(pg_process_db)
             parse_s, readings = _parse_only(payloads)
             write_s = _writer_only(writer_db, readings)
             core_s = _writer_only(core_db, readings, core=True)
-            pg_s, pg_core_s = _postgres_writer(readings)
+            pg_s, pg_core_s = _postgres_writer(postgres, readings)
         finally:
             if publisher is not None:
                 publisher.close()
             for engine in engines:
                 engine.dispose()
             broker.cleanup()
+            postgres.cleanup()
 
     print(
         f"{n} QoS 1 messages ({r} readings, {DEVICES} devices) queued by Mosquitto for an "
@@ -508,6 +547,19 @@ def main() -> None:
         f"{bare_s / bound_s:.2f}x of bare paho in this run"
     )
     print(
+        f"headless recorder on PostgreSQL:  {pg_process_s:6.2f} s  "
+        f"{n / pg_process_s:7.0f} messages/s  {r / pg_process_s:7.0f} readings/s  "
+        f"({pg_process_rows} rows; CPU s: "
+        + ", ".join(f"{name} {seconds:.2f}" for name, seconds in pg_cpu.items())
+        + ")"
+    )
+    pg_total = sum(pg_cpu.values())
+    print(
+        f"  bounds: all four processes ({pg_total:.2f} CPU s, the PostgreSQL server's "
+        f"included) on {cores} cores {n * cores / pg_total:.0f} messages/s; so at most "
+        f"{bare_s / max(pg_total / cores, *pg_cpu.values()):.2f}x of bare paho in this run"
+    )
+    print(
         f"parse only (MessageParser.parse):           {n / parse_s:7.0f} messages/s  "
         f"{r / parse_s:7.0f} readings/s"
     )
@@ -532,6 +584,7 @@ def main() -> None:
     )
     print(f"ratio ours / bare (messages/s): {bare_s / ours_s:.2f}")
     print(f"ratio headless recorder / bare (messages/s): {bare_s / process_s:.2f}")
+    print(f"ratio headless recorder on PostgreSQL / bare (messages/s): {bare_s / pg_process_s:.2f}")
     print(f"load average before the timed runs: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(
         f"fairness: both subscribers use MQTT 3.1.1, clean_session=False, QoS 1, the same "
