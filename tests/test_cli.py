@@ -171,3 +171,11 @@ def test_export_backup_and_restore_commands(tmp_path: Path) -> None:
     assert refused.returncode == 1 and "error:" in refused.stderr
     bad_date = run("export", "readings", "--database", url, "--out", "x.csv", "--from", "June")
     assert bad_date.returncode == 2 and "Traceback" not in bad_date.stderr
+
+
+def test_a_plain_launch_reads_as_the_parser_would_read_it() -> None:
+    """A launch without arguments skips building the parser (start-up); what it stands in for
+    must stay what the parser gives, or an option added later is missing at a plain start."""
+    from compost_desktop.cli import _parse, build_parser
+
+    assert vars(_parse([])) == vars(build_parser().parse_args([]))

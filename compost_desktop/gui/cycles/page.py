@@ -289,11 +289,11 @@ class CyclesPage(QWidget):
             self._reload_pending = True
             return
         self._loading = True
-        band = self.ctx.settings.band
-        today = date.today()
         if self._loaded_once:
             self._load_all()
             return
+        band = self.ctx.settings.band
+        today = date.today()
 
         # The first time, a screenful first: a long history (10,000 cycles) takes half a
         # second to load, and the list is what a user waits for at start.
