@@ -29,6 +29,7 @@ from compost_desktop.monitoring.parsing import DeviceStatus, LastKnown, Reading
 from compost_desktop.monitoring.recording import DatabaseAlarmLog, ReadingWriter
 from compost_desktop.services.store import Store
 from compost_desktop.services.values import CycleDraft
+from tests.support.recorder import record_command
 from tests.support.servers import MosquittoServer, PostgresServer
 from tests.support.waiting import wait_until
 
@@ -277,18 +278,7 @@ def test_writer_buffers_while_postgres_is_down_and_catches_up(
 
 def _recorder(database_url: str, broker: MosquittoServer) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "compost_desktop",
-            "record",
-            "--database",
-            database_url,
-            "--broker",
-            broker.url,
-            "--client-id",
-            "recorder-under-test",
-        ],
+        record_command(database_url, broker.url, "recorder-under-test"),
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -20,6 +20,7 @@ from compost_desktop.db.engine import make_engine, resolve_url
 from compost_desktop.monitoring import farm_config
 from compost_desktop.monitoring.farm_config import FarmConfig
 from compost_desktop.settings import AlarmSettings
+from tests.support.recorder import record_command
 from tests.support.servers import MosquittoServer
 from tests.support.waiting import wait_until
 
@@ -63,20 +64,9 @@ def test_headless_recorder_raises_an_alarm_and_clears_it_with_hysteresis(
     farm_config.save(engine, FarmConfig(alarms=AlarmSettings(too_hot_c=75.0, hysteresis_c=3.0)))
     phone = Watcher(fresh_mqtt_broker, "phone-1")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "compost_desktop",
-            "record",
-            "--database",
-            any_url,
-            "--broker",
-            fresh_mqtt_broker.url,
-            "--client-id",
-            "recorder-alarms",
-            "--timezone",
-            "Asia/Singapore",
-        ],
+        record_command(
+            any_url, fresh_mqtt_broker.url, "recorder-alarms", "--timezone", "Asia/Singapore"
+        ),
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -10,7 +10,6 @@ import json
 import math
 import signal
 import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from compost_desktop.monitoring.client import BrokerConfig, Delivery, LinkState,
 from compost_desktop.monitoring.parsing import LastKnown, MessageParser, Reading, RejectReason
 from compost_desktop.monitoring.recording import ReadingWriter, content_refused
 from compost_desktop.monitoring.validation import printable, reading_problem
+from tests.support.recorder import record_command
 from tests.support.servers import MosquittoServer, PostgresServer
 from tests.support.waiting import wait_until
 
@@ -296,18 +296,7 @@ def test_equal_readings_in_quick_succession_are_never_merged(
 
 def _recorder(url: str, broker: MosquittoServer, client_id: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "compost_desktop",
-            "record",
-            "--database",
-            url,
-            "--broker",
-            broker.url,
-            "--client-id",
-            client_id,
-        ],
+        record_command(url, broker.url, client_id),
         stderr=subprocess.PIPE,
         text=True,
     )

@@ -15,7 +15,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from compost_desktop.db import migrate
 from compost_desktop.db.engine import make_engine, resolve_url
+from tests.support.recorder import record_command
 from tests.support.servers import MosquittoServer, PostgresServer
 
 FAULTS = (
@@ -95,18 +95,7 @@ class _Recorder:
         self.starts += 1
         log = (self.log_dir / f"recorder-{self.starts}.log").open("wb")
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "compost_desktop",
-                "record",
-                "--database",
-                self.url,
-                "--broker",
-                self.broker.url,
-                "--client-id",
-                CLIENT_ID,
-            ],
+            record_command(self.url, self.broker.url, CLIENT_ID),
             stdout=log,
             stderr=subprocess.STDOUT,
         )

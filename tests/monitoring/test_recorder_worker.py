@@ -13,7 +13,6 @@ import re
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +29,7 @@ from compost_desktop.monitoring.parsing import Reading, TopicPatterns
 from compost_desktop.monitoring.recorder import WorkerLink
 from compost_desktop.monitoring.recorder_worker import WorkerSetup
 from compost_desktop.monitoring.recording import ReadingWriter
+from tests.support.recorder import record_command
 from tests.support.servers import MosquittoServer
 from tests.support.waiting import wait_until
 
@@ -82,18 +82,7 @@ def test_a_killed_worker_loses_nothing_the_broker_sends_it_again(
 
     with log_path.open("wb") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "compost_desktop",
-                "record",
-                "--database",
-                f"sqlite:///{db}",
-                "--broker",
-                fresh_mqtt_broker.url,
-                "--client-id",
-                "recorder-worker-test",
-            ],
+            record_command(f"sqlite:///{db}", fresh_mqtt_broker.url, "recorder-worker-test"),
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -32,6 +32,7 @@ from compost_desktop.services.manual_readings import (
     delete_manual_reading,
 )
 from compost_desktop.services.report_data import gather_report
+from tests.support.recorder import record_command
 from tests.support.servers import MosquittoServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.mqtt]
@@ -108,18 +109,7 @@ def test_the_cycle_report_is_the_same_on_both_pcs_and_the_server(
         ).one()
     url_text = server_url.render_as_string(hide_password=False)
     recorder = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "compost_desktop",
-            "record",
-            "--database",
-            url_text,
-            "--broker",
-            fresh_mqtt_broker.url,
-            "--client-id",
-            "farm-recorder",
-        ],
+        record_command(url_text, fresh_mqtt_broker.url, "farm-recorder"),
         stderr=subprocess.PIPE,
         text=True,
     )
